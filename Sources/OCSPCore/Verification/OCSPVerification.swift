@@ -1,0 +1,100 @@
+import Foundation
+import X509
+
+/// What a verified response says about a certificate.
+///
+/// `revoked` and `responderError(.tryLater)` are answers, not failures; only `good` may be stapled,
+/// and only when the response also has a nextUpdate (see ``OCSPVerification/isStapleable``).
+public enum OCSPVerdict: Hashable, Sendable {
+    case good
+    case revoked(time: Date, reason: CRLReason?)
+    case unknown
+    /// The response verifies but holds no SingleResponse for this certificate.
+    case noStatus
+    /// The response must not be trusted; the reason names the check that failed.
+    case rejected(OCSPRejection)
+    /// The responder answered with a non-successful OCSPResponseStatus.
+    case responderError(OCSPResponseStatus)
+
+    /// A short, stable name: `good`, `revoked`, `unknown`, `no-status`, `rejected`, `responder-error`.
+    public var name: String {
+        switch self {
+        case .good: "good"
+        case .revoked: "revoked"
+        case .unknown: "unknown"
+        case .noStatus: "no-status"
+        case .rejected: "rejected"
+        case .responderError: "responder-error"
+        }
+    }
+}
+
+/// Why a response was rejected: a stable code and a human reason naming what was involved.
+///
+/// Equality compares the code only.
+public struct OCSPRejection: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let tooLarge = Code(rawValue: "too-large")
+        public static let malformed = Code(rawValue: "malformed")
+        public static let unsupportedResponseType = Code(rawValue: "unsupported-response-type")
+        public static let unsupportedVersion = Code(rawValue: "unsupported-version")
+        public static let weakSignatureAlgorithm = Code(rawValue: "weak-signature-algorithm")
+        public static let unsupportedSignatureAlgorithm = Code(rawValue: "unsupported-signature-algorithm")
+        public static let signerNotFound = Code(rawValue: "signer-not-found")
+        public static let badSignature = Code(rawValue: "bad-signature")
+        public static let unauthorizedSigner = Code(rawValue: "unauthorized-signer")
+        public static let unknownCriticalExtension = Code(rawValue: "unknown-critical-extension")
+        public static let nonceMismatch = Code(rawValue: "nonce-mismatch")
+        public static let notYetValid = Code(rawValue: "not-yet-valid")
+        public static let nextUpdateBeforeThisUpdate = Code(rawValue: "next-update-before-this-update")
+        public static let expired = Code(rawValue: "expired")
+    }
+
+    public var code: Code
+    public var reason: String
+
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+    public var description: String { "\(code): \(reason)" }
+}
+
+/// One check the verifier ran, with the RFC section it enforces and what it found.
+public struct OCSPCheck: Hashable, Sendable {
+    public enum Outcome: String, Hashable, Sendable {
+        case passed, failed, warning
+    }
+
+    /// A stable identifier, e.g. `signature` or `next-update`.
+    public var id: String
+    /// Where the rule comes from, e.g. `RFC 6960 §4.2.1`.
+    public var reference: String
+    public var outcome: Outcome
+    public var detail: String
+}
+
+/// The verifier's full answer: the verdict, every check run in order, and what was matched.
+public struct OCSPVerification: Sendable {
+    public var verdict: OCSPVerdict
+    public var checks: [OCSPCheck]
+    /// The decoded basic response, when decoding got that far.
+    public var response: BasicOCSPResponse?
+    /// The certificate whose key signed the response, when it was located.
+    public var signer: Certificate?
+    /// The SingleResponse about the certificate, when one matched.
+    public var singleResponse: SingleResponse?
+
+    public var thisUpdate: Date? { singleResponse.map { Date($0.thisUpdate) } }
+    public var nextUpdate: Date? { singleResponse?.nextUpdate.map { Date($0) } }
+
+    /// Whether these bytes may be stapled: verdict `good` and a nextUpdate to bound its life.
+    public var isStapleable: Bool { verdict == .good && nextUpdate != nil }
+}

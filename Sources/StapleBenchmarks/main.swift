@@ -1,0 +1,2 @@
+import COpenSSL
+print(OpenSSL_version_num())

@@ -1,0 +1,2 @@
+import OCSPCore
+print("x")
