@@ -1,2 +1,0 @@
-import OCSPCore
-print("x")
