@@ -1,0 +1,98 @@
+import Foundation
+
+/// One site and what the rules found about it, worst first.
+public struct SiteReport: Sendable {
+    public var site: TLSSite
+    public var findings: [Finding]
+
+    /// The worst severity found, nil when clean.
+    public var worst: Severity? { findings.map(\.severity).max() }
+}
+
+/// One configuration: its server, files and sites.
+public struct ConfigurationReport: Sendable {
+    public var path: String
+    public var server: ServerKind
+    public var files: [String]
+    public var sites: [SiteReport]
+}
+
+/// The whole answer of a lint run.
+public struct LintReport: Sendable {
+    public var configurations: [ConfigurationReport]
+    /// Inputs that could not be linted.
+    public var failures: [LintError]
+    /// The time expiry was judged at.
+    public var now: Date
+
+    public var findings: [Finding] { configurations.flatMap { $0.sites.flatMap(\.findings) } }
+
+    /// 0 clean (notes at most), 1 warnings, 2 errors or critical findings, 3 something could not be linted.
+    public var exitCode: Int32 {
+        if !failures.isEmpty { return 3 }
+        switch findings.map(\.severity).max() {
+        case .critical?, .error?: return 2
+        case .warning?: return 1
+        default: return 0
+        }
+    }
+}
+
+/// Reads configurations, loads the files they name, and runs the rules.
+public struct Linter: Sendable {
+    public var now: Date
+    public var limits: ReadLimits
+    public var rules: [any LintRule]
+
+    /// - Important: `now` is the time certificates and staples are judged at.
+    public init(now: Date, limits: ReadLimits = ReadLimits(), rules: [any LintRule] = RuleCatalog.all) {
+        self.now = now
+        self.limits = limits
+        self.rules = rules
+    }
+
+    /// Lints each path (a configuration file, or a directory holding a usual main file) as `server`,
+    /// or as detected.
+    public func lint(paths: [String], as server: ServerKind? = nil) -> LintReport {
+        var report = LintReport(configurations: [], failures: [], now: now)
+        let store = MaterialStore()
+        for path in paths {
+            do {
+                for file in try Self.mainFiles(path) {
+                    let parsed = try ConfigurationParser.parse(path: file, as: server, limits: limits)
+                    report.configurations.append(lint(parsed, store: store))
+                }
+            } catch let error as LintError {
+                report.failures.append(error)
+            } catch {
+                report.failures.append(LintError(.unreadable, at: SourceLocation(file: path, line: 0), "\(error)"))
+            }
+        }
+        return report
+    }
+
+    /// Runs the rules on a parsed configuration.
+    func lint(_ configuration: ParsedConfiguration, store: MaterialStore) -> ConfigurationReport {
+        let analyzer = SiteAnalyzer(store: store, now: now)
+        let sites = configuration.sites.map { site in
+            SiteReport(site: site, findings: RuleCatalog.findings(for: analyzer.context(for: site), rules: rules))
+        }
+        return ConfigurationReport(path: configuration.path, server: configuration.server, files: configuration.files, sites: sites)
+    }
+
+    /// A file as is; a directory's usual main configuration files.
+    static func mainFiles(_ path: String) throws -> [String] {
+        guard BoundedFile.isDirectory(path) else { return [path] }
+        let candidates = ["nginx.conf", "apache2.conf", "httpd.conf", "haproxy.cfg"].map { PathResolution.join(path, $0) }
+        let found = candidates.filter { BoundedFile.exists($0) }
+        guard !found.isEmpty else {
+            throw LintError(.unreadable, at: SourceLocation(file: path, line: 0), "\(path) is a directory without nginx.conf, apache2.conf, httpd.conf or haproxy.cfg")
+        }
+        return found
+    }
+
+    /// The usual locations that exist on this machine.
+    public static func defaultPaths() -> [String] {
+        ConfigurationParser.defaultPaths.filter { BoundedFile.exists($0) }
+    }
+}

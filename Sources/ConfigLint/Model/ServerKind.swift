@@ -1,0 +1,13 @@
+/// The server software a configuration is written for.
+public enum ServerKind: String, Hashable, Sendable, CaseIterable {
+    case nginx, apache, haproxy
+
+    /// The name people know it by, for messages.
+    public var displayName: String {
+        switch self {
+        case .nginx: "nginx"
+        case .apache: "Apache"
+        case .haproxy: "HAProxy"
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/// Turns an nginx tree into TLS sites: one per `server` block of `http` that terminates TLS or
+/// carries stapling directives, with `ssl_*` and `resolver*` directives inherited from `http`.
+enum NginxSiteBuilder {
+    /// Directives a `server` inherits from `http` when it does not set them itself.
+    static func isInherited(_ name: String) -> Bool {
+        name.hasPrefix("ssl_") || name == "ssl" || name.hasPrefix("resolver")
+    }
+
+    static func sites(in tree: [NginxNode], prefix: String) -> [TLSSite] {
+        var sites: [TLSSite] = []
+        for http in tree where http.directive.name == "http" {
+            let block = http.block ?? []
+            let inherited = settings(of: block.filter { $0.block == nil && isInherited($0.directive.name) })
+            for server in block where server.directive.name == "server" && server.block != nil {
+                if let site = site(server, inherited: inherited, prefix: prefix) { sites.append(site) }
+            }
+        }
+        return sites
+    }
+
+    private static func settings(of nodes: [NginxNode]) -> [String: [Directive]] {
+        var settings: [String: [Directive]] = [:]
+        for node in nodes { settings[node.directive.name.lowercased(), default: []].append(node.directive) }
+        return settings
+    }
+
+    private static func site(_ server: NginxNode, inherited: [String: [Directive]], prefix: String) -> TLSSite? {
+        let own = settings(of: (server.block ?? []).filter { $0.block == nil })
+        // A server's own directive replaces the inherited one entirely (arrays such as
+        // ssl_certificate included), as nginx's merge does.
+        var effective = inherited
+        for (name, directives) in own { effective[name] = directives }
+
+        let listenTLS = own["listen"]?.first { $0.arguments.dropFirst().contains("ssl") }
+        let sslOn = effective["ssl"]?.last.flatMap { $0.isOn ? $0 : nil }
+        let tls = (listenTLS ?? sslOn)?.location
+        let ownStapling = own.keys.contains { $0.hasPrefix("ssl_stapling") }
+        guard tls != nil || ownStapling else { return nil }
+
+        let serverName = own["server_name"]?.first?.arguments.first { !$0.isEmpty && $0 != "_" && $0 != "\"\"" }
+        let listen = own["listen"]?.first?.value
+        let name = "server " + (serverName ?? (listen.map { "listening on \($0)" } ?? "(unnamed)"))
+
+        func path(_ directive: Directive) -> Located<String> {
+            Located(PathResolution.resolve(directive.value, against: prefix), at: directive.location)
+        }
+        let stapleFile = effective["ssl_stapling_file"]?.last.map(path)
+        let keys = effective["ssl_certificate_key"] ?? []
+        var slots: [CertificateSlot] = []
+        for (index, certificate) in (effective["ssl_certificate"] ?? []).enumerated() where !certificate.value.isEmpty {
+            // Certificates named through variables are loaded per handshake; they cannot be checked here.
+            guard !certificate.value.contains("$") else { continue }
+            let key = index < keys.count && !keys[index].value.contains("$") ? path(keys[index]) : nil
+            slots.append(CertificateSlot(certificate: path(certificate), key: key, stapleFile: stapleFile))
+        }
+        let stapling = effective["ssl_stapling"]?.last
+        return TLSSite(
+            server: .nginx, name: name, location: server.directive.location, tls: tls, certificates: slots,
+            trustBundle: effective["ssl_trusted_certificate"]?.last.map(path),
+            staplingEnabled: stapling?.isOn == true ? stapling?.location : nil,
+            settings: effective, ownSettings: Set(own.keys)
+        )
+    }
+}
