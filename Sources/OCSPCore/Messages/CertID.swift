@@ -85,32 +85,46 @@ public struct CertID: DERImplicitlyTaggable, Hashable, Sendable {
     }
 }
 
-/// The two issuer hashes of a CertID, computed from the issuer certificate.
+/// The two issuer hashes of a CertID, computed from the issuer certificate's own bytes.
 struct IssuerHashes {
     var nameHash: [UInt8]
     var keyHash: [UInt8]
 
     init(issuer: Certificate, hash: OCSPHashAlgorithm) throws {
-        var serializer = DER.Serializer()
-        try serializer.serialize(issuer.subject)
-        self.nameHash = hash.digest(serializer.serializedBytes)
-        self.keyHash = hash.digest(try issuer.publicKey.subjectPublicKeyBits())
+        let fields = try RawCertificateFields(issuer)
+        self.nameHash = hash.digest(fields.subject)
+        self.keyHash = hash.digest(fields.subjectPublicKey)
     }
 }
 
-extension Certificate.PublicKey {
-    /// The subjectPublicKey BIT STRING value: what CertID key hashes and byKey ResponderIDs hash.
-    func subjectPublicKeyBits() throws -> ArraySlice<UInt8> {
-        let spki = try DER.parse(subjectPublicKeyInfoBytes)
-        return try DER.sequence(spki, identifier: .sequence) { nodes in
+/// Fields of a certificate exactly as encoded in its TBSCertificate (RFC 5280 §4.1), for hashing.
+struct RawCertificateFields {
+    /// The DER of the subject Name, tag and length included.
+    var subject: ArraySlice<UInt8>
+    /// The subjectPublicKey BIT STRING value, without tag, length and unused-bits octet.
+    var subjectPublicKey: ArraySlice<UInt8>
+
+    init(_ certificate: Certificate) throws {
+        let tbs = try DER.parse(certificate.tbsCertificateBytes)
+        guard case .constructed(let children) = tbs.content else {
+            throw ASN1Error.invalidASN1Object(reason: "TBSCertificate is not constructed")
+        }
+        // version [0] is optional; then serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo.
+        var fields = Array(children)
+        if fields.first?.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) { fields.removeFirst() }
+        guard fields.count >= 6 else { throw ASN1Error.invalidASN1Object(reason: "TBSCertificate too short") }
+        self.subject = fields[4].encodedBytes
+        self.subjectPublicKey = try DER.sequence(fields[5], identifier: .sequence) { nodes in
             _ = try AlgorithmIdentifier(derEncoded: &nodes)
             return try ASN1BitString(derEncoded: &nodes).bytes
         }
     }
+}
 
+extension Certificate {
     /// SHA-1 of the subjectPublicKey bits: the `KeyHash` of RFC 6960 §4.2.1.
     func sha1KeyHash() throws -> [UInt8] {
-        OCSPHashAlgorithm.sha1.digest(try subjectPublicKeyBits())
+        OCSPHashAlgorithm.sha1.digest(try RawCertificateFields(self).subjectPublicKey)
     }
 }
 

@@ -44,14 +44,14 @@ public enum ResponderID: DERParseable, DERSerializable, Hashable, Sendable {
 
     /// The ResponderID a certificate's holder would use: by key hash (`byKey`) or by subject.
     public init(certificate: Certificate, byKey: Bool) throws {
-        self = byKey ? .byKey(try certificate.publicKey.sha1KeyHash()) : .byName(certificate.subject)
+        self = byKey ? .byKey(try certificate.sha1KeyHash()) : .byName(certificate.subject)
     }
 
     /// Whether `certificate` is the one this ResponderID names (RFC 6960 §4.2.2.3).
     public func identifies(_ certificate: Certificate) -> Bool {
         switch self {
         case .byName(let name): return certificate.subject == name
-        case .byKey(let hash): return (try? certificate.publicKey.sha1KeyHash()) == hash
+        case .byKey(let hash): return (try? certificate.sha1KeyHash()) == hash
         }
     }
 }

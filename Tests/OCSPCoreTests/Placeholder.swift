@@ -1,3 +1,0 @@
-import Testing
-@testable import OCSPCore
-@Test func placeholder() { #expect(Bool(true)) }
