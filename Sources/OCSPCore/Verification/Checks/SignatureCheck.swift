@@ -29,6 +29,13 @@ extension OCSPVerifier {
         guard let algorithm = known.algorithm else {
             throw log.reject(id, reference, .weakSignatureAlgorithm, "\(known.name) is refused: MD2 and MD5 are broken")
         }
+        // RSA PKCS#1 v1.5 identifiers take NULL or no parameters (RFC 4055 §5); ECDSA and Ed25519 take
+        // none (RFC 5758 §3.2, RFC 8410 §3). Anything else would let unsigned bytes vary.
+        let parameters = basic.signatureAlgorithm.parameters
+        let isRSA = known.name.hasSuffix("WithRSAEncryption")
+        guard parameters == nil || (isRSA && parameters == AlgorithmIdentifier.null) else {
+            throw log.reject(id, reference, .unsupportedSignatureAlgorithm, "\(known.name) with unexpected parameters")
+        }
         log.pass(id, reference, known.name)
         return algorithm
     }
