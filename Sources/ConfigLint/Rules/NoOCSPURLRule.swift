@@ -2,11 +2,12 @@
 struct NoOCSPURLRule: LintRule {
     let id = "no-ocsp-url"
     let severity = Severity.warning
+    let servers: Set<ServerKind> = [.nginx, .apache]
     let summary = "Stapling is enabled but the certificate has no OCSP responder URL"
     let fix = "Remove the stapling directives: nothing can be stapled for this certificate (Let's Encrypt certificates issued since May 2025 carry no OCSP URL)"
 
     func check(_ context: SiteContext) -> [Finding] {
-        guard let enabled = context.site.staplingEnabled, context.site.server != .haproxy else { return [] }
+        guard let enabled = context.site.staplingEnabled else { return [] }
         // An explicit responder (nginx ssl_stapling_responder, Apache SSLStaplingForceURL) or a
         // prepared staple file does not need the certificate's URL.
         if context.site.setting("ssl_stapling_responder") != nil || context.site.setting("SSLStaplingForceURL") != nil { return [] }

@@ -2,7 +2,8 @@
 struct StapleFileMissingRule: LintRule {
     let id = "staple-file-missing"
     let severity = Severity.error
-    let servers: Set<ServerKind> = [.nginx, .haproxy]
+    // HAProxy side files are only looked at when they exist; one it cannot read is not stapled.
+    let servers: Set<ServerKind> = [.nginx]
     let summary = "The staple file (`ssl_stapling_file`, `.ocsp`) is missing or unreadable"
     let fix = "Create the file with a fresh DER response (`openssl ocsp ... -respout FILE`) or remove the directive"
 
