@@ -54,20 +54,22 @@ extension OCSPVerifier {
                     + "\(trustedResponders.count) trusted responder(s), \(basic.certs.count) embedded certificate(s))"
             )
         }
-        log.pass(id, reference, "\(responderID.displayString) is \(signer.subject)")
+        let source = signer == issuer ? "the issuer" : (trustedResponders.contains(signer) ? "a trusted responder" : "an embedded certificate")
+        log.pass(id, reference, "\(responderID.displayString) names \(source)")
         return signer
     }
 
     static func signature(
         _ basic: BasicOCSPResponse, signer: Certificate, algorithm: Certificate.SignatureAlgorithm, log: inout CheckLog
     ) throws(VerificationStop) {
+        let name = signatureAlgorithmName(basic.signatureAlgorithm)
         let id = "signature", reference = "RFC 6960 §3.2 item 2, §4.2.1"
         guard basic.signature.paddingBits == 0,
             signer.publicKey.isValidSignature(basic.signature.bytes, for: basic.tbsResponseDataBytes, signatureAlgorithm: algorithm)
         else {
             throw log.reject(id, reference, .badSignature, "signature does not verify with the key of \(signer.subject)")
         }
-        log.pass(id, reference, "valid \(algorithm) signature by \(signer.subject)")
+        log.pass(id, reference, "valid \(name) signature by \(signer.subject)")
     }
 }
 
