@@ -35,6 +35,7 @@ let package = Package(
             name: "StapleCLI",
             dependencies: [
                 "OCSPCore",
+                "ConfigLint",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -42,6 +43,30 @@ let package = Package(
         .executableTarget(
             name: "StapleBenchmarks",
             dependencies: ["OCSPCore", "COpenSSL"]
+        ),
+        // `staple lint`: nginx, Apache and HAProxy parsers -> one site model -> rules, one per file.
+        .target(
+            name: "ConfigLint",
+            dependencies: [
+                "OCSPCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        // `swift run -c release LintBenchmark`: `staple lint` against `nginx -t` on a generated tree.
+        .executableTarget(
+            name: "LintBenchmark",
+            dependencies: [
+                "ConfigLint",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Benchmarks/lint"
+        ),
+        .testTarget(
+            name: "ConfigLintTests",
+            dependencies: ["ConfigLint", "OCSPCore"],
+            resources: [.copy("Corpus")]
         ),
         .testTarget(
             name: "OCSPCoreTests",

@@ -1,0 +1,210 @@
+// `staple lint` against `nginx -t` on the same generated tree, in the same run.
+//
+//   swift build -c release --scratch-path .build-lint-release
+//   .build-lint-release/release/LintBenchmark [--servers 5000] [--files 500] [--runs 3] [--keep DIR]
+//
+// Generates nginx.conf + FILES included files (`include sites/*.conf;`) holding SERVERS server
+// blocks, each with its own certificate (leaf + intermediate, P-256, with an OCSP URL) and key,
+// `ssl_stapling on`, `ssl_stapling_verify on` and a shared `ssl_trusted_certificate`; one server
+// in ten serves the leaf only, so the linter has findings to report. Then runs
+// the linter (see below) and `nginx -t` RUNS times
+// each under /usr/bin/time, and prints the median wall time and the largest maximum RSS.
+//
+// The lint side runs this binary as `LintBenchmark --lint CONFIG`: the same ConfigLint code and
+// JSON output as `staple lint --nginx --json CONFIG` (the command is a thin wrapper), without
+// building the whole `staple` product in release mode. `--staple PATH` measures a `staple`
+// binary instead.
+import ConfigLint
+import Crypto
+import Foundation
+import X509
+
+struct Options {
+    var servers = 5_000
+    var files = 500
+    var runs = 3
+    var keep: String?
+    var staple: String?
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            switch argument {
+            case "--servers": servers = Int(iterator.next() ?? "") ?? servers
+            case "--files": files = Int(iterator.next() ?? "") ?? files
+            case "--runs": runs = Int(iterator.next() ?? "") ?? runs
+            case "--keep": keep = iterator.next()
+            case "--staple": staple = iterator.next()
+            case "--lint":
+                // Child mode: lint one nginx configuration as `staple lint --nginx --json` does.
+                let report = Linter(now: Date()).lint(paths: [iterator.next() ?? ""], as: .nginx)
+                print(JSONReporter.render(report), terminator: "")
+                exit(report.exitCode)
+            default:
+                FileHandle.standardError.write(Data("usage: LintBenchmark [--servers N] [--files N] [--runs N] [--keep DIR]\n".utf8))
+                exit(2)
+            }
+        }
+    }
+}
+
+func write(_ text: String, _ path: String) throws {
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
+}
+
+func generate(_ options: Options, into root: String) throws {
+    let manager = FileManager.default
+    for directory in ["sites", "certs", "run/tmp"] {
+        try manager.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
+    }
+    let now = Date()
+    let rootKey = P256.Signing.PrivateKey()
+    let rootName = try DistinguishedName { CommonName("Bench Root") }
+    let rootCertificate = try Certificate(
+        version: .v3, serialNumber: .init(), publicKey: .init(rootKey.publicKey), notValidBefore: now - 3600,
+        notValidAfter: now + 86_400 * 3650, issuer: rootName, subject: rootName, signatureAlgorithm: .ecdsaWithSHA256,
+        extensions: try Certificate.Extensions {
+            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+            Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+        },
+        issuerPrivateKey: .init(rootKey)
+    )
+    let caKey = P256.Signing.PrivateKey()
+    let caName = try DistinguishedName { CommonName("Bench Intermediate") }
+    let intermediate = try Certificate(
+        version: .v3, serialNumber: .init(), publicKey: .init(caKey.publicKey), notValidBefore: now - 3600,
+        notValidAfter: now + 86_400 * 3650, issuer: rootName, subject: caName, signatureAlgorithm: .ecdsaWithSHA256,
+        extensions: try Certificate.Extensions {
+            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+            Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+        },
+        issuerPrivateKey: .init(rootKey)
+    )
+    let intermediatePEM = try intermediate.serializeAsPEM().pemString + "\n"
+    try write(intermediatePEM + (try rootCertificate.serializeAsPEM().pemString) + "\n", root + "/certs/ca-bundle.pem")
+
+    let perFile = (options.servers + options.files - 1) / options.files
+    var server = 0
+    for file in 0..<options.files {
+        var text = "# generated: servers \(server) to \(min(options.servers, server + perFile) - 1)\n"
+        for _ in 0..<perFile where server < options.servers {
+            let key = P256.Signing.PrivateKey()
+            let leaf = try Certificate(
+                version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: now - 3600,
+                notValidAfter: now + 86_400 * 90, issuer: caName, subject: try DistinguishedName { CommonName("s\(server).bench.test") },
+                signatureAlgorithm: .ecdsaWithSHA256,
+                extensions: try Certificate.Extensions {
+                    SubjectAlternativeNames([.dnsName("s\(server).bench.test")])
+                    AuthorityInformationAccess([.init(method: .ocspServer, location: .uniformResourceIdentifier("http://127.0.0.1:8888/"))])
+                },
+                issuerPrivateKey: .init(caKey)
+            )
+            let leafPEM = try leaf.serializeAsPEM().pemString + "\n"
+            // One server in ten serves the leaf alone: the linter reports chain-missing-issuer there.
+            try write(server % 10 == 9 ? leafPEM : leafPEM + intermediatePEM, root + "/certs/s\(server).pem")
+            try write(key.pemRepresentation + "\n", root + "/certs/s\(server).key")
+            text += """
+                server {
+                    listen 127.0.0.1:\(10_000 + server % 1_000) ssl;
+                    server_name s\(server).bench.test;
+                    ssl_certificate certs/s\(server).pem;
+                    ssl_certificate_key certs/s\(server).key;
+                    location / { return 200 "s\(server)\\n"; }
+                }
+
+                """
+            server += 1
+        }
+        try write(text, root + "/sites/\(String(format: "%04d", file)).conf")
+    }
+    try write(
+        """
+        pid \(root)/run/nginx.pid;
+        error_log \(root)/run/error.log;
+        events { worker_connections 64; }
+        http {
+            access_log off;
+            client_body_temp_path \(root)/run/tmp/body;
+            proxy_temp_path \(root)/run/tmp/proxy;
+            fastcgi_temp_path \(root)/run/tmp/fastcgi;
+            uwsgi_temp_path \(root)/run/tmp/uwsgi;
+            scgi_temp_path \(root)/run/tmp/scgi;
+            ssl_protocols TLSv1.2 TLSv1.3;
+            resolver 127.0.0.1;
+            resolver_timeout 5s;
+            ssl_stapling on;
+            ssl_stapling_verify on;
+            ssl_trusted_certificate certs/ca-bundle.pem;
+            include sites/*.conf;
+        }
+
+        """, root + "/nginx.conf"
+    )
+}
+
+struct Measurement {
+    var seconds: Double
+    var maxRSSKiB: Int
+    var status: Int32
+    var output: String
+}
+
+/// Runs a command under GNU time: wall seconds and maximum resident set size.
+func measure(_ command: [String]) throws -> Measurement {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
+    process.arguments = ["-f", "STAPLE-BENCH %e %M"] + command
+    let errors = Pipe()
+    let output = Pipe()
+    process.standardError = errors
+    process.standardOutput = output
+    try process.run()
+    let outData = output.fileHandleForReading.readDataToEndOfFile()
+    let errData = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: errData, as: UTF8.self)
+    guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("STAPLE-BENCH ") }) else {
+        throw NSError(domain: "LintBenchmark", code: 1, userInfo: [NSLocalizedDescriptionKey: "no timing from /usr/bin/time: \(text)"])
+    }
+    let parts = line.split(separator: " ")
+    // GNU time exits with the command's status; keep it for the report.
+    return Measurement(
+        seconds: Double(parts[1]) ?? 0, maxRSSKiB: Int(parts[2]) ?? 0, status: process.terminationStatus,
+        output: String(decoding: outData, as: UTF8.self) + text
+    )
+}
+
+func summary(_ name: String, _ runs: [Measurement]) -> String {
+    let sorted = runs.map(\.seconds).sorted()
+    let median = sorted[sorted.count / 2]
+    let rss = runs.map(\.maxRSSKiB).max() ?? 0
+    return "\(name.padding(toLength: 26, withPad: " ", startingAt: 0)) median \(String(format: "%6.2f", median)) s "
+        + "(runs: \(sorted.map { String(format: "%.2f", $0) }.joined(separator: ", "))), max RSS \(rss / 1024) MiB, exit \(runs.last?.status ?? -1)"
+}
+
+let options = Options(CommandLine.arguments)
+let root = options.keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("staple-lint-bench-\(UUID().uuidString)").path
+try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+let started = Date()
+try generate(options, into: root)
+print("generated \(options.servers) servers in \(options.files) files under \(root) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+
+let lintCommand = options.staple.map { [$0, "lint", "--nginx", "--json"] } ?? [CommandLine.arguments[0], "--lint"]
+let nginx = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+var lintRuns: [Measurement] = []
+var nginxRuns: [Measurement] = []
+for _ in 0..<options.runs {
+    lintRuns.append(try measure(lintCommand + [root + "/nginx.conf"]))
+    if let nginx {
+        nginxRuns.append(try measure([nginx, "-t", "-q", "-p", root + "/run", "-e", root + "/run/error.log", "-c", root + "/nginx.conf"]))
+    }
+}
+let findings = lintRuns.last.map { $0.output.components(separatedBy: "\"rule\" :").count - 1 } ?? 0
+print(summary("staple lint (ConfigLint)", lintRuns) + ", \(findings) findings")
+if nginx != nil {
+    print(summary("nginx -t", nginxRuns))
+} else {
+    print("nginx -t                   skipped: nginx is not installed (apt-get install nginx)")
+}
+if options.keep == nil { try? FileManager.default.removeItem(atPath: root) }
