@@ -91,9 +91,37 @@ struct IssuerHashes {
     var keyHash: [UInt8]
 
     init(issuer: Certificate, hash: OCSPHashAlgorithm) throws {
-        let fields = try RawCertificateFields(issuer)
+        self.init(fields: try RawCertificateFields(issuer), hash: hash)
+    }
+
+    init(fields: RawCertificateFields, hash: OCSPHashAlgorithm) {
         self.nameHash = hash.digest(fields.subject)
         self.keyHash = hash.digest(fields.subjectPublicKey)
+    }
+}
+
+/// An issuer's encoded name and key, parsed once, with each algorithm's hashes computed at most once:
+/// one verification compares them against several CertIDs and a ResponderID.
+struct IssuerDigests {
+    private let fields: RawCertificateFields?
+    private var computed: [OCSPHashAlgorithm: IssuerHashes] = [:]
+
+    init(_ issuer: Certificate) {
+        fields = try? RawCertificateFields(issuer)
+    }
+
+    mutating func hashes(_ hash: OCSPHashAlgorithm) -> IssuerHashes? {
+        if let known = computed[hash] { return known }
+        guard let fields else { return nil }
+        let hashes = IssuerHashes(fields: fields, hash: hash)
+        computed[hash] = hashes
+        return hashes
+    }
+
+    /// Whether `certID` names this issuer, recomputed with the CertID's own algorithm.
+    mutating func named(by certID: CertID) -> Bool {
+        guard let hash = OCSPHashAlgorithm(certID.hashAlgorithm), let expected = hashes(hash) else { return false }
+        return certID.issuerNameHash == expected.nameHash && certID.issuerKeyHash == expected.keyHash
     }
 }
 

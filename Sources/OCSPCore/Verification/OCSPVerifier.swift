@@ -55,10 +55,14 @@ public struct OCSPVerifier: Sendable {
     ) -> OCSPVerification {
         var log = CheckLog()
         var result = OCSPVerification(verdict: .noStatus, checks: [])
+        var digests = IssuerDigests(issuer)
         do throws(VerificationStop) {
-            let basic = try authenticate(response, issuer: issuer, trustedResponders: trustedResponders, now: now, log: &log, into: &result)
+            let basic = try authenticate(
+                response, issuer: issuer, trustedResponders: trustedResponders, now: now, digests: &digests, log: &log,
+                into: &result
+            )
             try Self.nonce(basic, expected: nonce, log: &log)
-            let single = try Self.matchingResponse(basic, certificate: certificate, issuer: issuer, log: &log)
+            let single = try Self.matchingResponse(basic, certificate: certificate, issuer: issuer, digests: &digests, log: &log)
             result.singleResponse = single
             try Self.criticalExtensions(single.singleExtensions, scope: "single-response", log: &log)
             try Self.timeWindow(single, now: now, skew: clockSkew, log: &log)
@@ -79,8 +83,12 @@ public struct OCSPVerifier: Sendable {
     ) -> OCSPVerification {
         var log = CheckLog()
         var result = OCSPVerification(verdict: .good, checks: [])
+        var digests = IssuerDigests(issuer)
         do throws(VerificationStop) {
-            _ = try authenticate(response, issuer: issuer, trustedResponders: trustedResponders, now: now, log: &log, into: &result)
+            _ = try authenticate(
+                response, issuer: issuer, trustedResponders: trustedResponders, now: now, digests: &digests, log: &log,
+                into: &result
+            )
         } catch {
             result.verdict = error.verdict
         }
@@ -89,8 +97,8 @@ public struct OCSPVerifier: Sendable {
     }
 
     private func authenticate(
-        _ bytes: [UInt8], issuer: Certificate, trustedResponders: [Certificate], now: Date, log: inout CheckLog,
-        into result: inout OCSPVerification
+        _ bytes: [UInt8], issuer: Certificate, trustedResponders: [Certificate], now: Date, digests: inout IssuerDigests,
+        log: inout CheckLog, into result: inout OCSPVerification
     ) throws(VerificationStop) -> BasicOCSPResponse {
         let response = try Self.decode(bytes, maximumSize: maximumResponseSize, log: &log)
         let body = try Self.successfulBody(response, log: &log)
@@ -98,7 +106,7 @@ public struct OCSPVerifier: Sendable {
         result.response = basic
         try Self.version(basic, log: &log)
         let algorithm = try Self.signatureAlgorithm(basic, log: &log)
-        let signer = try Self.locateSigner(basic, issuer: issuer, trustedResponders: trustedResponders, log: &log)
+        let signer = try Self.locateSigner(basic, issuer: issuer, trustedResponders: trustedResponders, digests: &digests, log: &log)
         result.signer = signer
         try Self.signature(basic, signer: signer, algorithm: algorithm, log: &log)
         try Self.authorization(signer: signer, issuer: issuer, trustedResponders: trustedResponders, now: now, log: &log)

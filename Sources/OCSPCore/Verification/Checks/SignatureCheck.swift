@@ -42,19 +42,25 @@ extension OCSPVerifier {
 
     /// Finds the signer among the issuer, the trusted responders and the embedded certificates.
     static func locateSigner(
-        _ basic: BasicOCSPResponse, issuer: Certificate, trustedResponders: [Certificate], log: inout CheckLog
+        _ basic: BasicOCSPResponse, issuer: Certificate, trustedResponders: [Certificate], digests: inout IssuerDigests,
+        log: inout CheckLog
     ) throws(VerificationStop) -> Certificate {
         let id = "signer-located", reference = "RFC 6960 §4.2.1 (ResponderID), §4.2.2.3"
         let responderID = basic.tbsResponseData.responderID
-        let candidates = [issuer] + trustedResponders + basic.certs
-        guard let signer = candidates.first(where: { responderID.identifies($0) }) else {
+        let issuerMatches: Bool
+        switch responderID {
+        case .byName(let name): issuerMatches = issuer.subject == name
+        case .byKey(let hash): issuerMatches = digests.hashes(.sha1)?.keyHash == hash
+        }
+        let others = trustedResponders + basic.certs
+        guard let signer = issuerMatches ? issuer : others.first(where: { responderID.identifies($0) }) else {
             throw log.reject(
                 id, reference, .signerNotFound,
                 "no certificate matches ResponderID \(responderID.displayString) (looked at the issuer, "
                     + "\(trustedResponders.count) trusted responder(s), \(basic.certs.count) embedded certificate(s))"
             )
         }
-        let source = signer == issuer ? "the issuer" : (trustedResponders.contains(signer) ? "a trusted responder" : "an embedded certificate")
+        let source = issuerMatches ? "the issuer" : (trustedResponders.contains(signer) ? "a trusted responder" : "an embedded certificate")
         log.pass(id, reference, "\(responderID.displayString) names \(source)")
         return signer
     }
@@ -69,7 +75,7 @@ extension OCSPVerifier {
         else {
             throw log.reject(id, reference, .badSignature, "signature does not verify with the key of \(signer.subject)")
         }
-        log.pass(id, reference, "valid \(name) signature by \(signer.subject)")
+        log.pass(id, reference, "valid \(name) signature over the received tbsResponseData")
     }
 }
 

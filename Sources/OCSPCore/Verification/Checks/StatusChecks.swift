@@ -5,11 +5,14 @@ import X509
 /// (RFC 6960 §4.1.1, §3.2 items 1, 5 and 6, §4.2.2.1).
 extension OCSPVerifier {
     static func matchingResponse(
-        _ basic: BasicOCSPResponse, certificate: Certificate, issuer: Certificate, log: inout CheckLog
+        _ basic: BasicOCSPResponse, certificate: Certificate, issuer: Certificate, digests: inout IssuerDigests,
+        log: inout CheckLog
     ) throws(VerificationStop) -> SingleResponse {
         let id = "certid-match", reference = "RFC 6960 §4.1.1, §3.2 item 1"
         let responses = basic.tbsResponseData.responses
-        guard let match = responses.first(where: { $0.certID.matches(certificate: certificate, issuer: issuer) }) else {
+        let serial = Array(certificate.serialNumber.bytes)
+        // The serial first (cheap), then both issuer hashes with the CertID's own algorithm.
+        guard let match = responses.first(where: { $0.certID.serialNumber == serial && digests.named(by: $0.certID) }) else {
             throw log.fail(
                 id, reference, .noStatus,
                 "none of the \(responses.count) SingleResponse(s) is for serial \(certificate.serialNumber.bytes.hexString) "

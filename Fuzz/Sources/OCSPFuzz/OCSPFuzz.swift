@@ -34,3 +34,23 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     return 0
 }
+
+/// libFuzzer's driver, from the runtime that `-sanitize=fuzzer` links in.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
+
+/// The entry point SwiftPM links executables through (`main` is defined as `<module>_main`); with
+/// `-parse-as-library` there is no top-level code, so this hands control to libFuzzer's driver.
+@_cdecl("OCSPFuzz_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    // Load the fixtures before fuzzing: memory first allocated inside an input would be reported as
+    // that input's leak.
+    _ = (Fixtures.certificate, Fixtures.issuer, Fixtures.now)
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, { data, size in fuzzOneInput(data, size) })
+}
