@@ -13,8 +13,88 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
     ],
     targets: [
+        // HTTP fetch of OCSP responses (async-http-client): GET/POST, size cap, deadlines, proxies.
+        .target(
+            name: "OCSPFetching",
+            dependencies: [
+                "OCSPCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The staple engine: refresh policy (pure), staple store (disk), refresher (a Service).
+        .target(
+            name: "Stapling",
+            dependencies: [
+                "OCSPCore",
+                "OCSPFetching",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Test support for the engine's tests and benchmark: openssl PKIs, `openssl ocsp` responders,
+        // a scriptable HTTP server. Not a product.
+        .target(
+            name: "EngineTestSupport",
+            dependencies: [
+                "OCSPCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Tests/EngineTestSupport"
+        ),
+        .testTarget(
+            name: "OCSPFetchingTests",
+            dependencies: [
+                "OCSPFetching",
+                "EngineTestSupport",
+                "OCSPCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "StaplingTests",
+            dependencies: [
+                "Stapling",
+                "EngineTestSupport",
+                "OCSPFetching",
+                "OCSPCore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // `swift run -c release EngineBenchmark`: the refresher managing many certificates.
+        .executableTarget(
+            name: "EngineBenchmark",
+            dependencies: [
+                "Stapling", "OCSPFetching", "OCSPCore", "EngineTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/engine"
+        ),
         // RFC 6960 messages, CertID, building and verification. No I/O.
         .target(
             name: "OCSPCore",
@@ -35,6 +115,8 @@ let package = Package(
             name: "StapleCLI",
             dependencies: [
                 "OCSPCore",
+                "OCSPFetching",
+                "Stapling",
                 "ConfigLint",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

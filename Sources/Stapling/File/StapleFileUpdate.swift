@@ -1,0 +1,115 @@
+import Foundation
+import OCSPCore
+import X509
+
+/// `staple fetch`'s work: fetch, verify, and replace a staple file only with something better.
+///
+/// The file is written (atomically) only when the new response verifies `good` for the
+/// certificate and is newer (thisUpdate) than a good staple already in the file; otherwise the
+/// file is left byte-for-byte as it was.
+public struct StapleFileUpdate: Sendable {
+    /// What happened, with the exit status `staple fetch` gives for it.
+    public struct Status: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// A good, newer staple was written. Exit 0.
+        public static let written = Status(rawValue: "written")
+        /// The file already holds a good staple at least as new. Exit 0.
+        public static let alreadyCurrent = Status(rawValue: "already-current")
+        /// The certificate is revoked; nothing written. Exit 1.
+        public static let revoked = Status(rawValue: "revoked")
+        /// A judged answer that is not good (unknown, rejected, responder error, no status). Exit 1.
+        public static let notGood = Status(rawValue: "not-good")
+        /// No responder could be reached or answered over HTTP. Exit 3.
+        public static let network = Status(rawValue: "network")
+        /// Writing the file failed. Exit 2.
+        public static let writeFailed = Status(rawValue: "write-failed")
+
+        public var exitCode: Int32 {
+            switch self {
+            case .written, .alreadyCurrent: 0
+            case .revoked, .notGood: 1
+            case .writeFailed: 2
+            default: 3
+            }
+        }
+    }
+
+    public var status: Status
+    public var path: String
+    public var serialNumberHex: String
+    /// The responder whose answer decided it (or the last one tried).
+    public var responderURL: String?
+    /// The verdict of the fetched response, when one verified that far.
+    public var verdict: String?
+    public var thisUpdate: Date?
+    public var nextUpdate: Date?
+    /// thisUpdate of the good staple already in the file, if any.
+    public var existingThisUpdate: Date?
+    /// One line for a person, naming the responder, the serial and the reason.
+    public var message: String
+    /// Every failure on the way (other URLs, transport errors).
+    public var failures: [StapleFailure]
+
+    /// Runs the update for `certificate` into `path`.
+    ///
+    /// - Important: `now` is read at the start and when the answer arrives; the caller's clock.
+    public static func run(
+        path: String, certificate: Certificate, issuer: Certificate, responderURLs: [String]?, hash: OCSPHashAlgorithm,
+        fetch: StapleFetch, policy: RefreshPolicy = RefreshPolicy(), now: @escaping @Sendable () -> Date = { Date() }
+    ) async -> StapleFileUpdate {
+        let serial = Array(certificate.serialNumber.bytes).hexString
+        let existing = existingThisUpdate(path: path, certificate: certificate, issuer: issuer, verifier: fetch.verifier, now: now())
+        let outcome = await fetch.fetch(certificate: certificate, issuer: issuer, responderURLs: responderURLs, hash: hash, now: now)
+        var report = StapleFileUpdate(
+            status: .network, path: path, serialNumberHex: serial, responderURL: outcome.responderURL ?? outcome.failures.last?.responderURL,
+            verdict: outcome.verification?.verdict.name, thisUpdate: outcome.verification?.thisUpdate,
+            nextUpdate: outcome.verification?.nextUpdate, existingThisUpdate: existing, message: "", failures: outcome.failures
+        )
+        let responder = report.responderURL ?? "(none)"
+        let subject = "responder \(responder), certificate serial \(serial)"
+        guard let verification = outcome.verification, let bytes = outcome.responseBytes else {
+            report.status = .network
+            report.message = outcome.failures.last?.description ?? "\(subject): no answer"
+            return report
+        }
+        switch ReplacementDecision.decide(verification, currentThisUpdate: existing) {
+        case .replace:
+            let end = policy.servingEnd(
+                thisUpdate: verification.thisUpdate!, nextUpdate: verification.nextUpdate,
+                certificateNotAfter: certificate.notValidAfter)
+            guard now() < end else {
+                report.status = .notGood
+                report.message = "\(subject): good, but may be served only until \(end.iso8601); not written"
+                return report
+            }
+            do {
+                try AtomicFile.write(bytes, to: path)
+                report.status = .written
+                report.message = "\(subject): good, thisUpdate \(verification.thisUpdate!.iso8601); written to \(path)"
+            } catch {
+                report.status = .writeFailed
+                report.message = "\(subject): good, but \(error)"
+            }
+        case .notNewer(let candidate, let current):
+            report.status = .alreadyCurrent
+            report.message = "\(subject): good, thisUpdate \(candidate.iso8601) is not newer than \(current.iso8601) in \(path); kept"
+        case .revoked(let time, let reason):
+            report.status = .revoked
+            report.message = "\(subject): REVOKED at \(time.iso8601)\(reason.map { " (\($0))" } ?? ""); not written"
+        case .notGood(let verdict):
+            report.status = .notGood
+            report.message = "\(subject): \(verdict.explanation); not written"
+        }
+        return report
+    }
+
+    /// thisUpdate of the staple in `path` when it verifies good for `certificate` at `now`.
+    static func existingThisUpdate(path: String, certificate: Certificate, issuer: Certificate, verifier: OCSPVerifier, now: Date) -> Date? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let verification = verifier.verify(response: [UInt8](data), certificate: certificate, issuer: issuer, now: now)
+        return verification.verdict == .good ? verification.thisUpdate : nil
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// When to refresh a staple, how long to serve it, and how to back off after failures.
+///
+/// Pure: every function takes `now` and the random draw `jitter` (in 0..<1) as parameters.
+///
+/// Decisions, written once:
+/// - **Refresh time.** At thisUpdate + ½ (end − thisUpdate), never later than end − ``safetyMargin``,
+///   where end is nextUpdate (or thisUpdate + ``holdWithoutNextUpdate``). Jitter moves it earlier by
+///   up to ``jitterFraction`` of (target − thisUpdate), so certificates fetched together spread out.
+///   Never sooner than now + ``minimumInterval`` (a responder serving old cached answers cannot make
+///   us loop).
+/// - **No nextUpdate.** RFC 6960 §4.2.2.1 says newer information is always available. Such a
+///   response is served for at most ``holdWithoutNextUpdate`` after its thisUpdate and refreshed on
+///   the same half-life rule inside that window.
+/// - **nextUpdate after the certificate's notAfter.** The staple is served until the certificate
+///   expires and no longer (a staple cannot make an expired certificate valid); no refresh is
+///   scheduled at or after notAfter.
+/// - **Failures.** Retry after min(``backoffCap``, ``backoffBase`` × 2^(failures − 1)), shortened by
+///   up to ``jitterFraction`` of itself. The last good staple keeps being served until it expires.
+public struct RefreshPolicy: Sendable, Hashable {
+    /// Fifteen minutes: HAProxy ignores staples within 5 minutes of nextUpdate, and clients' clocks drift.
+    public static let defaultSafetyMargin: TimeInterval = 15 * 60
+    /// A quarter: spreads refreshes over 25 % of the first half of the validity period.
+    public static let defaultJitterFraction = 0.25
+    /// One minute between successful fetches of one certificate at the least.
+    public static let defaultMinimumInterval: TimeInterval = 60
+    /// Thirty seconds for the first retry.
+    public static let defaultBackoffBase: TimeInterval = 30
+    /// Thirty minutes at most between retries: well inside the usual days of validity left.
+    public static let defaultBackoffCap: TimeInterval = 30 * 60
+    /// One hour: how long a response without nextUpdate is served at most.
+    public static let defaultHoldWithoutNextUpdate: TimeInterval = 60 * 60
+
+    public var safetyMargin: TimeInterval
+    public var jitterFraction: Double
+    public var minimumInterval: TimeInterval
+    public var backoffBase: TimeInterval
+    public var backoffCap: TimeInterval
+    public var holdWithoutNextUpdate: TimeInterval
+
+    public init(
+        safetyMargin: TimeInterval = defaultSafetyMargin,
+        jitterFraction: Double = defaultJitterFraction,
+        minimumInterval: TimeInterval = defaultMinimumInterval,
+        backoffBase: TimeInterval = defaultBackoffBase,
+        backoffCap: TimeInterval = defaultBackoffCap,
+        holdWithoutNextUpdate: TimeInterval = defaultHoldWithoutNextUpdate
+    ) {
+        self.safetyMargin = safetyMargin
+        self.jitterFraction = min(max(jitterFraction, 0), 1)
+        self.minimumInterval = minimumInterval
+        self.backoffBase = backoffBase
+        self.backoffCap = backoffCap
+        self.holdWithoutNextUpdate = holdWithoutNextUpdate
+    }
+
+    /// The end of the response's validity: nextUpdate, or thisUpdate + ``holdWithoutNextUpdate``.
+    public func validityEnd(thisUpdate: Date, nextUpdate: Date?) -> Date {
+        nextUpdate ?? thisUpdate.addingTimeInterval(holdWithoutNextUpdate)
+    }
+
+    /// Until when a staple may be served: the validity end, but never past the certificate's notAfter.
+    public func servingEnd(thisUpdate: Date, nextUpdate: Date?, certificateNotAfter: Date) -> Date {
+        min(validityEnd(thisUpdate: thisUpdate, nextUpdate: nextUpdate), certificateNotAfter)
+    }
+
+    /// When to fetch again after a good response, or nil when the certificate expires first.
+    ///
+    /// - Parameters:
+    ///   - now: when the response was accepted.
+    ///   - jitter: a draw in 0..<1; 0 is the latest allowed time.
+    public func refreshTime(thisUpdate: Date, nextUpdate: Date?, certificateNotAfter: Date, now: Date, jitter: Double) -> Date? {
+        let end = validityEnd(thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+        let half = thisUpdate.addingTimeInterval(end.timeIntervalSince(thisUpdate) / 2)
+        let target = min(half, end.addingTimeInterval(-safetyMargin))
+        let spread = jitterFraction * max(0, target.timeIntervalSince(thisUpdate))
+        let jittered = target.addingTimeInterval(-spread * min(max(jitter, 0), 1))
+        let time = max(jittered, now.addingTimeInterval(minimumInterval))
+        return time < certificateNotAfter ? time : nil
+    }
+
+    /// The delay before retry number `failures` (1 for the first failure).
+    public func retryDelay(failures: Int, jitter: Double) -> TimeInterval {
+        let exponent = Double(max(failures, 1) - 1)
+        let delay = min(backoffCap, backoffBase * pow(2, min(exponent, 62)))
+        return delay * (1 - jitterFraction * min(max(jitter, 0), 1))
+    }
+}
