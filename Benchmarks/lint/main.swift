@@ -5,8 +5,8 @@
 //
 // Generates nginx.conf + FILES included files (`include sites/*.conf;`) holding SERVERS server
 // blocks, each with its own certificate (leaf + intermediate, P-256, with an OCSP URL) and key,
-// `ssl_stapling on`, `ssl_stapling_verify on` and a shared `ssl_trusted_certificate`; one server
-// in ten serves the leaf only, so the linter has findings to report. Then runs
+// `ssl_stapling on`, `ssl_stapling_verify on` and a shared `ssl_trusted_certificate`; one
+// certificate in ten has no OCSP URL, so the linter has findings to report. Then runs
 // the linter (see below) and `nginx -t` RUNS times
 // each under /usr/bin/time, and prints the median wall time and the largest maximum RSS.
 //
@@ -41,7 +41,8 @@ struct Options {
                 print(JSONReporter.render(report), terminator: "")
                 exit(report.exitCode)
             default:
-                FileHandle.standardError.write(Data("usage: LintBenchmark [--servers N] [--files N] [--runs N] [--keep DIR]\n".utf8))
+                FileHandle.standardError.write(
+                    Data("usage: LintBenchmark [--servers N] [--files N] [--runs N] [--keep DIR]\n".utf8))
                 exit(2)
             }
         }
@@ -91,21 +92,26 @@ func generate(_ options: Options, into root: String) throws {
             let key = P256.Signing.PrivateKey()
             let leaf = try Certificate(
                 version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: now - 3600,
-                notValidAfter: now + 86_400 * 90, issuer: caName, subject: try DistinguishedName { CommonName("s\(server).bench.test") },
+                notValidAfter: now + 86_400 * 90, issuer: caName,
+                subject: try DistinguishedName { CommonName("s\(server).bench.test") },
                 signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try Certificate.Extensions {
                     SubjectAlternativeNames([.dnsName("s\(server).bench.test")])
-                    AuthorityInformationAccess([.init(method: .ocspServer, location: .uniformResourceIdentifier("http://127.0.0.1:8888/"))])
+                    // One certificate in ten has no OCSP URL: the linter reports no-ocsp-url there.
+                    if server % 10 != 9 {
+                        AuthorityInformationAccess([
+                            .init(method: .ocspServer, location: .uniformResourceIdentifier("http://127.0.0.1:8888/"))
+                        ])
+                    }
                 },
                 issuerPrivateKey: .init(caKey)
             )
             let leafPEM = try leaf.serializeAsPEM().pemString + "\n"
-            // One server in ten serves the leaf alone: the linter reports chain-missing-issuer there.
-            try write(server % 10 == 9 ? leafPEM : leafPEM + intermediatePEM, root + "/certs/s\(server).pem")
+            try write(leafPEM + intermediatePEM, root + "/certs/s\(server).pem")
             try write(key.pemRepresentation + "\n", root + "/certs/s\(server).key")
             text += """
                 server {
-                    listen 127.0.0.1:\(10_000 + server % 1_000) ssl;
+                    listen 127.0.0.1:10443 ssl;
                     server_name s\(server).bench.test;
                     ssl_certificate certs/s\(server).pem;
                     ssl_certificate_key certs/s\(server).key;
@@ -121,7 +127,7 @@ func generate(_ options: Options, into root: String) throws {
         """
         pid \(root)/run/nginx.pid;
         error_log \(root)/run/error.log;
-        events { worker_connections 64; }
+        events { worker_connections 1024; }
         http {
             access_log off;
             client_body_temp_path \(root)/run/tmp/body;
@@ -150,27 +156,32 @@ struct Measurement {
 }
 
 /// Runs a command under GNU time: wall seconds and maximum resident set size.
-func measure(_ command: [String]) throws -> Measurement {
+///
+/// Output goes to files, not pipes: nginx writes a warning per certificate, and a full pipe that
+/// nobody reads would block it.
+func measure(_ command: [String], scratch: String) throws -> Measurement {
+    let timing = scratch + "/time.txt"
+    let outputPath = scratch + "/output.txt"
+    FileManager.default.createFile(atPath: outputPath, contents: nil)
+    let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+    defer { try? output.close() }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-    process.arguments = ["-f", "STAPLE-BENCH %e %M"] + command
-    let errors = Pipe()
-    let output = Pipe()
-    process.standardError = errors
+    process.arguments = ["-o", timing, "-f", "%e %M"] + command
     process.standardOutput = output
+    process.standardError = output
+    process.standardInput = FileHandle.nullDevice
     try process.run()
-    let outData = output.fileHandleForReading.readDataToEndOfFile()
-    let errData = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    let text = String(decoding: errData, as: UTF8.self)
-    guard let line = text.split(separator: "\n").last(where: { $0.hasPrefix("STAPLE-BENCH ") }) else {
-        throw NSError(domain: "LintBenchmark", code: 1, userInfo: [NSLocalizedDescriptionKey: "no timing from /usr/bin/time: \(text)"])
+    let parts = ((try? String(contentsOfFile: timing, encoding: .utf8)) ?? "")
+        .split(separator: "\n").last { $0.first?.isNumber == true }?.split(separator: " ") ?? []
+    guard parts.count == 2 else {
+        throw NSError(domain: "LintBenchmark", code: 1, userInfo: [NSLocalizedDescriptionKey: "no timing from /usr/bin/time"])
     }
-    let parts = line.split(separator: " ")
     // GNU time exits with the command's status; keep it for the report.
     return Measurement(
-        seconds: Double(parts[1]) ?? 0, maxRSSKiB: Int(parts[2]) ?? 0, status: process.terminationStatus,
-        output: String(decoding: outData, as: UTF8.self) + text
+        seconds: Double(parts[0]) ?? 0, maxRSSKiB: Int(parts[1]) ?? 0, status: process.terminationStatus,
+        output: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
     )
 }
 
@@ -183,24 +194,31 @@ func summary(_ name: String, _ runs: [Measurement]) -> String {
 }
 
 let options = Options(CommandLine.arguments)
-let root = options.keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("staple-lint-bench-\(UUID().uuidString)").path
+let root =
+    options.keep
+    ?? FileManager.default.temporaryDirectory.appendingPathComponent("staple-lint-bench-\(UUID().uuidString)").path
 try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
 let started = Date()
 try generate(options, into: root)
-print("generated \(options.servers) servers in \(options.files) files under \(root) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+print(
+    "generated \(options.servers) servers in \(options.files) files under \(root) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s"
+)
 
 let lintCommand = options.staple.map { [$0, "lint", "--nginx", "--json"] } ?? [CommandLine.arguments[0], "--lint"]
-let nginx = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].first { FileManager.default.isExecutableFile(atPath: $0) }
+let nginx = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].first {
+    FileManager.default.isExecutableFile(atPath: $0)
+}
 
 var lintRuns: [Measurement] = []
 var nginxRuns: [Measurement] = []
 for _ in 0..<options.runs {
-    lintRuns.append(try measure(lintCommand + [root + "/nginx.conf"]))
+    lintRuns.append(try measure(lintCommand + [root + "/nginx.conf"], scratch: root + "/run"))
     if let nginx {
-        nginxRuns.append(try measure([nginx, "-t", "-q", "-p", root + "/run", "-e", root + "/run/error.log", "-c", root + "/nginx.conf"]))
+        let check = [nginx, "-t", "-q", "-p", root + "/run", "-e", root + "/run/error.log", "-c", root + "/nginx.conf"]
+        nginxRuns.append(try measure(check, scratch: root + "/run"))
     }
 }
-let findings = lintRuns.last.map { $0.output.components(separatedBy: "\"rule\" :").count - 1 } ?? 0
+let findings = lintRuns.last.map { $0.output.components(separatedBy: "\"rule\" : ").count - 1 } ?? 0
 print(summary("staple lint (ConfigLint)", lintRuns) + ", \(findings) findings")
 if nginx != nil {
     print(summary("nginx -t", nginxRuns))

@@ -77,16 +77,21 @@ public struct Linter: Sendable {
         let sites = configuration.sites.map { site in
             SiteReport(site: site, findings: RuleCatalog.findings(for: analyzer.context(for: site), rules: rules))
         }
-        return ConfigurationReport(path: configuration.path, server: configuration.server, files: configuration.files, sites: sites)
+        return ConfigurationReport(
+            path: configuration.path, server: configuration.server, files: configuration.files, sites: sites)
     }
 
     /// A file as is; a directory's usual main configuration files.
     static func mainFiles(_ path: String) throws -> [String] {
         guard BoundedFile.isDirectory(path) else { return [path] }
-        let candidates = ["nginx.conf", "apache2.conf", "httpd.conf", "haproxy.cfg"].map { PathResolution.join(path, $0) }
+        let candidates = ["nginx.conf", "apache2.conf", "httpd.conf", "haproxy.cfg"].map {
+            PathResolution.join(path, $0)
+        }
         let found = candidates.filter { BoundedFile.exists($0) }
         guard !found.isEmpty else {
-            throw LintError(.unreadable, at: SourceLocation(file: path, line: 0), "\(path) is a directory without nginx.conf, apache2.conf, httpd.conf or haproxy.cfg")
+            throw LintError(
+                .unreadable, at: SourceLocation(file: path, line: 0),
+                "\(path) is a directory without nginx.conf, apache2.conf, httpd.conf or haproxy.cfg")
         }
         return found
     }

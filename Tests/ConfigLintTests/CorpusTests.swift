@@ -39,7 +39,8 @@ struct CorpusTests {
         }
         let result: Shell.Result
         if corpusCase.server == .nginx {
-            result = try Shell.run(tool, ["-t", "-q", "-p", prepared.run, "-e", prepared.run + "/error.log", "-c", prepared.mainFile])
+            result = try Shell.run(
+                tool, ["-t", "-q", "-p", prepared.run, "-e", prepared.run + "/error.log", "-c", prepared.mainFile])
         } else {
             result = try Shell.run(tool, ["-c", "-q", "-f", prepared.mainFile], in: prepared.directory)
         }

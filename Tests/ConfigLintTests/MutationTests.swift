@@ -48,7 +48,8 @@ struct MutationTests {
             .filter { !$0.hasPrefix("run/") }
             .map { prepared.directory + "/" + $0 }
         // Seeded from the case name (not hashValue, which changes per process) so failures replay.
-        var rng = SplitMix64(state: corpusCase.description.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
+        var rng = SplitMix64(
+            state: corpusCase.description.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
         var outcomes = (reports: 0, failures: 0)
         for iteration in 0..<Self.iterations {
             let target = files[iteration % files.count]

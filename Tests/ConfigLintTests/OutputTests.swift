@@ -38,7 +38,9 @@ struct OutputTests {
         let configuration = try #require((object["configurations"] as? [[String: Any]])?.first)
         let site = try #require((configuration["sites"] as? [[String: Any]])?.first)
         #expect(Set(site.keys) == ["name", "file", "line", "tls", "stapling", "findings"])
-        let findings = (configuration["sites"] as? [[String: Any]] ?? []).flatMap { $0["findings"] as? [[String: Any]] ?? [] }
+        let findings = (configuration["sites"] as? [[String: Any]] ?? []).flatMap {
+            $0["findings"] as? [[String: Any]] ?? []
+        }
         #expect(findings.count == report.findings.count)
         #expect(findings.allSatisfy { Set($0.keys) == ["rule", "severity", "file", "line", "message", "fix"] })
         #expect(object["exitCode"] as? Int == 2)
@@ -55,7 +57,9 @@ struct OutputTests {
         let rules = ((run["tool"] as? [String: Any])?["driver"] as? [String: Any])?["rules"] as? [[String: Any]] ?? []
         let ids = Set(rules.compactMap { $0["id"] as? String })
         #expect(results.allSatisfy { ids.contains($0["ruleId"] as? String ?? "") })
-        let region = ((results.first?["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["region"] as? [String: Any]
+        let region =
+            ((results.first?["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["region"]
+            as? [String: Any]
         #expect((region?["startLine"] as? Int ?? 0) > 0)
     }
 

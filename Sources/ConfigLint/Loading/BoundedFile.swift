@@ -23,7 +23,9 @@ enum BoundedFile {
     /// Devices, FIFOs and directories are refused before opening, so `/dev/zero` cannot hang a lint.
     static func read(_ path: String, limit: Int) -> Result<[UInt8], Problem> {
         var info = stat()
-        guard stat(path, &info) == 0 else { return .failure(errno == ENOENT || errno == ENOTDIR ? .missing : .unreadable) }
+        guard stat(path, &info) == 0 else {
+            return .failure(errno == ENOENT || errno == ENOTDIR ? .missing : .unreadable)
+        }
         guard (info.st_mode & S_IFMT) == S_IFREG else { return .failure(.notRegularFile) }
         guard Int(info.st_size) <= limit else { return .failure(.tooLarge(size: Int(info.st_size), limit: limit)) }
         guard let handle = FileHandle(forReadingAtPath: path) else { return .failure(.unreadable) }

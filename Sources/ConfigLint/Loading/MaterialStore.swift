@@ -23,6 +23,23 @@ final class MaterialStore {
     private var certificateCache: [String: Result<[Certificate], LoadFailure>] = [:]
     private var keyCache: [String: Result<Certificate.PublicKey?, LoadFailure>] = [:]
     private var bytesCache: [String: Result<[UInt8], LoadFailure>] = [:]
+    private var issuedCache: [IssuedPair: Bool] = [:]
+
+    private struct IssuedPair: Hashable {
+        var child: Certificate
+        var parent: Certificate
+    }
+
+    /// `child.isIssued(by: parent)`, each pair's signature verified once per run.
+    func isIssued(_ child: Certificate, by parent: Certificate) -> Bool {
+        // Names first: most candidates differ there and need no signature check (nor a cache entry).
+        guard child.issuer == parent.subject else { return false }
+        let pair = IssuedPair(child: child, parent: parent)
+        if let known = issuedCache[pair] { return known }
+        let issued = child.isIssued(by: parent)
+        issuedCache[pair] = issued
+        return issued
+    }
 
     func certificates(_ file: Located<String>) -> Result<[Certificate], FileProblem> {
         let path = file.value
@@ -67,12 +84,20 @@ final class MaterialStore {
         guard let text = String(bytes: bytes, encoding: .utf8) else {
             // A DER key: try it as PKCS#8 through a PEM wrapper.
             let document = PEMDocument(type: "PRIVATE KEY", derBytes: bytes)
-            guard let key = try? Certificate.PrivateKey(pemDocument: document) else { return .failure(LoadFailure("is neither PEM nor a DER private key")) }
+            guard let key = try? Certificate.PrivateKey(pemDocument: document) else {
+                return .failure(LoadFailure("is neither PEM nor a DER private key"))
+            }
             return .success(key.publicKey)
         }
-        guard let documents = try? PEMDocument.parseMultiple(pemString: text) else { return .failure(LoadFailure("holds no readable PEM block")) }
-        guard let document = documents.first(where: { $0.discriminator.hasSuffix("PRIVATE KEY") }) else { return .success(nil) }
-        if document.discriminator == "ENCRYPTED PRIVATE KEY" { return .failure(LoadFailure("holds an encrypted private key (cannot be compared)")) }
+        guard let documents = try? PEMDocument.parseMultiple(pemString: text) else {
+            return .failure(LoadFailure("holds no readable PEM block"))
+        }
+        guard let document = documents.first(where: { $0.discriminator.hasSuffix("PRIVATE KEY") }) else {
+            return .success(nil)
+        }
+        if document.discriminator == "ENCRYPTED PRIVATE KEY" {
+            return .failure(LoadFailure("holds an encrypted private key (cannot be compared)"))
+        }
         do {
             return .success(try Certificate.PrivateKey(pemDocument: document).publicKey)
         } catch {

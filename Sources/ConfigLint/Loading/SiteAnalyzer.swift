@@ -49,23 +49,33 @@ struct SiteAnalyzer {
                 facts.keyMatches = publicKey == leaf.publicKey
                 facts.keyLocation = keyFile
             case .success(nil):
-                if slot.key != nil { facts.problems.append(FileProblem(path: keyFile.value, location: keyFile.location, reason: "holds no private key")) }
+                if slot.key != nil {
+                    facts.problems.append(
+                        FileProblem(path: keyFile.value, location: keyFile.location, reason: "holds no private key"))
+                }
             case .failure(let problem):
                 facts.problems.append(problem)
             }
         }
 
         let rest = Array(facts.chain.dropFirst())
-        facts.issuerInChain = rest.first { $0 != leaf && leaf.isIssued(by: $0) }
-        facts.issuerInIssuerFile = issuerFileCertificates.first { leaf.isIssued(by: $0) }
-        facts.issuerInBundle = bundle.first { $0 != leaf && leaf.isIssued(by: $0) }
+        facts.issuerInChain = rest.first { $0 != leaf && store.isIssued(leaf, by: $0) }
+        facts.issuerInIssuerFile = issuerFileCertificates.first { store.isIssued(leaf, by: $0) }
+        facts.issuerInBundle = bundle.first { $0 != leaf && store.isIssued(leaf, by: $0) }
+        if site.trustBundle != nil {
+            facts.reachesTrustedRoot = SiteContext.reachesRoot(from: leaf, through: rest, bundle: bundle) {
+                store.isIssued($0, by: $1)
+            }
+        }
         if let stapleFile = slot.stapleFile {
             facts.staple = staple(stapleFile, leaf: leaf, issuer: facts.issuer, trusted: bundle)
         }
         return facts
     }
 
-    private func staple(_ file: Located<String>, leaf: Certificate, issuer: Certificate?, trusted: [Certificate]) -> StapleFacts {
+    private func staple(_ file: Located<String>, leaf: Certificate, issuer: Certificate?, trusted: [Certificate])
+        -> StapleFacts
+    {
         var facts = StapleFacts(file: file)
         let bytes: [UInt8]
         switch store.bytes(file, limit: MaterialStore.maximumResponseSize) {
@@ -97,7 +107,8 @@ struct SiteAnalyzer {
             return single.certID.serialNumber == serial
         }
         if let issuer {
-            facts.verification = OCSPVerifier().verify(response: bytes, certificate: leaf, issuer: issuer, trustedResponders: [], now: now)
+            facts.verification = OCSPVerifier().verify(
+                response: bytes, certificate: leaf, issuer: issuer, trustedResponders: [], now: now)
         }
         return facts
     }

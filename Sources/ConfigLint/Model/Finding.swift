@@ -1,6 +1,7 @@
 /// How bad a finding is, from a remark to a site that clients will refuse.
 public enum Severity: Int, Hashable, Sendable, Comparable, CaseIterable, CustomStringConvertible {
-    case note = 0, warning, error, critical
+    case note = 0
+    case warning, error, critical
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 

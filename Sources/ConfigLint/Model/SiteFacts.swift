@@ -20,6 +20,8 @@ public struct SlotFacts: Sendable {
     public var issuerInIssuerFile: Certificate?
     /// The issuer found in the site's trust bundle.
     public var issuerInBundle: Certificate?
+    /// Whether the chain and the trust bundle lead to a root the bundle holds; nil without a bundle.
+    public var reachesTrustedRoot: Bool?
     public var staple: StapleFacts?
 
     /// The issuer wherever it was found: chain, `.issuer` file, trust bundle.
@@ -55,7 +57,9 @@ public struct SiteContext: Sendable {
     /// Findings of the rules that ran before (read by rules that judge the whole site).
     public var findingsSoFar: [Finding] = []
 
-    public init(site: TLSSite, slots: [SlotFacts], trustBundle: [Certificate], trustBundleProblem: FileProblem?, now: Date) {
+    public init(
+        site: TLSSite, slots: [SlotFacts], trustBundle: [Certificate], trustBundleProblem: FileProblem?, now: Date
+    ) {
         self.site = site
         self.slots = slots
         self.trustBundle = trustBundle
@@ -67,13 +71,20 @@ public struct SiteContext: Sendable {
     public var staplingEnabled: Bool { site.staplingEnabled != nil }
 
     /// Whether `chain` plus `bundle` lead from `certificate` to a self-signed root held in `bundle`.
-    public static func reachesRoot(from certificate: Certificate, through chain: [Certificate], bundle: [Certificate]) -> Bool {
+    ///
+    /// `isIssued(child, parent)` decides each link (names chain and the signature verifies); the
+    /// analyzer passes a memoized one, since thousands of sites share the same intermediates.
+    public static func reachesRoot(
+        from certificate: Certificate, through chain: [Certificate], bundle: [Certificate],
+        isIssued: (Certificate, Certificate) -> Bool = { $0.isIssued(by: $1) }
+    ) -> Bool {
         var current = certificate
         let candidates = chain + bundle
+        // Ten links: real chains have two or three; a loop of cross-signed certificates must end.
         for _ in 0..<10 {
-            if current.isSelfSigned { return bundle.contains(current) }
-            guard let next = IssuerLookup.issuer(of: current, in: candidates), next != current else { return false }
-            if bundle.contains(next) && next.isSelfSigned { return true }
+            if isIssued(current, current) { return bundle.contains(current) }
+            guard let next = candidates.first(where: { $0 != current && isIssued(current, $0) }) else { return false }
+            if bundle.contains(next) && isIssued(next, next) { return true }
             current = next
         }
         return false

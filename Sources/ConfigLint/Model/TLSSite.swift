@@ -52,7 +52,8 @@ public struct TLSSite: Hashable, Sendable {
 
     public init(
         server: ServerKind, name: String, location: SourceLocation, tls: SourceLocation? = nil,
-        certificates: [CertificateSlot] = [], trustBundle: Located<String>? = nil, staplingEnabled: SourceLocation? = nil,
+        certificates: [CertificateSlot] = [], trustBundle: Located<String>? = nil,
+        staplingEnabled: SourceLocation? = nil,
         settings: [String: [Directive]] = [:], ownSettings: Set<String> = [], serverWide: [String: [Directive]] = [:]
     ) {
         self.server = server

@@ -54,7 +54,9 @@ public enum JSONReporter {
     public static func render(_ report: LintReport) -> String {
         let document = Document(
             time: report.now.iso8601, exitCode: report.exitCode,
-            failures: report.failures.map { Failure(code: $0.code.rawValue, file: $0.location.file, line: $0.location.line, message: $0.reason) },
+            failures: report.failures.map {
+                Failure(code: $0.code.rawValue, file: $0.location.file, line: $0.location.line, message: $0.reason)
+            },
             configurations: report.configurations.map { configuration in
                 Configuration(
                     path: configuration.path, server: configuration.server.rawValue, files: configuration.files,
@@ -64,7 +66,8 @@ public enum JSONReporter {
                             tls: site.site.tls != nil, stapling: site.site.staplingEnabled != nil,
                             findings: site.findings.map {
                                 Item(
-                                    rule: $0.ruleID, severity: $0.severity.description, file: $0.location.file, line: $0.location.line,
+                                    rule: $0.ruleID, severity: $0.severity.description, file: $0.location.file,
+                                    line: $0.location.line,
                                     message: $0.message, fix: $0.fix
                                 )
                             }

@@ -8,12 +8,15 @@ public enum SARIFReporter {
     public static func render(_ report: LintReport, rules: [any LintRule] = RuleCatalog.all) -> String {
         var results: [[String: Any]] = []
         for failure in report.failures {
-            results.append(result(rule: "lint-input", level: "error", message: failure.reason, location: failure.location))
+            results.append(
+                result(rule: "lint-input", level: "error", message: failure.reason, location: failure.location))
         }
         for configuration in report.configurations {
             for site in configuration.sites {
                 for finding in site.findings {
-                    var item = result(rule: finding.ruleID, level: level(finding.severity), message: "\(site.site.name): \(finding.message)", location: finding.location)
+                    var item = result(
+                        rule: finding.ruleID, level: level(finding.severity),
+                        message: "\(site.site.name): \(finding.message)", location: finding.location)
                     item["properties"] = ["severity": finding.severity.description, "fix": finding.fix]
                     results.append(item)
                 }
@@ -34,14 +37,22 @@ public enum SARIFReporter {
         let document: [String: Any] = [
             "$schema": schema,
             "version": "2.1.0",
-            "runs": [[
-                "tool": ["driver": ["name": "staple lint", "informationUri": "https://github.com/staple/staple", "rules": descriptors]],
-                "results": results,
-                "properties": ["time": report.now.timeIntervalSince1970],
-            ]],
+            "runs": [
+                [
+                    "tool": [
+                        "driver": [
+                            "name": "staple lint", "informationUri": "https://github.com/staple/staple",
+                            "rules": descriptors,
+                        ]
+                    ],
+                    "results": results,
+                    "properties": ["time": report.now.timeIntervalSince1970],
+                ]
+            ],
         ]
         // A dictionary of strings, numbers, arrays and dictionaries always serializes.
-        let data = try! JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let data = try! JSONSerialization.data(
+            withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
@@ -53,15 +64,19 @@ public enum SARIFReporter {
         }
     }
 
-    private static func result(rule: String, level: String, message: String, location: SourceLocation) -> [String: Any] {
+    private static func result(rule: String, level: String, message: String, location: SourceLocation) -> [String: Any]
+    {
         var region: [String: Any] = [:]
         if location.line > 0 { region["startLine"] = location.line }
         var physical: [String: Any] = ["artifactLocation": ["uri": uri(location.file)]]
         if !region.isEmpty { physical["region"] = region }
-        return ["ruleId": rule, "level": level, "message": ["text": message], "locations": [["physicalLocation": physical]]]
+        return [
+            "ruleId": rule, "level": level, "message": ["text": message], "locations": [["physicalLocation": physical]],
+        ]
     }
 
     static func uri(_ path: String) -> String {
-        path.hasPrefix("/") ? "file://" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) : path
+        path.hasPrefix("/")
+            ? "file://" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) : path
     }
 }

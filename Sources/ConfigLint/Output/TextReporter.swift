@@ -22,7 +22,8 @@ public enum TextReporter {
         }
         let total = report.findings
         let configs = report.configurations.count
-        out += "\n\(configs) configuration\(configs == 1 ? "" : "s"), \(sites.count) TLS site\(sites.count == 1 ? "" : "s"), "
+        out +=
+            "\n\(configs) configuration\(configs == 1 ? "" : "s"), \(sites.count) TLS site\(sites.count == 1 ? "" : "s"), "
             + (total.isEmpty ? "no findings" : counts(total)) + " (judged at \(report.now.iso8601))\n"
         return out
     }

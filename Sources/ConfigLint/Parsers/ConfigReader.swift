@@ -35,7 +35,8 @@ struct ConfigReader {
         let canonical = PathResolution.canonical(path)
         let here = from ?? SourceLocation(file: path, line: 0)
         if stack.contains(canonical) {
-            throw LintError(.includeCycle, at: here, "include cycle: \(path) includes itself through \(stack.last ?? path)")
+            throw LintError(
+                .includeCycle, at: here, "include cycle: \(path) includes itself through \(stack.last ?? path)")
         }
         guard stack.count < limits.maximumDepth else {
             throw LintError(.tooDeep, at: here, "more than \(limits.maximumDepth) nested includes")
@@ -48,7 +49,8 @@ struct ConfigReader {
         case .success(let read): bytes = read
         case .failure(let problem):
             throw LintError(
-                problem == .missing ? .unreadable : (problem == .unreadable || problem == .notRegularFile ? .unreadable : .tooLarge),
+                problem == .missing
+                    ? .unreadable : (problem == .unreadable || problem == .notRegularFile ? .unreadable : .tooLarge),
                 at: here, from == nil ? "\(path) \(problem)" : "included file \(path) \(problem)"
             )
         }
@@ -69,7 +71,9 @@ struct ConfigReader {
     /// Refuses NUL bytes and invalid UTF-8, naming the line of the first bad byte.
     static func requireText(_ bytes: [UInt8], file: String) throws(LintError) {
         if let nul = bytes.firstIndex(of: 0) {
-            throw LintError(.binary, at: SourceLocation(file: file, line: line(of: nul, in: bytes)), "binary data (NUL byte), not a configuration file")
+            throw LintError(
+                .binary, at: SourceLocation(file: file, line: line(of: nul, in: bytes)),
+                "binary data (NUL byte), not a configuration file")
         }
         if String(bytes: bytes, encoding: .utf8) == nil {
             var index = 0
@@ -82,7 +86,9 @@ struct ConfigReader {
                 }
                 index += 1
             }
-            throw LintError(.binary, at: SourceLocation(file: file, line: line(of: lineStart, in: bytes)), "invalid UTF-8, not a configuration file")
+            throw LintError(
+                .binary, at: SourceLocation(file: file, line: line(of: lineStart, in: bytes)),
+                "invalid UTF-8, not a configuration file")
         }
     }
 

@@ -6,7 +6,9 @@ public enum ConfigurationParser {
     /// Parses `path` as a configuration for `server`, or for the server detected from its name and content.
     ///
     /// - Throws: ``LintError`` naming the file and line that could not be read or parsed.
-    public static func parse(path: String, as server: ServerKind? = nil, limits: ReadLimits = ReadLimits()) throws(LintError) -> ParsedConfiguration {
+    public static func parse(path: String, as server: ServerKind? = nil, limits: ReadLimits = ReadLimits())
+        throws(LintError) -> ParsedConfiguration
+    {
         let kind: ServerKind
         if let server {
             kind = server
@@ -17,11 +19,15 @@ public enum ConfigurationParser {
         case .nginx:
             var parser = NginxParser(mainFile: path, limits: limits)
             let tree = try parser.parse(file: path)
-            return ParsedConfiguration(server: .nginx, path: path, sites: NginxSiteBuilder.sites(in: tree, prefix: parser.prefix), files: parser.files)
+            return ParsedConfiguration(
+                server: .nginx, path: path, sites: NginxSiteBuilder.sites(in: tree, prefix: parser.prefix),
+                files: parser.files)
         case .apache:
             var parser = ApacheParser(mainFile: path, limits: limits)
             let tree = try parser.parse(file: path)
-            return ParsedConfiguration(server: .apache, path: path, sites: ApacheSiteBuilder.sites(in: tree, serverRoot: parser.serverRoot), files: parser.files)
+            return ParsedConfiguration(
+                server: .apache, path: path, sites: ApacheSiteBuilder.sites(in: tree, serverRoot: parser.serverRoot),
+                files: parser.files)
         case .haproxy:
             var reader = ConfigReader(limits: limits)
             let bytes = try reader.enter(path, from: nil)
@@ -60,12 +66,14 @@ public enum ConfigurationParser {
             if trimmed.hasPrefix("#") { continue }
             let lower = trimmed.lowercased()
             if lower.hasPrefix("<virtualhost") || lower.hasPrefix("<ifmodule") || lower.hasPrefix("sslengine")
-                || lower.hasPrefix("servername ") || lower.hasPrefix("sslcertificatefile") || lower.hasPrefix("listen ") && !lower.hasSuffix(";")
+                || lower.hasPrefix("servername ") || lower.hasPrefix("sslcertificatefile")
+                || lower.hasPrefix("listen ") && !lower.hasSuffix(";")
                     && !lower.contains("bind")
             {
                 scores[.apache, default: 0] += 1
             }
-            if lower.hasSuffix(";") || lower.hasSuffix("{") || lower.hasPrefix("server {") || lower.hasPrefix("http {") {
+            if lower.hasSuffix(";") || lower.hasSuffix("{") || lower.hasPrefix("server {") || lower.hasPrefix("http {")
+            {
                 scores[.nginx, default: 0] += 1
             }
             if lower.hasPrefix("frontend ") || lower.hasPrefix("backend ") || lower == "global" || lower == "defaults"

@@ -10,9 +10,15 @@ struct ApacheResponderTimeoutRule: LintRule {
     static let maximum = 30
 
     func check(_ context: SiteContext) -> [Finding] {
-        guard context.staplingEnabled, let directive = context.site.setting("SSLStaplingResponderTimeout") else { return [] }
+        guard context.staplingEnabled, let directive = context.site.setting("SSLStaplingResponderTimeout") else {
+            return []
+        }
         guard let seconds = Int(directive.value) else {
-            return [finding(directive.location, "`\(directive.text)`: \"\(directive.value)\" is not a whole number of seconds", severity: .error)]
+            return [
+                finding(
+                    directive.location, "`\(directive.text)`: \"\(directive.value)\" is not a whole number of seconds",
+                    severity: .error)
+            ]
         }
         guard seconds < 1 || seconds > Self.maximum else { return [] }
         let why = seconds < 1 ? "no fetch can finish in it" : "the first client after each cache expiry waits that long"

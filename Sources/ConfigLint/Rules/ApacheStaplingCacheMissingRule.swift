@@ -7,14 +7,18 @@ struct ApacheStaplingCacheMissingRule: LintRule {
     let fix = "Add `SSLStaplingCache shmcb:${APACHE_RUN_DIR}/ssl_stapling(128000)` outside any <VirtualHost>"
 
     func check(_ context: SiteContext) -> [Finding] {
-        guard let enabled = context.site.staplingEnabled, context.site.serverWideSetting("SSLStaplingCache") == nil else { return [] }
-        let misplaced = context.site.ownSettings.contains("sslstaplingcache") && context.site.tls != nil
+        guard let enabled = context.site.staplingEnabled, context.site.serverWideSetting("SSLStaplingCache") == nil
+        else { return [] }
+        let misplaced =
+            context.site.ownSettings.contains("sslstaplingcache") && context.site.tls != nil
             ? " (an SSLStaplingCache inside a <VirtualHost> does not count: it is a server-wide directive)" : ""
-        return [finding(
-            enabled,
-            "`SSLUseStapling On` (\(enabled)) in \(context.site.name) but no server-wide `SSLStaplingCache`\(misplaced): "
-                + "mod_ssl refuses to start (AH01958)",
-            breaksStapling: true
-        )]
+        return [
+            finding(
+                enabled,
+                "`SSLUseStapling On` (\(enabled)) in \(context.site.name) but no server-wide `SSLStaplingCache`\(misplaced): "
+                    + "mod_ssl refuses to start (AH01958)",
+                breaksStapling: true
+            )
+        ]
     }
 }

@@ -13,15 +13,17 @@ struct CertificateExpiredRule: LintRule {
             for (index, certificate) in slot.chain.enumerated() {
                 let role = index == 0 ? "certificate" : "chain certificate \(index)"
                 if certificate.notValidAfter < context.now {
-                    findings.append(finding(
-                        slot.slot.certificate.location,
-                        "\(role) \(certificate.subject) in \(slot.slot.certificate.value) expired at \(certificate.notValidAfter.iso8601)"
-                    ))
+                    findings.append(
+                        finding(
+                            slot.slot.certificate.location,
+                            "\(role) \(certificate.subject) in \(slot.slot.certificate.value) expired at \(certificate.notValidAfter.iso8601)"
+                        ))
                 } else if certificate.notValidBefore > context.now {
-                    findings.append(finding(
-                        slot.slot.certificate.location,
-                        "\(role) \(certificate.subject) in \(slot.slot.certificate.value) is not valid before \(certificate.notValidBefore.iso8601)"
-                    ))
+                    findings.append(
+                        finding(
+                            slot.slot.certificate.location,
+                            "\(role) \(certificate.subject) in \(slot.slot.certificate.value) is not valid before \(certificate.notValidBefore.iso8601)"
+                        ))
                 }
             }
         }

@@ -4,7 +4,8 @@ struct HAProxyOCSPMissingRule: LintRule {
     let severity = Severity.warning
     let servers: Set<ServerKind> = [.haproxy]
     let summary = "A certificate with an OCSP URL has no `.ocsp` file next to it (HAProxy 2.6 never fetches)"
-    let fix = "Write `<crt>.ocsp` from a timer (`openssl ocsp ... -respout <crt>.ocsp`) and push it with `set ssl ocsp-response`"
+    let fix =
+        "Write `<crt>.ocsp` from a timer (`openssl ocsp ... -respout <crt>.ocsp`) and push it with `set ssl ocsp-response`"
 
     func check(_ context: SiteContext) -> [Finding] {
         context.slots.compactMap { slot in

@@ -3,7 +3,8 @@ struct KeyMismatchRule: LintRule {
     let id = "key-mismatch"
     let severity = Severity.error
     let summary = "The private key does not match the certificate's public key"
-    let fix = "Pair the certificate with the key it was issued for (compare `openssl x509 -pubkey` and `openssl pkey -pubout`)"
+    let fix =
+        "Pair the certificate with the key it was issued for (compare `openssl x509 -pubkey` and `openssl pkey -pubout`)"
 
     func check(_ context: SiteContext) -> [Finding] {
         context.slots.compactMap { slot in

@@ -18,7 +18,8 @@ extension LintRule {
 
     /// A finding of this rule with its default severity and fix unless given.
     func finding(
-        _ location: SourceLocation, _ message: String, fix: String? = nil, severity: Severity? = nil, breaksStapling: Bool = false
+        _ location: SourceLocation, _ message: String, fix: String? = nil, severity: Severity? = nil,
+        breaksStapling: Bool = false
     ) -> Finding {
         Finding(
             ruleID: id, severity: severity ?? self.severity, location: location, message: message, fix: fix ?? self.fix,
@@ -73,6 +74,8 @@ public enum RuleCatalog {
         for rule in rules where rule.servers.contains(context.site.server) {
             context.findingsSoFar += rule.check(context)
         }
-        return context.findingsSoFar.sorted { ($0.severity, $1.location, $1.ruleID) > ($1.severity, $0.location, $0.ruleID) }
+        return context.findingsSoFar.sorted {
+            ($0.severity, $1.location, $1.ruleID) > ($1.severity, $0.location, $0.ruleID)
+        }
     }
 }

@@ -11,7 +11,9 @@ struct MustStapleRule: LintRule {
             let why: String
             if context.site.server == .haproxy {
                 guard slot.slot.stapleFile == nil || brokenBy(context, slot) != nil else { return nil }
-                why = slot.slot.stapleFile == nil ? "there is no \(slot.slot.certificate.value).ocsp" : brokenBy(context, slot)!
+                why =
+                    slot.slot.stapleFile == nil
+                    ? "there is no \(slot.slot.certificate.value).ocsp" : brokenBy(context, slot)!
             } else if !context.staplingEnabled {
                 why = context.site.server == .nginx ? "`ssl_stapling` is not on" : "`SSLUseStapling` is not On"
             } else if let broken = brokenBy(context, slot) {

@@ -6,21 +6,28 @@ struct NginxResolverMissingRule: LintRule {
     let severity = Severity.warning
     let servers: Set<ServerKind> = [.nginx]
     let summary = "`ssl_stapling on` without `resolver` while the OCSP responder is a host name"
-    let fix = "Add `resolver 127.0.0.53 [::1] valid=300s;` (your DNS resolver) and `resolver_timeout 5s;` to the server or http block"
+    let fix =
+        "Add `resolver 127.0.0.53 [::1] valid=300s;` (your DNS resolver) and `resolver_timeout 5s;` to the server or http block"
 
     func check(_ context: SiteContext) -> [Finding] {
         guard let enabled = context.site.staplingEnabled, context.site.setting("resolver") == nil else { return [] }
         // A prepared staple file is never fetched.
         guard context.slots.contains(where: { $0.slot.stapleFile == nil }) else { return [] }
-        let urls = context.site.setting("ssl_stapling_responder").map { [$0.value] } ?? context.slots.flatMap { $0.leaf?.ocspURLs ?? [] }
-        guard let named = urls.first(where: { Self.host(of: $0).map { !Self.isAddress($0) } ?? false }), let host = Self.host(of: named) else {
+        let urls =
+            context.site.setting("ssl_stapling_responder").map { [$0.value] }
+            ?? context.slots.flatMap { $0.leaf?.ocspURLs ?? [] }
+        guard let named = urls.first(where: { Self.host(of: $0).map { !Self.isAddress($0) } ?? false }),
+            let host = Self.host(of: named)
+        else {
             return []
         }
-        return [finding(
-            enabled,
-            "`ssl_stapling on` (\(enabled)) with no `resolver`: nginx resolves \(host) once at start-up and then logs "
-                + "\"no resolver defined to resolve \(host)\"; when the responder's addresses change, stapling stops"
-        )]
+        return [
+            finding(
+                enabled,
+                "`ssl_stapling on` (\(enabled)) with no `resolver`: nginx resolves \(host) once at start-up and then logs "
+                    + "\"no resolver defined to resolve \(host)\"; when the responder's addresses change, stapling stops"
+            )
+        ]
     }
 
     static func host(of url: String) -> String? {

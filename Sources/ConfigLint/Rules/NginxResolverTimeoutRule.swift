@@ -7,11 +7,14 @@ struct NginxResolverTimeoutRule: LintRule {
     let fix = "Add `resolver_timeout 5s;` next to `resolver`"
 
     func check(_ context: SiteContext) -> [Finding] {
-        guard context.staplingEnabled, let resolver = context.site.setting("resolver"), context.site.setting("resolver_timeout") == nil
+        guard context.staplingEnabled, let resolver = context.site.setting("resolver"),
+            context.site.setting("resolver_timeout") == nil
         else { return [] }
-        return [finding(
-            resolver.location,
-            "`resolver` (\(resolver.location)) without `resolver_timeout`: a dead resolver holds each OCSP fetch for the default 30 s"
-        )]
+        return [
+            finding(
+                resolver.location,
+                "`resolver` (\(resolver.location)) without `resolver_timeout`: a dead resolver holds each OCSP fetch for the default 30 s"
+            )
+        ]
     }
 }

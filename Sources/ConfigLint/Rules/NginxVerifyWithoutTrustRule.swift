@@ -3,8 +3,10 @@ struct NginxVerifyWithoutTrustRule: LintRule {
     let id = "nginx-verify-without-trust"
     let severity = Severity.error
     let servers: Set<ServerKind> = [.nginx]
-    let summary = "`ssl_stapling_verify on` with no `ssl_trusted_certificate` and an `ssl_certificate` chain without the issuer"
-    let fix = "Add `ssl_trusted_certificate` naming the issuer and root (e.g. Let's Encrypt's chain.pem), or serve the full chain"
+    let summary =
+        "`ssl_stapling_verify on` with no `ssl_trusted_certificate` and an `ssl_certificate` chain without the issuer"
+    let fix =
+        "Add `ssl_trusted_certificate` naming the issuer and root (e.g. Let's Encrypt's chain.pem), or serve the full chain"
 
     func check(_ context: SiteContext) -> [Finding] {
         guard context.staplingEnabled, let verify = context.site.setting("ssl_stapling_verify"), verify.isOn,

@@ -14,7 +14,8 @@ struct StapleFileBadSignatureRule: LintRule {
 
     func check(_ context: SiteContext) -> [Finding] {
         decodedStaples(context).compactMap { _, staple in
-            guard case .rejected(let rejection)? = staple.verification?.verdict, Self.codes.contains(rejection.code) else { return nil }
+            guard case .rejected(let rejection)? = staple.verification?.verdict, Self.codes.contains(rejection.code)
+            else { return nil }
             return finding(
                 staple.file.location,
                 "\(describe(staple, server: context.site.server)) fails verification (\(rejection.reason)); "

@@ -7,7 +7,8 @@ struct StapleFileExpiredRule: LintRule {
     let severity = Severity.error
     let servers: Set<ServerKind> = [.nginx, .haproxy]
     let summary = "The staple file's response has expired (nextUpdate passed) or is not yet valid"
-    let fix = "Refresh the file from a timer (before nextUpdate) and reload; or let the server fetch (nginx: drop ssl_stapling_file)"
+    let fix =
+        "Refresh the file from a timer (before nextUpdate) and reload; or let the server fetch (nginx: drop ssl_stapling_file)"
 
     func check(_ context: SiteContext) -> [Finding] {
         decodedStaples(context).compactMap { _, staple in

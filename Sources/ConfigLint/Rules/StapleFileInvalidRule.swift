@@ -4,13 +4,16 @@ struct StapleFileInvalidRule: LintRule {
     let severity = Severity.error
     let servers: Set<ServerKind> = [.nginx, .haproxy]
     let summary = "The staple file is not a DER OCSP response, or holds an error status (e.g. tryLater)"
-    let fix = "Write the DER response itself (not PEM, not base64, not an HTTP body with headers) from a successful request"
+    let fix =
+        "Write the DER response itself (not PEM, not base64, not an HTTP body with headers) from a successful request"
 
     func check(_ context: SiteContext) -> [Finding] {
         context.slots.compactMap { slot in
             guard let staple = slot.staple, staple.problem == nil else { return nil }
             if let error = staple.decodeError {
-                return finding(staple.file.location, "\(describe(staple, server: context.site.server)): \(error)", breaksStapling: true)
+                return finding(
+                    staple.file.location, "\(describe(staple, server: context.site.server)): \(error)",
+                    breaksStapling: true)
             }
             if let status = staple.responderStatus {
                 return finding(

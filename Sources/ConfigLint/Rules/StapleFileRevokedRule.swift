@@ -11,7 +11,9 @@ struct StapleFileRevokedRule: LintRule {
 
     func check(_ context: SiteContext) -> [Finding] {
         decodedStaples(context).compactMap { slot, staple in
-            guard case .revoked(let time, let reason)? = staple.matching?.certStatus, let leaf = slot.leaf else { return nil }
+            guard case .revoked(let time, let reason)? = staple.matching?.certStatus, let leaf = slot.leaf else {
+                return nil
+            }
             return finding(
                 staple.file.location,
                 "\(describe(staple, server: context.site.server)) says \(leaf.subject) was revoked at \(Date(time).iso8601)"

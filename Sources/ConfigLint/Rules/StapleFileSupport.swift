@@ -7,7 +7,9 @@ extension LintRule {
     /// The slots whose staple file decoded to a successful basic response, with the response for the leaf when found.
     func decodedStaples(_ context: SiteContext) -> [(slot: SlotFacts, staple: StapleFacts)] {
         context.slots.compactMap { slot in
-            guard let staple = slot.staple, staple.problem == nil, staple.decodeError == nil, staple.responderStatus == nil else {
+            guard let staple = slot.staple, staple.problem == nil, staple.decodeError == nil,
+                staple.responderStatus == nil
+            else {
                 return nil
             }
             return (slot, staple)

@@ -4,11 +4,14 @@ struct StaplingWithoutTLSRule: LintRule {
     let severity = Severity.warning
     let servers: Set<ServerKind> = [.nginx, .apache]
     let summary = "Stapling directives in a server block or virtual host without TLS"
-    let fix = "Add `ssl` to the `listen` directive (nginx) or `SSLEngine on` (Apache), or remove the stapling directives"
+    let fix =
+        "Add `ssl` to the `listen` directive (nginx) or `SSLEngine on` (Apache), or remove the stapling directives"
 
     func check(_ context: SiteContext) -> [Finding] {
         guard context.site.tls == nil else { return [] }
-        let names = context.site.ownSettings.filter { $0.hasPrefix("ssl_stapling") || $0.hasPrefix("sslstapling") || $0 == "sslusestapling" }
+        let names = context.site.ownSettings.filter {
+            $0.hasPrefix("ssl_stapling") || $0.hasPrefix("sslstapling") || $0 == "sslusestapling"
+        }
         return names.sorted().compactMap { context.site.setting($0) }.map { directive in
             finding(
                 directive.location,

@@ -7,25 +7,29 @@ struct TrustBundleIncompleteRule: LintRule {
     let fix = "Put the intermediate(s) and the root of the certificate's chain in the trusted bundle"
 
     func check(_ context: SiteContext) -> [Finding] {
-        guard context.staplingEnabled, let bundle = context.site.trustBundle, context.trustBundleProblem == nil else { return [] }
+        guard context.staplingEnabled, let bundle = context.site.trustBundle, context.trustBundleProblem == nil else {
+            return []
+        }
         if context.site.server == .nginx, context.site.setting("ssl_stapling_verify")?.isOn != true { return [] }
         var findings: [Finding] = []
         for slot in context.slots {
             guard let leaf = slot.leaf, !leaf.isSelfSigned else { continue }
             if slot.issuerInBundle == nil && slot.issuerInChain == nil {
-                findings.append(finding(
-                    bundle.location,
-                    "\(bundle.value) lacks \(leaf.issuer), the issuer of \(leaf.subject), and the certificate file does not hold it either: "
-                        + "responses cannot be verified",
-                    breaksStapling: true
-                ))
-            } else if !SiteContext.reachesRoot(from: leaf, through: Array(slot.chain.dropFirst()), bundle: context.trustBundle) {
-                findings.append(finding(
-                    bundle.location,
-                    "\(bundle.value) does not lead from \(leaf.subject) to a root it holds: responses signed by a delegated responder "
-                        + "cannot be verified",
-                    severity: .warning
-                ))
+                findings.append(
+                    finding(
+                        bundle.location,
+                        "\(bundle.value) lacks \(leaf.issuer), the issuer of \(leaf.subject), and the certificate file does not hold it either: "
+                            + "responses cannot be verified",
+                        breaksStapling: true
+                    ))
+            } else if slot.reachesTrustedRoot == false {
+                findings.append(
+                    finding(
+                        bundle.location,
+                        "\(bundle.value) does not lead from \(leaf.subject) to a root it holds: responses signed by a delegated responder "
+                            + "cannot be verified",
+                        severity: .warning
+                    ))
             }
         }
         return findings

@@ -77,9 +77,11 @@ struct Lint: ParsableCommand {
     func run() throws {
         let targets = paths.isEmpty ? Linter.defaultPaths() : paths
         guard !targets.isEmpty else {
-            FileHandle.standardError.write(Data(
-                "error: nothing to lint: none of \(ConfigurationParser.defaultPaths.joined(separator: ", ")) exists; name a PATH\n".utf8
-            ))
+            FileHandle.standardError.write(
+                Data(
+                    "error: nothing to lint: none of \(ConfigurationParser.defaultPaths.joined(separator: ", ")) exists; name a PATH\n"
+                        .utf8
+                ))
             throw ExitCode(3)
         }
         let kind = server.flatMap { ServerKind(rawValue: $0.rawValue) }

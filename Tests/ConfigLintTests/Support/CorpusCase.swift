@@ -10,7 +10,9 @@ struct CorpusCase: CustomStringConvertible, Sendable {
     var name: String
     var description: String { "\(server.rawValue)/\(name)" }
 
-    static let mainFiles: [ServerKind: String] = [.nginx: "nginx.conf", .apache: "apache2.conf", .haproxy: "haproxy.cfg"]
+    static let mainFiles: [ServerKind: String] = [
+        .nginx: "nginx.conf", .apache: "apache2.conf", .haproxy: "haproxy.cfg",
+    ]
 
     /// Every case in the corpus, found at test-discovery time.
     static var all: [CorpusCase] {
@@ -66,7 +68,8 @@ struct CorpusCase: CustomStringConvertible, Sendable {
                     let parts = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
                     guard parts.count == 2 else { continue }
                     let destination = directory + "/" + parts[0]
-                    try manager.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    try manager.createDirectory(
+                        atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                     try manager.copyItem(atPath: fixture.pki + "/" + parts[1], toPath: destination)
                 }
             default:
@@ -75,7 +78,8 @@ struct CorpusCase: CustomStringConvertible, Sendable {
             }
         }
         return Prepared(
-            directory: directory, mainFile: directory + "/" + Self.mainFiles[server]!, run: run, tool: tool, expected: expected.sorted()
+            directory: directory, mainFile: directory + "/" + Self.mainFiles[server]!, run: run, tool: tool,
+            expected: expected.sorted()
         )
     }
 

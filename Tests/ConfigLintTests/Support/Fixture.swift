@@ -38,7 +38,9 @@ struct Fixture: Sendable {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let generated = Date()
         let result = try Shell.run("/bin/sh", [corpus + "/make-pki.sh", pki])
-        guard result.status == 0 else { throw FixtureError(reason: "make-pki.sh failed (\(result.status)): \(result.output)") }
+        guard result.status == 0 else {
+            throw FixtureError(reason: "make-pki.sh failed (\(result.status)): \(result.output)")
+        }
         now = generated.addingTimeInterval(3600)
     }
 }

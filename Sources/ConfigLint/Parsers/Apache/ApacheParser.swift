@@ -19,7 +19,9 @@ struct ApacheParser {
 
     var files: [String] { reader.files }
 
-    mutating func parse(file path: String, from: SourceLocation? = nil, depth: Int = 0) throws(LintError) -> [ApacheNode] {
+    mutating func parse(file path: String, from: SourceLocation? = nil, depth: Int = 0) throws(LintError)
+        -> [ApacheNode]
+    {
         let bytes = try reader.enter(path, from: from)
         defer { reader.leave() }
         let lines = Self.logicalLines(bytes)
@@ -97,7 +99,9 @@ struct ApacheParser {
         _ lines: [(text: String, line: Int)], _ index: inout Int, file: String, depth: Int, open: Directive?
     ) throws(LintError) -> [ApacheNode] {
         guard depth + reader.depth < reader.limits.maximumDepth else {
-            throw LintError(.tooDeep, at: open?.location ?? SourceLocation(file: file, line: 1), "sections nested more than \(reader.limits.maximumDepth) deep")
+            throw LintError(
+                .tooDeep, at: open?.location ?? SourceLocation(file: file, line: 1),
+                "sections nested more than \(reader.limits.maximumDepth) deep")
         }
         var nodes: [ApacheNode] = []
         while index < lines.count {
@@ -146,7 +150,8 @@ struct ApacheParser {
         return nodes
     }
 
-    private mutating func include(_ directive: Directive, optional: Bool, depth: Int) throws(LintError) -> [ApacheNode] {
+    private mutating func include(_ directive: Directive, optional: Bool, depth: Int) throws(LintError) -> [ApacheNode]
+    {
         guard !directive.arguments.isEmpty else {
             throw LintError(.syntax, at: directive.location, "\(directive.name) needs a path")
         }
@@ -156,7 +161,9 @@ struct ApacheParser {
             paths = PathResolution.glob(pattern)
             if paths.isEmpty && !optional {
                 // Apache 2.4 refuses a wildcard Include that matches nothing; IncludeOptional allows it.
-                throw LintError(.unreadable, at: directive.location, "Include \(directive.value) matches no file (use IncludeOptional)")
+                throw LintError(
+                    .unreadable, at: directive.location,
+                    "Include \(directive.value) matches no file (use IncludeOptional)")
             }
         } else if BoundedFile.isDirectory(pattern) {
             paths = BoundedFile.directoryEntries(pattern)

@@ -46,7 +46,9 @@ enum ApacheSiteBuilder {
         return settings
     }
 
-    private static func site(_ host: ApacheNode, inherited: [String: [Directive]], serverWide: [String: [Directive]], serverRoot: String) -> TLSSite? {
+    private static func site(
+        _ host: ApacheNode, inherited: [String: [Directive]], serverWide: [String: [Directive]], serverRoot: String
+    ) -> TLSSite? {
         var ownDirectives: [Directive] = []
         var nested: [ApacheNode] = []
         collect(host.section ?? [], directives: &ownDirectives, hosts: &nested)
@@ -54,7 +56,8 @@ enum ApacheSiteBuilder {
         var effective = inherited
         for (name, directives) in own { effective[name] = directives }
         let serverName = own["servername"]?.last?.value
-        let name = "<VirtualHost \(host.directive.arguments.joined(separator: " "))>" + (serverName.map { " \($0)" } ?? "")
+        let name =
+            "<VirtualHost \(host.directive.arguments.joined(separator: " "))>" + (serverName.map { " \($0)" } ?? "")
         let ownStapling = own.keys.contains { $0.hasPrefix("sslstapling") || $0 == "sslusestapling" }
         let engine = effective["sslengine"]?.last
         guard engine?.isOn == true || ownStapling else { return nil }
@@ -65,7 +68,9 @@ enum ApacheSiteBuilder {
     }
 
     /// The main server, when TLS is configured outside any virtual host.
-    private static func mainServerSite(_ wide: [String: [Directive]], serverRoot: String, location: SourceLocation?) -> TLSSite? {
+    private static func mainServerSite(_ wide: [String: [Directive]], serverRoot: String, location: SourceLocation?)
+        -> TLSSite?
+    {
         guard let engine = wide["sslengine"]?.last, engine.isOn, wide["sslcertificatefile"] != nil else { return nil }
         let name = "main server" + (wide["servername"]?.last.map { " \($0.value)" } ?? "")
         return build(
@@ -75,7 +80,8 @@ enum ApacheSiteBuilder {
     }
 
     private static func build(
-        name: String, location: SourceLocation, tls: SourceLocation?, effective: [String: [Directive]], own: Set<String>,
+        name: String, location: SourceLocation, tls: SourceLocation?, effective: [String: [Directive]],
+        own: Set<String>,
         serverWide: [String: [Directive]], serverRoot: String
     ) -> TLSSite {
         func path(_ directive: Directive) -> Located<String> {
@@ -84,8 +90,11 @@ enum ApacheSiteBuilder {
         let keys = effective["sslcertificatekeyfile"] ?? []
         let chain = effective["sslcertificatechainfile"]?.last.map(path)
         var slots: [CertificateSlot] = []
-        for (index, certificate) in (effective["sslcertificatefile"] ?? []).enumerated() where !certificate.value.isEmpty {
-            slots.append(CertificateSlot(certificate: path(certificate), key: index < keys.count ? path(keys[index]) : nil, chain: chain))
+        for (index, certificate) in (effective["sslcertificatefile"] ?? []).enumerated()
+        where !certificate.value.isEmpty {
+            slots.append(
+                CertificateSlot(
+                    certificate: path(certificate), key: index < keys.count ? path(keys[index]) : nil, chain: chain))
         }
         let stapling = effective["sslusestapling"]?.last
         return TLSSite(

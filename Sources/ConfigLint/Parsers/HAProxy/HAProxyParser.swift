@@ -21,7 +21,9 @@ enum HAProxyParser {
             if sectionKeywords.contains(keyword.lowercased()) {
                 sections.append(HAProxySection(header: directive, lines: []))
             } else if sections.isEmpty {
-                throw LintError(.syntax, at: location, "\"\(keyword)\" outside any section (expected global, defaults, frontend, listen, ...)")
+                throw LintError(
+                    .syntax, at: location,
+                    "\"\(keyword)\" outside any section (expected global, defaults, frontend, listen, ...)")
             } else {
                 sections[sections.count - 1].lines.append(directive)
             }
@@ -97,7 +99,9 @@ enum HAProxyParser {
                         break
                     }
                 }
-                guard closed else { throw LintError(.syntax, at: location, "crt-list options lack their closing \"]\"") }
+                guard closed else {
+                    throw LintError(.syntax, at: location, "crt-list options lack their closing \"]\"")
+                }
                 let joined = collected.joined(separator: " ").dropFirst().dropLast()
                 options = joined.split(separator: " ").map(String.init)
             }

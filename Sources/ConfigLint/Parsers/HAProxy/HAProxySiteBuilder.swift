@@ -12,8 +12,12 @@ struct HAProxySiteBuilder {
         let global = sections.first { $0.header.name.lowercased() == "global" }
         var serverWide: [String: [Directive]] = [:]
         for directive in global?.lines ?? [] { serverWide[directive.name.lowercased(), default: []].append(directive) }
-        let crtBase = serverWide["crt-base"]?.last.map { PathResolution.resolve($0.value, against: configDirectory) } ?? configDirectory
-        let caBase = serverWide["ca-base"]?.last.map { PathResolution.resolve($0.value, against: configDirectory) } ?? configDirectory
+        let crtBase =
+            serverWide["crt-base"]?.last.map { PathResolution.resolve($0.value, against: configDirectory) }
+            ?? configDirectory
+        let caBase =
+            serverWide["ca-base"]?.last.map { PathResolution.resolve($0.value, against: configDirectory) }
+            ?? configDirectory
 
         var sites: [TLSSite] = []
         for section in sections where ["frontend", "listen"].contains(section.header.name.lowercased()) {
@@ -33,7 +37,9 @@ struct HAProxySiteBuilder {
                         slots += certificates(PathResolution.resolve(path, against: crtBase), at: line.location)
                     case "crt-list":
                         guard let path = arguments.popFirst() else { break }
-                        slots += try crtList(PathResolution.resolve(path, against: configDirectory), crtBase: crtBase, from: line.location, settings: &settings)
+                        slots += try crtList(
+                            PathResolution.resolve(path, against: configDirectory), crtBase: crtBase,
+                            from: line.location, settings: &settings)
                     case "ca-file":
                         guard let path = arguments.popFirst() else { break }
                         trust = Located(PathResolution.resolve(path, against: caBase), at: line.location)
@@ -44,11 +50,12 @@ struct HAProxySiteBuilder {
             }
             guard tls != nil else { continue }
             let name = "\(section.header.name) \(section.header.value)"
-            sites.append(TLSSite(
-                server: .haproxy, name: name, location: section.header.location, tls: tls, certificates: slots,
-                trustBundle: trust, staplingEnabled: slots.first { $0.stapleFile != nil }?.stapleFile?.location,
-                settings: settings, ownSettings: Set(settings.keys), serverWide: serverWide
-            ))
+            sites.append(
+                TLSSite(
+                    server: .haproxy, name: name, location: section.header.location, tls: tls, certificates: slots,
+                    trustBundle: trust, staplingEnabled: slots.first { $0.stapleFile != nil }?.stapleFile?.location,
+                    settings: settings, ownSettings: Set(settings.keys), serverWide: serverWide
+                ))
         }
         return sites
     }
@@ -57,7 +64,8 @@ struct HAProxySiteBuilder {
     private func certificates(_ path: String, at location: SourceLocation) -> [CertificateSlot] {
         guard BoundedFile.isDirectory(path) else { return [slot(path, at: location)] }
         return BoundedFile.directoryEntries(path)
-            .filter { entry in !Self.sideExtensions.contains { entry.hasSuffix($0) } && !BoundedFile.isDirectory(entry) }
+            .filter { entry in !Self.sideExtensions.contains { entry.hasSuffix($0) } && !BoundedFile.isDirectory(entry)
+            }
             .map { slot($0, at: location) }
     }
 
@@ -65,7 +73,9 @@ struct HAProxySiteBuilder {
         func side(_ ext: String) -> Located<String>? {
             BoundedFile.exists(path + ext) ? Located(path + ext, at: location) : nil
         }
-        return CertificateSlot(certificate: Located(path, at: location), key: side(".key"), stapleFile: side(".ocsp"), issuerFile: side(".issuer"))
+        return CertificateSlot(
+            certificate: Located(path, at: location), key: side(".key"), stapleFile: side(".ocsp"),
+            issuerFile: side(".issuer"))
     }
 
     private mutating func crtList(
@@ -77,7 +87,8 @@ struct HAProxySiteBuilder {
         for entry in try HAProxyParser.crtList(bytes, file: path) {
             if let index = entry.options.firstIndex(of: "ocsp-update") {
                 let value = index + 1 < entry.options.count ? entry.options[index + 1] : ""
-                settings["ocsp-update", default: []].append(Directive(name: "ocsp-update", arguments: [value], location: entry.location))
+                settings["ocsp-update", default: []].append(
+                    Directive(name: "ocsp-update", arguments: [value], location: entry.location))
             }
             slots += certificates(PathResolution.resolve(entry.path, against: crtBase), at: entry.location)
         }

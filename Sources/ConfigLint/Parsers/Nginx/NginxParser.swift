@@ -19,7 +19,9 @@ struct NginxParser {
     var files: [String] { reader.files }
 
     /// Parses `path` and every file it includes.
-    mutating func parse(file path: String, from: SourceLocation? = nil, blockDepth: Int = 0) throws(LintError) -> [NginxNode] {
+    mutating func parse(file path: String, from: SourceLocation? = nil, blockDepth: Int = 0) throws(LintError)
+        -> [NginxNode]
+    {
         let bytes = try reader.enter(path, from: from)
         defer { reader.leave() }
         var tokenizer = NginxTokenizer(bytes: bytes, file: path)
@@ -31,7 +33,9 @@ struct NginxParser {
         _ tokenizer: inout NginxTokenizer, file: String, depth: Int, opened: SourceLocation?
     ) throws(LintError) -> [NginxNode] {
         guard depth + reader.depth < reader.limits.maximumDepth else {
-            throw LintError(.tooDeep, at: SourceLocation(file: file, line: tokenizer.line), "blocks nested more than \(reader.limits.maximumDepth) deep")
+            throw LintError(
+                .tooDeep, at: SourceLocation(file: file, line: tokenizer.line),
+                "blocks nested more than \(reader.limits.maximumDepth) deep")
         }
         var nodes: [NginxNode] = []
         var words: [String] = []
@@ -45,7 +49,9 @@ struct NginxParser {
                 guard let name = words.first else {
                     throw LintError(.syntax, at: SourceLocation(file: file, line: line), "unexpected \";\"")
                 }
-                let directive = Directive(name: name, arguments: Array(words.dropFirst()), location: SourceLocation(file: file, line: firstLine))
+                let directive = Directive(
+                    name: name, arguments: Array(words.dropFirst()),
+                    location: SourceLocation(file: file, line: firstLine))
                 words.removeAll()
                 if name == "include" {
                     nodes += try include(directive, depth: depth)
@@ -63,7 +69,9 @@ struct NginxParser {
                 nodes.append(NginxNode(directive: directive, block: children))
             case .blockEnd:
                 guard words.isEmpty else {
-                    throw LintError(.syntax, at: SourceLocation(file: file, line: line), "unexpected \"}\" after \"\(words.joined(separator: " "))\" (missing \";\")")
+                    throw LintError(
+                        .syntax, at: SourceLocation(file: file, line: line),
+                        "unexpected \"}\" after \"\(words.joined(separator: " "))\" (missing \";\")")
                 }
                 guard opened != nil else {
                     throw LintError(.syntax, at: SourceLocation(file: file, line: line), "unexpected \"}\"")
@@ -72,10 +80,13 @@ struct NginxParser {
             }
         }
         if !words.isEmpty {
-            throw LintError(.syntax, at: SourceLocation(file: file, line: tokenizer.line), "unexpected end of file, expecting \";\" or \"}\"")
+            throw LintError(
+                .syntax, at: SourceLocation(file: file, line: tokenizer.line),
+                "unexpected end of file, expecting \";\" or \"}\"")
         }
         if let opened {
-            throw LintError(.syntax, at: opened, "block opened here is never closed (unexpected end of file, expecting \"}\")")
+            throw LintError(
+                .syntax, at: opened, "block opened here is never closed (unexpected end of file, expecting \"}\")")
         }
         return nodes
     }

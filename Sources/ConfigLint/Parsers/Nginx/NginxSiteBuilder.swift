@@ -48,9 +48,11 @@ enum NginxSiteBuilder {
         let keys = effective["ssl_certificate_key"] ?? []
         var slots: [CertificateSlot] = []
         for (index, certificate) in (effective["ssl_certificate"] ?? []).enumerated() where !certificate.value.isEmpty {
-            // Certificates named through variables are loaded per handshake; they cannot be checked here.
-            guard !certificate.value.contains("$") else { continue }
-            let key = index < keys.count && !keys[index].value.contains("$") ? path(keys[index]) : nil
+            // Certificates named through variables are loaded per handshake, and `data:` ones are inline;
+            // neither can be checked here.
+            guard !certificate.value.contains("$"), !certificate.value.hasPrefix("data:") else { continue }
+            let keyValue = index < keys.count ? keys[index].value : "$"
+            let key = keyValue.contains("$") || keyValue.hasPrefix("data:") ? nil : path(keys[index])
             slots.append(CertificateSlot(certificate: path(certificate), key: key, stapleFile: stapleFile))
         }
         let stapling = effective["ssl_stapling"]?.last
