@@ -63,6 +63,18 @@ struct OutputTests {
         #expect((region?["startLine"] as? Int ?? 0) > 0)
     }
 
+    /// `--at` is the time everything is judged at: two years on, every certificate has expired
+    /// (the PKI's leaves are valid 365 days) and the staple-free clean case is no longer clean.
+    @Test func judgedAtAGivenTime() throws {
+        let fixture = try Fixture.get()
+        let prepared = try CorpusCase(server: .nginx, name: "clean").prepare(fixture)
+        let now = Linter(now: fixture.now).lint(paths: [prepared.mainFile], as: .nginx)
+        let later = Linter(now: fixture.now.addingTimeInterval(2 * 365 * 86_400)).lint(paths: [prepared.mainFile], as: .nginx)
+        #expect(now.findings.isEmpty)
+        #expect(later.findings.map(\.ruleID) == ["certificate-expired", "certificate-expired"])
+        #expect(later.exitCode == 2)
+    }
+
     @Test func ruleIDsAreUnique() {
         let ids = RuleCatalog.all.map(\.id)
         #expect(Set(ids).count == ids.count)
