@@ -4,7 +4,7 @@ struct StapleFileMissingRule: LintRule {
     let severity = Severity.error
     // HAProxy side files are only looked at when they exist; one it cannot read is not stapled.
     let servers: Set<ServerKind> = [.nginx]
-    let summary = "The staple file (`ssl_stapling_file`, `.ocsp`) is missing or unreadable"
+    let summary = "The staple file named by `ssl_stapling_file` is missing or unreadable"
     let fix = "Create the file with a fresh DER response (`openssl ocsp ... -respout FILE`) or remove the directive"
 
     func check(_ context: SiteContext) -> [Finding] {
