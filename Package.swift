@@ -96,6 +96,8 @@ let package = Package(
             dependencies: [
                 "Stapling", "OCSPFetching", "OCSPCore", "EngineTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Benchmarks/engine"
         ),

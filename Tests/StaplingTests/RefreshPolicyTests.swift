@@ -18,6 +18,7 @@ import Testing
         var now: Double
         var jitter: Double
         var notAfter: Double = 24 * 365
+        var first = false
         /// Expected refresh time in hours, nil for none.
         var expected: Double?
         var testDescription: String { name }
@@ -29,6 +30,12 @@ import Testing
         // Full jitter draw: 25 % of (target - thisUpdate) earlier.
         Case(name: "half-life, full jitter", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 1, expected: 84 - 0.25 * 84),
         Case(name: "half-life, half jitter", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 0.5, expected: 84 - 0.125 * 84),
+        // The first refresh after start-up spreads from now + 1 min to the middle of the regular window (73.5 h).
+        Case(name: "first refresh, no draw", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 0, first: true, expected: 73.5),
+        Case(name: "first refresh, draw 0.9", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 0.9, first: true, expected: 73.5 - 0.9 * (73.5 - 1.0 / 60)),
+        // Jitter never piles up at the minimum interval: a 4 min response, margin 15 min -> target is before
+        // the floor, so the floor; a 2 h response drawn fully lands at the window's start (45 min), not below.
+        Case(name: "2 h, full draw", thisUpdate: 0, nextUpdate: 2, now: 0, jitter: 1, expected: 0.75),
         // 1 h response: half-life 30 min, but margin caps at nextUpdate - 15 min = 45 min: half-life wins (earlier).
         Case(name: "1 h: half-life before margin", thisUpdate: 0, nextUpdate: 1, now: 0, jitter: 0, expected: 0.5),
         // 20 min response: half-life 10 min, margin says 5 min: margin wins.
@@ -47,7 +54,7 @@ import Testing
     func refreshTime(_ c: Case) {
         let time = Self.policy.refreshTime(
             thisUpdate: Self.at(c.thisUpdate), nextUpdate: c.nextUpdate.map(Self.at), certificateNotAfter: Self.at(c.notAfter),
-            now: Self.at(c.now), jitter: c.jitter)
+            now: Self.at(c.now), jitter: c.jitter, first: c.first)
         if let expected = c.expected {
             let got = try? #require(time)
             #expect(abs((got ?? .distantPast).timeIntervalSince(Self.at(expected))) < 0.001, "\(c.name): \(String(describing: time))")

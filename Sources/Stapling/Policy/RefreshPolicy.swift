@@ -9,7 +9,11 @@ import Foundation
 ///   where end is nextUpdate (or thisUpdate + ``holdWithoutNextUpdate``). Jitter moves it earlier by
 ///   up to ``jitterFraction`` of (target − thisUpdate), so certificates fetched together spread out.
 ///   Never sooner than now + ``minimumInterval`` (a responder serving old cached answers cannot make
-///   us loop).
+///   us loop); the jitter window starts no earlier than that, so nothing piles up at the floor.
+/// - **First refresh.** After a start-up load or a certificate's first fetch, the refresh time is
+///   spread uniformly from now + ``minimumInterval`` to the middle of the regular jitter window (the
+///   steady-state spread of refresh times for this jitter), so certificates fetched together at
+///   start-up settle at once into an even rate instead of returning in waves.
 /// - **No nextUpdate.** RFC 6960 §4.2.2.1 says newer information is always available. Such a
 ///   response is served for at most ``holdWithoutNextUpdate`` after its thisUpdate and refreshed on
 ///   the same half-life rule inside that window.
@@ -70,13 +74,20 @@ public struct RefreshPolicy: Sendable, Hashable {
     /// - Parameters:
     ///   - now: when the response was accepted.
     ///   - jitter: a draw in 0..<1; 0 is the latest allowed time.
-    public func refreshTime(thisUpdate: Date, nextUpdate: Date?, certificateNotAfter: Date, now: Date, jitter: Double) -> Date? {
+    ///   - first: the first refresh since start-up or since the certificate was added.
+    public func refreshTime(
+        thisUpdate: Date, nextUpdate: Date?, certificateNotAfter: Date, now: Date, jitter: Double, first: Bool = false
+    ) -> Date? {
         let end = validityEnd(thisUpdate: thisUpdate, nextUpdate: nextUpdate)
         let half = thisUpdate.addingTimeInterval(end.timeIntervalSince(thisUpdate) / 2)
         let target = min(half, end.addingTimeInterval(-safetyMargin))
-        let spread = jitterFraction * max(0, target.timeIntervalSince(thisUpdate))
-        let jittered = target.addingTimeInterval(-spread * min(max(jitter, 0), 1))
-        let time = max(jittered, now.addingTimeInterval(minimumInterval))
+        let floor = now.addingTimeInterval(minimumInterval)
+        let window = jitterFraction * max(0, target.timeIntervalSince(thisUpdate))
+        let draw = min(max(jitter, 0), 1)
+        // Regular: (target - window, target]. First: (thisUpdate, target - window / 2].
+        let latest = first ? target.addingTimeInterval(-window / 2) : target
+        let earliest = max(first ? thisUpdate : target.addingTimeInterval(-window), floor)
+        let time = latest <= earliest ? max(latest, floor) : latest.addingTimeInterval(-draw * latest.timeIntervalSince(earliest))
         return time < certificateNotAfter ? time : nil
     }
 

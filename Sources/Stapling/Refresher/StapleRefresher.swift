@@ -40,6 +40,8 @@ public actor StapleRefresher: Service {
         var nextAttempt: Date?
         var inFlight = false
         var revoked = false
+        /// Refreshed successfully at least once in this process (later refreshes use the normal jitter).
+        var settled = false
     }
 
     private var entries: [String: Entry] = [:]
@@ -90,10 +92,10 @@ public actor StapleRefresher: Service {
         await withTaskGroup(of: Bool.self) { group in
             var running = 0
             var timerPending = false
-            var queue: [String] = dueIDs()
+            // Due ids, soonest last (popLast is O(1)).
+            var queue: [String] = dueIDs().reversed()
             while !Task.isCancelled {
-                while running < maximumConcurrentFetches, !queue.isEmpty {
-                    let id = queue.removeFirst()
+                while running < maximumConcurrentFetches, let id = queue.popLast() {
                     guard let entry = entries[id], !entry.inFlight, let next = entry.nextAttempt, next <= now() else { continue }
                     entries[id]?.inFlight = true
                     running += 1
@@ -116,7 +118,7 @@ public actor StapleRefresher: Service {
                 } else {
                     timerPending = false
                     updateGauges()
-                    if queue.isEmpty { queue = dueIDs() }
+                    if queue.isEmpty { queue = dueIDs().reversed() }
                 }
             }
             group.cancelAll()
@@ -146,7 +148,7 @@ public actor StapleRefresher: Service {
                 entry.staple = staple
                 entry.nextAttempt = policy.refreshTime(
                     thisUpdate: staple.thisUpdate, nextUpdate: staple.nextUpdate,
-                    certificateNotAfter: entry.managed.certificate.notValidAfter, now: time, jitter: random()
+                    certificateNotAfter: entry.managed.certificate.notValidAfter, now: time, jitter: random(), first: true
                 ).map { max($0, time) }
                 // A stored staple past its refresh time is stale: fetch now.
                 if let next = entry.nextAttempt, next > time,
@@ -282,7 +284,8 @@ public actor StapleRefresher: Service {
             current.revoked = false
             current.nextAttempt = policy.refreshTime(
                 thisUpdate: staple.thisUpdate, nextUpdate: staple.nextUpdate,
-                certificateNotAfter: current.managed.certificate.notValidAfter, now: time, jitter: random())
+                certificateNotAfter: current.managed.certificate.notValidAfter, now: time, jitter: random(), first: !current.settled)
+            current.settled = true
             provider.set(staple, for: current.key)
             metrics.acceptedAge.record(time.timeIntervalSince(staple.thisUpdate))
             outcome = .replaced
