@@ -13,7 +13,7 @@ import ServiceLifecycle
 import Stapling
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 func residentBytes() -> Int {
@@ -54,11 +54,16 @@ let policy = RefreshPolicy(safetyMargin: 10, minimumInterval: 5, backoffBase: 5,
 let completions = NIOLockedValueBox<[(Date, String)]>([])
 let baselineRSS = residentBytes()
 let refresher = StapleRefresher(
-    certificates: leaves.map { ManagedCertificate(id: $0.serialHex, certificate: $0.certificate, issuer: pki.ca, responderURLs: [url]) },
-    fetch: StapleFetch(fetcher: fetcher, logger: logger), store: try StapleStore(directory: "\(pki.directory)/state", logger: logger),
-    policy: policy, logger: logger, onEvent: { event in completions.withLockedValue { $0.append((Date(), event.fetchLabel)) } }
+    certificates: leaves.map {
+        ManagedCertificate(id: $0.serialHex, certificate: $0.certificate, issuer: pki.ca, responderURLs: [url])
+    },
+    fetch: StapleFetch(fetcher: fetcher, logger: logger),
+    store: try StapleStore(directory: "\(pki.directory)/state", logger: logger),
+    policy: policy, logger: logger,
+    onEvent: { event in completions.withLockedValue { $0.append((Date(), event.fetchLabel)) } }
 )
-let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: refresher)], logger: logger))
+let group = ServiceGroup(
+    configuration: ServiceGroupConfiguration(services: [.init(service: refresher)], logger: logger))
 
 let start = Date()
 try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -69,7 +74,9 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
     }
     let startupSeconds = Date().timeIntervalSince(start)
     let startupRSS = residentBytes()
-    print(String(format: "Start-up: %d staples in %.1f s (%.0f/s)", count, startupSeconds, Double(count) / startupSeconds))
+    print(
+        String(format: "Start-up: %d staples in %.1f s (%.0f/s)", count, startupSeconds, Double(count) / startupSeconds)
+    )
     let cpuBefore = cpuSeconds()
     let observeStart = Date()
     let before = completions.withLockedValue { $0.count }
@@ -90,10 +97,17 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
     let outcomes = Dictionary(grouping: events, by: \.1).mapValues(\.count)
     print("Observed \(observeSeconds) s after start-up: \(events.count) refreshes \(outcomes)")
     print(String(format: "Requests/s: mean %.1f, peak %.0f, peak-to-mean %.2f", mean, peak, mean > 0 ? peak / mean : 0))
-    print(String(format: "CPU per refresh: %.0f µs (%.2f s CPU for %d refreshes)", cpu / Double(max(events.count, 1)) * 1e6, cpu, events.count))
-    print(String(format: "Memory per certificate: %.1f KiB after start-up, %.1f KiB at the end (RSS %.0f MiB over a %.0f MiB baseline)",
-                 Double(startupRSS - baselineRSS) / Double(count) / 1024, Double(endRSS - baselineRSS) / Double(count) / 1024,
-                 Double(endRSS - baselineRSS) / 1_048_576, Double(baselineRSS) / 1_048_576))
+    print(
+        String(
+            format: "CPU per refresh: %.0f µs (%.2f s CPU for %d refreshes)", cpu / Double(max(events.count, 1)) * 1e6,
+            cpu, events.count))
+    print(
+        String(
+            format:
+                "Memory per certificate: %.1f KiB after start-up, %.1f KiB at the end (RSS %.0f MiB over a %.0f MiB baseline)",
+            Double(startupRSS - baselineRSS) / Double(count) / 1024,
+            Double(endRSS - baselineRSS) / Double(count) / 1024,
+            Double(endRSS - baselineRSS) / 1_048_576, Double(baselineRSS) / 1_048_576))
     print("Buckets (requests per second): \(buckets.map(String.init).joined(separator: " "))")
 }
 try await fetcher.shutdown()

@@ -3,9 +3,9 @@ import NIOCore
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Turns a responder's host name into addresses, once per attempt.
@@ -29,12 +29,12 @@ public struct SystemHostResolver: HostResolver {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         #if canImport(Glibc)
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         #else
-        hints.ai_socktype = SOCK_STREAM
+            hints.ai_socktype = SOCK_STREAM
         #endif
         var result: UnsafeMutablePointer<addrinfo>?
-        let status = Glibc_getaddrinfo(host, &hints, &result)
+        let status = systemGetaddrinfo(host, &hints, &result)
         guard status == 0, let first = result else {
             throw ResolutionError(reason: String(cString: gai_strerror(status)))
         }
@@ -69,7 +69,7 @@ public struct SystemHostResolver: HostResolver {
     }
 }
 
-private func Glibc_getaddrinfo(
+private func systemGetaddrinfo(
     _ host: String, _ hints: UnsafePointer<addrinfo>, _ result: UnsafeMutablePointer<UnsafeMutablePointer<addrinfo>?>
 ) -> Int32 {
     getaddrinfo(host, nil, hints, result)

@@ -41,7 +41,9 @@ public final class OCSPFetcher: Sendable {
         self.configuration = configuration
         self.resolver = resolver
         self.logger = logger
-        self.direct = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Self.clientConfiguration(configuration, proxy: nil))
+        self.direct = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: Self.clientConfiguration(configuration, proxy: nil))
         var proxied: [ProxySettings.Endpoint: HTTPClient] = [:]
         for endpoint in [configuration.proxies.httpProxy, configuration.proxies.httpsProxy].compactMap({ $0 })
         where proxied[endpoint] == nil {
@@ -53,7 +55,9 @@ public final class OCSPFetcher: Sendable {
         self.proxied = proxied
     }
 
-    private static func clientConfiguration(_ configuration: OCSPFetchConfiguration, proxy: ProxySettings.Endpoint?) -> HTTPClient.Configuration {
+    private static func clientConfiguration(_ configuration: OCSPFetchConfiguration, proxy: ProxySettings.Endpoint?)
+        -> HTTPClient.Configuration
+    {
         let timeout = TimeAmount.nanoseconds(Int64(configuration.attemptTimeout * 1_000_000_000))
         var client = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
@@ -88,10 +92,13 @@ public final class OCSPFetcher: Sendable {
     ///   - serialNumberHex: the certificate's serial, for errors and logs.
     /// - Throws: ``OCSPFetchError``: the last URL's failure (earlier ones are logged), or
     ///   ``OCSPFetchError/Code/noResponderURL`` when `urls` is empty.
-    public func fetch(derRequest: [UInt8], urls: [String], serialNumberHex: String) async throws(OCSPFetchError) -> OCSPFetchResult {
+    public func fetch(derRequest: [UInt8], urls: [String], serialNumberHex: String) async throws(OCSPFetchError)
+        -> OCSPFetchResult
+    {
         guard !urls.isEmpty else {
-            throw OCSPFetchError(.noResponderURL, responderURL: nil, serialNumberHex: serialNumberHex,
-                                 reason: "the certificate has no OCSP responder URL (AIA) and none was given")
+            throw OCSPFetchError(
+                .noResponderURL, responderURL: nil, serialNumberHex: serialNumberHex,
+                reason: "the certificate has no OCSP responder URL (AIA) and none was given")
         }
         var failures: [OCSPFetchError] = []
         for url in urls {
@@ -107,29 +114,39 @@ public final class OCSPFetcher: Sendable {
     }
 
     /// One attempt to one responder URL, redirects included, within the attempt deadline.
-    public func fetch(derRequest: [UInt8], from url: String, serialNumberHex: String) async throws(OCSPFetchError) -> OCSPFetchResult {
-        let request = OCSPHTTPRequest(derRequest: derRequest, responderURL: url, maximumGETBase64Length: configuration.maximumGETBase64Length)
+    public func fetch(derRequest: [UInt8], from url: String, serialNumberHex: String) async throws(OCSPFetchError)
+        -> OCSPFetchResult
+    {
+        let request = OCSPHTTPRequest(
+            derRequest: derRequest, responderURL: url, maximumGETBase64Length: configuration.maximumGETBase64Length)
         var logger = self.logger
         logger[metadataKey: "ocsp.responder"] = "\(url)"
         logger[metadataKey: "cert.serial"] = "\(serialNumberHex)"
-        let attempt = Attempt(fetcher: self, request: request, responderURL: url, serial: serialNumberHex, logger: logger)
+        let attempt = Attempt(
+            fetcher: self, request: request, responderURL: url, serial: serialNumberHex, logger: logger)
         do {
             let result = try await Deadline.run(seconds: configuration.attemptTimeout) { try await attempt.run() }
-            logger.debug("OCSP response fetched", metadata: [
-                "ocsp.method": "\(request.method.rawValue)", "ocsp.bytes": "\(result.responseBytes.count)",
-            ])
+            logger.debug(
+                "OCSP response fetched",
+                metadata: [
+                    "ocsp.method": "\(request.method.rawValue)", "ocsp.bytes": "\(result.responseBytes.count)",
+                ])
             return result
         } catch let error as OCSPFetchError {
-            logger.warning("OCSP fetch failed", metadata: ["error.code": "\(error.code)", "error.reason": "\(error.reason)"])
+            logger.warning(
+                "OCSP fetch failed", metadata: ["error.code": "\(error.code)", "error.reason": "\(error.reason)"])
             throw error
         } catch is Deadline.Expired {
-            let error = OCSPFetchError(.timedOut, responderURL: url, serialNumberHex: serialNumberHex,
-                                       reason: "no complete answer within \(configuration.attemptTimeout) s (\(request.method.rawValue))")
-            logger.warning("OCSP fetch failed", metadata: ["error.code": "\(error.code)", "error.reason": "\(error.reason)"])
+            let error = OCSPFetchError(
+                .timedOut, responderURL: url, serialNumberHex: serialNumberHex,
+                reason: "no complete answer within \(configuration.attemptTimeout) s (\(request.method.rawValue))")
+            logger.warning(
+                "OCSP fetch failed", metadata: ["error.code": "\(error.code)", "error.reason": "\(error.reason)"])
             throw error
         } catch {
             let mapped = Attempt.map(error, url: url, serial: serialNumberHex)
-            logger.warning("OCSP fetch failed", metadata: ["error.code": "\(mapped.code)", "error.reason": "\(mapped.reason)"])
+            logger.warning(
+                "OCSP fetch failed", metadata: ["error.code": "\(mapped.code)", "error.reason": "\(mapped.reason)"])
             throw mapped
         }
     }
@@ -148,7 +165,8 @@ private struct Attempt: Sendable {
     let logger: Logger
 
     func fail(_ code: OCSPFetchError.Code, _ reason: String, url: String? = nil, status: Int? = nil) -> OCSPFetchError {
-        OCSPFetchError(code, responderURL: url ?? responderURL, serialNumberHex: serial, reason: reason, httpStatus: status)
+        OCSPFetchError(
+            code, responderURL: url ?? responderURL, serialNumberHex: serial, reason: reason, httpStatus: status)
     }
 
     func run() async throws -> OCSPFetchResult {
@@ -165,12 +183,15 @@ private struct Attempt: Sendable {
             let status = Int(response.status.code)
             if [301, 302, 303, 307, 308].contains(status) {
                 guard redirects < configuration.maximumRedirects else {
-                    throw fail(.redirects, "more than \(configuration.maximumRedirects) redirects (last to \(currentURL))", status: status)
+                    throw fail(
+                        .redirects, "more than \(configuration.maximumRedirects) redirects (last to \(currentURL))",
+                        status: status)
                 }
                 guard let location = response.headers.first(name: "location"),
                     let next = URL(string: location, relativeTo: URL(string: currentURL))?.absoluteString
                 else {
-                    throw fail(.redirects, "HTTP \(status) from \(currentURL) without a usable Location", status: status)
+                    throw fail(
+                        .redirects, "HTTP \(status) from \(currentURL) without a usable Location", status: status)
                 }
                 logger.debug("OCSP responder redirects", metadata: ["http.location": "\(next)"])
                 redirects += 1
@@ -178,11 +199,14 @@ private struct Attempt: Sendable {
                 continue
             }
             guard status == 200 else {
-                throw fail(.httpStatus, "HTTP \(status) \(response.status.reasonPhrase) from \(currentURL)", status: status)
+                throw fail(
+                    .httpStatus, "HTTP \(status) \(response.status.reasonPhrase) from \(currentURL)", status: status)
             }
             let contentType = response.headers.first(name: "content-type")
             guard let contentType, Self.isOCSPResponseType(contentType) else {
-                throw fail(.wrongContentType, "Content-Type is \(contentType.map { "'\($0)'" } ?? "missing"), not application/ocsp-response")
+                throw fail(
+                    .wrongContentType,
+                    "Content-Type is \(contentType.map { "'\($0)'" } ?? "missing"), not application/ocsp-response")
             }
             let cap = configuration.maximumResponseSize
             if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > cap {
@@ -205,7 +229,9 @@ private struct Attempt: Sendable {
     }
 
     /// Sends the request to `url`; direct http goes to each resolved address in turn until one connects.
-    func send(to url: String, components: URLComponents, scheme: String, host: String) async throws -> (HTTPClientResponse, String?) {
+    func send(to url: String, components: URLComponents, scheme: String, host: String) async throws -> (
+        HTTPClientResponse, String?
+    ) {
         let proxy = fetcher.configuration.proxies.proxy(scheme: scheme, host: host)
         if proxy != nil || scheme == "https" {
             var headers = baseHeaders()
@@ -238,7 +264,8 @@ private struct Attempt: Sendable {
                 lastError = error
             }
         }
-        throw lastError.map { Self.map($0, url: responderURL, serial: serial) } ?? fail(.resolutionFailed, "\(host): no usable address")
+        throw lastError.map { Self.map($0, url: responderURL, serial: serial) }
+            ?? fail(.resolutionFailed, "\(host): no usable address")
     }
 
     func baseHeaders() -> HTTPHeaders {
@@ -264,7 +291,8 @@ private struct Attempt: Sendable {
 
     /// `application/ocsp-response`, parameters and case aside.
     static func isOCSPResponseType(_ value: String) -> Bool {
-        value.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/ocsp-response"
+        value.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+            == "application/ocsp-response"
     }
 
     /// A transport error as an ``OCSPFetchError``.
@@ -276,7 +304,8 @@ private struct Attempt: Sendable {
             return OCSPFetchError(.timedOut, responderURL: url, serialNumberHex: serial, reason: "timed out: \(client)")
         }
         if error is NIOTooManyBytesError {
-            return OCSPFetchError(.bodyTooLarge, responderURL: url, serialNumberHex: serial, reason: "the body exceeds the cap")
+            return OCSPFetchError(
+                .bodyTooLarge, responderURL: url, serialNumberHex: serial, reason: "the body exceeds the cap")
         }
         return OCSPFetchError(.connectionFailed, responderURL: url, serialNumberHex: serial, reason: "\(error)")
     }

@@ -32,7 +32,9 @@ public struct ProxySettings: Sendable, Hashable {
     public static let none = ProxySettings()
 
     /// The settings the environment gives.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> ProxySettings {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> ProxySettings
+    {
         func value(_ names: String...) -> String? {
             names.lazy.compactMap { environment[$0] }.first { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         }
@@ -68,7 +70,9 @@ public struct ProxySettings: Sendable, Hashable {
         for entry in noProxy {
             if entry == "*" { return true }
             let bare = entry.hasPrefix(".") ? String(entry.dropFirst()) : entry
-            let name = bare.split(separator: ":").count == 2 && !bare.contains("::") ? String(bare.split(separator: ":")[0]) : bare
+            let name =
+                bare.split(separator: ":").count == 2 && !bare.contains("::")
+                ? String(bare.split(separator: ":")[0]) : bare
             if host == name || host.hasSuffix("." + name) { return true }
         }
         return false

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real `openssl ocsp -index` responder on a loopback port, answering from a ``TestPKI``.
@@ -32,10 +32,12 @@ public final class OpenSSLResponder: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: openssl)
-        process.arguments = [
-            "ocsp", "-index", pki.indexPath, "-port", "\(self.port)", "-rsigner", pki.caPath, "-rkey", pki.caKeyPath,
-            "-CA", pki.caPath, "-ignore_err",
-        ] + validity
+        process.arguments =
+            [
+                "ocsp", "-index", pki.indexPath, "-port", "\(self.port)", "-rsigner", pki.caPath, "-rkey",
+                pki.caKeyPath,
+                "-CA", pki.caPath, "-ignore_err",
+            ] + validity
         let log = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = log
         process.standardError = log

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Running system programs from tests, and deciding whether a test that needs one may run.
@@ -32,7 +32,8 @@ public enum SystemTools {
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> String {
         guard let path = executable.hasPrefix("/") ? executable : which(executable) else {
-            throw ToolError(description: "\(executable) not found on PATH (install it: apt-get install openssl iproute2)")
+            throw ToolError(
+                description: "\(executable) not found on PATH (install it: apt-get install openssl iproute2)")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -47,7 +48,10 @@ public enum SystemTools {
         let error = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw ToolError(description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: error, as: UTF8.self))")
+            throw ToolError(
+                description:
+                    "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: error, as: UTF8.self))"
+            )
         }
         return String(decoding: output, as: UTF8.self)
     }

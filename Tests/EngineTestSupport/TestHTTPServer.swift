@@ -45,7 +45,9 @@ public final class TestHTTPServer: Sendable {
     }
 
     /// Binds `host:port` (port 0 picks one) and answers each request with `handler`.
-    public init(host: String = "127.0.0.1", port: Int = 0, handler: @escaping @Sendable (RecordedRequest) -> TestHTTPAction) async throws {
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, handler: @escaping @Sendable (RecordedRequest) -> TestHTTPAction
+    ) async throws {
         let state = NIOLockedValueBox(State())
         self.state = state
         self.host = host
@@ -92,7 +94,9 @@ public final class TestHTTPServer: Sendable {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
             case .head(let head):
-                current = RecordedRequest(method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) }, body: [])
+                current = RecordedRequest(
+                    method: head.method.rawValue, uri: head.uri, headers: head.headers.map { ($0.name, $0.value) },
+                    body: [])
             case .body(var buffer):
                 current?.body += buffer.readBytes(length: buffer.readableBytes) ?? []
             case .end:

@@ -74,14 +74,18 @@ public final class TestPKI: @unchecked Sendable {
     /// - Parameter writePEM: also write `<serial>.pem` (leaf then CA), as `staple fetch` reads.
     @discardableResult
     public func issue(
-        commonName: String? = nil, ocspURLs: [String] = [], status: Status = .valid, validFor: TimeInterval = 10 * 86_400,
+        commonName: String? = nil, ocspURLs: [String] = [], status: Status = .valid,
+        validFor: TimeInterval = 10 * 86_400,
         writePEM: Bool = true, writeIndex: Bool = true, now: Date = Date()
     ) throws -> Leaf {
         let serial: UInt32 = lock.withLock {
             nextSerial += 1
             return nextSerial
         }
-        let serialBytes: [UInt8] = [0x10, UInt8(serial >> 24 & 0xff), UInt8(serial >> 16 & 0xff), UInt8(serial >> 8 & 0xff), UInt8(serial & 0xff)]
+        let serialBytes: [UInt8] = [
+            0x10, UInt8(serial >> 24 & 0xff), UInt8(serial >> 16 & 0xff), UInt8(serial >> 8 & 0xff),
+            UInt8(serial & 0xff),
+        ]
         let key = P256.Signing.PrivateKey()
         let name = commonName ?? "leaf-\(serial).test"
         let leafCertificate = try Certificate(
@@ -96,7 +100,8 @@ public final class TestPKI: @unchecked Sendable {
                 try ExtendedKeyUsage([.serverAuth])
                 SubjectAlternativeNames([.dnsName(name)])
                 if !ocspURLs.isEmpty {
-                    AuthorityInformationAccess(ocspURLs.map { .init(method: .ocspServer, location: .uniformResourceIdentifier($0)) })
+                    AuthorityInformationAccess(
+                        ocspURLs.map { .init(method: .ocspServer, location: .uniformResourceIdentifier($0)) })
                 }
             },
             issuerPrivateKey: .init(caKey)
@@ -123,7 +128,8 @@ public final class TestPKI: @unchecked Sendable {
             let subject = "/CN=\(leaf.serialHex)"
             switch leaf.status {
             case .valid: text += "V\t\(expiry)\t\t\(leaf.serialHex)\tunknown\t\(subject)\n"
-            case .revoked(let time): text += "R\t\(expiry)\t\(Self.indexTime(time)),keyCompromise\t\(leaf.serialHex)\tunknown\t\(subject)\n"
+            case .revoked(let time):
+                text += "R\t\(expiry)\t\(Self.indexTime(time)),keyCompromise\t\(leaf.serialHex)\tunknown\t\(subject)\n"
             case .absent: continue
             }
         }
@@ -141,7 +147,8 @@ public final class TestPKI: @unchecked Sendable {
 
     /// A response signed by the CA with chosen times and status, for fault tests.
     public func signedResponse(
-        for certificate: Certificate, status: CertStatus = .good, thisUpdate: Date, nextUpdate: Date?, hash: OCSPHashAlgorithm = .sha1
+        for certificate: Certificate, status: CertStatus = .good, thisUpdate: Date, nextUpdate: Date?,
+        hash: OCSPHashAlgorithm = .sha1
     ) throws -> [UInt8] {
         let single = SingleResponse(
             certID: try CertID(certificate: certificate, issuer: ca, hash: hash), certStatus: status,

@@ -9,7 +9,8 @@ import X509
 
 /// A fetcher with no proxies (the tests' environment must not leak in), shut down after `body`.
 func withFetcher<T>(
-    _ configuration: OCSPFetchConfiguration = OCSPFetchConfiguration(proxies: .none), resolver: any HostResolver = SystemHostResolver(),
+    _ configuration: OCSPFetchConfiguration = OCSPFetchConfiguration(proxies: .none),
+    resolver: any HostResolver = SystemHostResolver(),
     _ body: (OCSPFetcher) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "test.fetch")
@@ -45,10 +46,15 @@ struct OpenSSLResponderFetchTests {
             let configuration = OCSPFetchConfiguration(maximumGETBase64Length: post ? 0 : 255, proxies: .none)
             try await withFetcher(configuration) { fetcher in
                 for (leaf, expected) in [(good, "good"), (revoked, "revoked"), (unknown, "unknown")] {
-                    let result = try await fetcher.fetch(derRequest: try request(leaf, pki, hash: hash), urls: [responder.url()], serialNumberHex: leaf.serialHex)
+                    let result = try await fetcher.fetch(
+                        derRequest: try request(leaf, pki, hash: hash), urls: [responder.url()],
+                        serialNumberHex: leaf.serialHex)
                     #expect(result.method == (post ? .post : .get))
-                    let verification = OCSPVerifier().verify(response: result.responseBytes, certificate: leaf.certificate, issuer: pki.ca, now: Date())
-                    #expect(verification.verdict.name == expected, "\(leaf.serialHex): \(verification.verdict) \(responder.log)")
+                    let verification = OCSPVerifier().verify(
+                        response: result.responseBytes, certificate: leaf.certificate, issuer: pki.ca, now: Date())
+                    #expect(
+                        verification.verdict.name == expected,
+                        "\(leaf.serialHex): \(verification.verdict) \(responder.log)")
                     #expect(verification.singleResponse.flatMap { OCSPHashAlgorithm($0.certID.hashAlgorithm) } == hash)
                 }
             }
@@ -73,7 +79,8 @@ struct OpenSSLResponderFetchTests {
         try await withOpenSSLResponder(pki: pki) { responder in
             try await withFetcher { fetcher in
                 let result = try await fetcher.fetch(
-                    derRequest: try request(leaf, pki), urls: ["http://127.0.0.1:\(deadPort)/", responder.url()], serialNumberHex: leaf.serialHex)
+                    derRequest: try request(leaf, pki), urls: ["http://127.0.0.1:\(deadPort)/", responder.url()],
+                    serialNumberHex: leaf.serialHex)
                 #expect(result.responderURL == responder.url())
                 #expect(result.earlierFailures.map(\.code) == [.connectionFailed])
                 #expect(result.earlierFailures.first?.responderURL == "http://127.0.0.1:\(deadPort)/")
@@ -94,12 +101,15 @@ struct OpenSSLResponderFetchTests {
         try await withTestHTTPServer(handler: handler) { server in
             try await withFetcher(configuration) { fetcher -> OCSPFetchError? in
                 do {
-                    _ = try await fetcher.fetch(derRequest: Self.der, urls: [server.url(path: "/ocsp")], serialNumberHex: Self.serial)
+                    _ = try await fetcher.fetch(
+                        derRequest: Self.der, urls: [server.url(path: "/ocsp")], serialNumberHex: Self.serial)
                     return nil
                 } catch let error as OCSPFetchError {
                     #expect(error.responderURL == server.url(path: "/ocsp"))
                     #expect(error.serialNumberHex == Self.serial)
-                    #expect(error.description.contains(server.url(path: "/ocsp")) && error.description.contains(Self.serial))
+                    #expect(
+                        error.description.contains(server.url(path: "/ocsp")) && error.description.contains(Self.serial)
+                    )
                     return error
                 } catch {
                     Issue.record("not an OCSPFetchError: \(error)")
@@ -110,7 +120,9 @@ struct OpenSSLResponderFetchTests {
     }
 
     @Test func http500() async throws {
-        let error = try await fetchError { _ in .respond(status: 500, headers: [("Content-Type", "text/plain")], body: Array("oops".utf8)) }
+        let error = try await fetchError { _ in
+            .respond(status: 500, headers: [("Content-Type", "text/plain")], body: Array("oops".utf8))
+        }
         #expect(error?.code == .httpStatus)
         #expect(error?.httpStatus == 500)
     }
@@ -120,13 +132,17 @@ struct OpenSSLResponderFetchTests {
     }
 
     @Test func wrongContentType() async throws {
-        let error = try await fetchError { _ in .respond(status: 200, headers: [("Content-Type", "text/html")], body: [0x30, 0x00]) }
+        let error = try await fetchError { _ in
+            .respond(status: 200, headers: [("Content-Type", "text/html")], body: [0x30, 0x00])
+        }
         #expect(error?.code == .wrongContentType)
         #expect(error?.reason.contains("text/html") == true)
     }
 
     @Test func missingContentType() async throws {
-        #expect(try await fetchError { _ in .respond(status: 200, headers: [], body: [0x30, 0x00]) }?.code == .wrongContentType)
+        #expect(
+            try await fetchError { _ in .respond(status: 200, headers: [], body: [0x30, 0x00]) }?.code
+                == .wrongContentType)
     }
 
     @Test func bodyOverTheCapIsRejected() async throws {
@@ -152,8 +168,10 @@ struct OpenSSLResponderFetchTests {
     @Test func notListening() async throws {
         let port = try SystemTools.freePort()
         _ = try await withFetcher { fetcher in
-            await #expect(throws: OCSPFetchError(.connectionFailed, responderURL: nil, serialNumberHex: "", reason: "")) {
-                _ = try await fetcher.fetch(derRequest: Self.der, urls: ["http://127.0.0.1:\(port)/"], serialNumberHex: Self.serial)
+            await #expect(throws: OCSPFetchError(.connectionFailed, responderURL: nil, serialNumberHex: "", reason: ""))
+            {
+                _ = try await fetcher.fetch(
+                    derRequest: Self.der, urls: ["http://127.0.0.1:\(port)/"], serialNumberHex: Self.serial)
             }
         }
     }
@@ -180,12 +198,15 @@ struct OpenSSLResponderFetchTests {
             return .ocsp([0x30, 0x00])
         }) { server in
             try await withFetcher { fetcher in
-                let result = try await fetcher.fetch(derRequest: Self.der, urls: [server.url(path: "/old")], serialNumberHex: Self.serial)
+                let result = try await fetcher.fetch(
+                    derRequest: Self.der, urls: [server.url(path: "/old")], serialNumberHex: Self.serial)
                 #expect(result.finalURL.contains("/new/"))
                 #expect(result.responseBytes == [0x30, 0x00])
             }
         }
-        let loop = try await fetchError { request in .respond(status: 307, headers: [("Location", request.uri)], body: []) }
+        let loop = try await fetchError { request in
+            .respond(status: 307, headers: [("Location", request.uri)], body: [])
+        }
         #expect(loop?.code == .redirects)
     }
 
@@ -194,9 +215,10 @@ struct OpenSSLResponderFetchTests {
         // fetch fails, but the proxy saw the responder's name: it was not resolved here.
         try await withTestHTTPServer(handler: { _ in .respond(status: 403, headers: [], body: []) }) { proxy in
             let settings = ProxySettings.fromEnvironment(["http_proxy": "http://127.0.0.1:\(proxy.port)"])
-            try await withFetcher(OCSPFetchConfiguration(proxies: settings)) { fetcher in
+            _ = try await withFetcher(OCSPFetchConfiguration(proxies: settings)) { fetcher in
                 await #expect(throws: OCSPFetchError.self) {
-                    _ = try await fetcher.fetch(derRequest: Self.der, urls: ["http://ocsp.nowhere.test/"], serialNumberHex: Self.serial)
+                    _ = try await fetcher.fetch(
+                        derRequest: Self.der, urls: ["http://ocsp.nowhere.test/"], serialNumberHex: Self.serial)
                 }
             }
             let seen = try #require(proxy.requests.first)
@@ -204,9 +226,12 @@ struct OpenSSLResponderFetchTests {
             #expect(seen.uri == "ocsp.nowhere.test:80")
 
             try await withTestHTTPServer(handler: { _ in .ocsp([0x30, 0x01]) }) { origin in
-                let bypass = ProxySettings.fromEnvironment(["http_proxy": "http://127.0.0.1:\(proxy.port)", "no_proxy": "127.0.0.1"])
+                let bypass = ProxySettings.fromEnvironment([
+                    "http_proxy": "http://127.0.0.1:\(proxy.port)", "no_proxy": "127.0.0.1",
+                ])
                 try await withFetcher(OCSPFetchConfiguration(proxies: bypass)) { fetcher in
-                    let result = try await fetcher.fetch(derRequest: Self.der, urls: [origin.url()], serialNumberHex: Self.serial)
+                    let result = try await fetcher.fetch(
+                        derRequest: Self.der, urls: [origin.url()], serialNumberHex: Self.serial)
                     #expect(result.responseBytes == [0x30, 0x01])
                 }
                 #expect(origin.requests.count == 1)
@@ -229,12 +254,14 @@ struct OpenSSLResponderFetchTests {
             try await withTestHTTPServer(host: "127.0.0.3", port: port, handler: { _ in .ocsp([0x30, 0x03]) }) { new in
                 try await withFetcher(resolver: resolver) { fetcher in
                     let url = "http://ocsp.moving.test:\(port)/"
-                    let first = try await fetcher.fetch(derRequest: FetchFaultTests.der, urls: [url], serialNumberHex: "01")
+                    let first = try await fetcher.fetch(
+                        derRequest: FetchFaultTests.der, urls: [url], serialNumberHex: "01")
                     #expect(first.connectedAddress == "127.0.0.2")
                     #expect(first.responseBytes == [0x30, 0x02])
 
                     try "127.0.0.3 ocsp.moving.test\n".write(toFile: hosts, atomically: true, encoding: .utf8)
-                    let second = try await fetcher.fetch(derRequest: FetchFaultTests.der, urls: [url], serialNumberHex: "01")
+                    let second = try await fetcher.fetch(
+                        derRequest: FetchFaultTests.der, urls: [url], serialNumberHex: "01")
                     #expect(second.connectedAddress == "127.0.0.3")
                     #expect(second.responseBytes == [0x30, 0x03])
                 }

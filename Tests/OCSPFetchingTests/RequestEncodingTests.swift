@@ -32,21 +32,26 @@ import Testing
 
     @Test func theLimitIsInclusive() {
         // 12 bytes -> 16 base64 bytes: at the limit, GET; 13 bytes -> 20: over it, POST.
-        let get = OCSPHTTPRequest(derRequest: [UInt8](repeating: 1, count: 12), responderURL: "http://r.test", maximumGETBase64Length: 16)
+        let get = OCSPHTTPRequest(
+            derRequest: [UInt8](repeating: 1, count: 12), responderURL: "http://r.test", maximumGETBase64Length: 16)
         #expect(get.method == .get)
-        let post = OCSPHTTPRequest(derRequest: [UInt8](repeating: 1, count: 13), responderURL: "http://r.test", maximumGETBase64Length: 16)
+        let post = OCSPHTTPRequest(
+            derRequest: [UInt8](repeating: 1, count: 13), responderURL: "http://r.test", maximumGETBase64Length: 16)
         #expect(post.method == .post)
     }
 
     @Test func zeroForcesPOST() {
-        #expect(OCSPHTTPRequest(derRequest: [0x30, 0x00], responderURL: "http://r.test", maximumGETBase64Length: 0).method == .post)
+        #expect(
+            OCSPHTTPRequest(derRequest: [0x30, 0x00], responderURL: "http://r.test", maximumGETBase64Length: 0).method
+                == .post)
     }
 }
 
 @Suite struct ProxySettingsTests {
     @Test func readsTheEnvironmentLikeCurl() {
         let settings = ProxySettings.fromEnvironment([
-            "http_proxy": "http://proxy.test:3128", "HTTPS_PROXY": "secure.test:8443", "no_proxy": " .internal.test, ocsp.example.net ,10.0.0.1",
+            "http_proxy": "http://proxy.test:3128", "HTTPS_PROXY": "secure.test:8443",
+            "no_proxy": " .internal.test, ocsp.example.net ,10.0.0.1",
         ])
         #expect(settings.httpProxy == .init(host: "proxy.test", port: 3128))
         #expect(settings.httpsProxy == .init(host: "secure.test", port: 8443))
@@ -68,7 +73,8 @@ import Testing
 
 @Suite struct HostsFileTests {
     @Test func parsesHostsFormat() {
-        let table = HostsFileResolver.parse("""
+        let table = HostsFileResolver.parse(
+            """
             # comment
             127.0.0.2   ocsp.test  alias.test # trailing
             ::1\tocsp.test

@@ -28,11 +28,18 @@ import Testing
         // 7-day response: half-life 3.5 days, margin does not bind, no jitter draw.
         Case(name: "half-life, 7 days", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 0, expected: 84),
         // Full jitter draw: 25 % of (target - thisUpdate) earlier.
-        Case(name: "half-life, full jitter", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 1, expected: 84 - 0.25 * 84),
-        Case(name: "half-life, half jitter", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 0.5, expected: 84 - 0.125 * 84),
+        Case(
+            name: "half-life, full jitter", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 1, expected: 84 - 0.25 * 84),
+        Case(
+            name: "half-life, half jitter", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 0.5,
+            expected: 84 - 0.125 * 84),
         // The first refresh after start-up spreads from now + 1 min to the middle of the regular window (73.5 h).
-        Case(name: "first refresh, no draw", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 0, first: true, expected: 73.5),
-        Case(name: "first refresh, draw 0.9", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 0.9, first: true, expected: 73.5 - 0.9 * (73.5 - 1.0 / 60)),
+        Case(
+            name: "first refresh, no draw", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 0, first: true,
+            expected: 73.5),
+        Case(
+            name: "first refresh, draw 0.9", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 0.9, first: true,
+            expected: 73.5 - 0.9 * (73.5 - 1.0 / 60)),
         // Jitter never piles up at the minimum interval: a 4 min response, margin 15 min -> target is before
         // the floor, so the floor; a 2 h response drawn fully lands at the window's start (45 min), not below.
         Case(name: "2 h, full draw", thisUpdate: 0, nextUpdate: 2, now: 0, jitter: 1, expected: 0.75),
@@ -41,23 +48,28 @@ import Testing
         // 20 min response: half-life 10 min, margin says 5 min: margin wins.
         Case(name: "20 min: margin binds", thisUpdate: 0, nextUpdate: 20.0 / 60, now: 0, jitter: 0, expected: 5.0 / 60),
         // 10 min response: margin would be before thisUpdate; the minimum interval (1 min after now) binds.
-        Case(name: "shorter than margin: minimum interval", thisUpdate: 0, nextUpdate: 10.0 / 60, now: 0, jitter: 0, expected: 1.0 / 60),
+        Case(
+            name: "shorter than margin: minimum interval", thisUpdate: 0, nextUpdate: 10.0 / 60, now: 0, jitter: 0,
+            expected: 1.0 / 60),
         // An old cached answer (past its half-life on arrival): refresh after the minimum interval, not at once.
         Case(name: "old on arrival", thisUpdate: 0, nextUpdate: 168, now: 100, jitter: 0, expected: 100 + 1.0 / 60),
         // No nextUpdate: held 1 h; half-life 30 min.
         Case(name: "no nextUpdate: hold 1 h", thisUpdate: 0, nextUpdate: nil, now: 0, jitter: 0, expected: 0.5),
         // The certificate expires before the refresh time: no refresh.
-        Case(name: "certificate expires first", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 0, notAfter: 48, expected: nil),
+        Case(
+            name: "certificate expires first", thisUpdate: 0, nextUpdate: 168, now: 0, jitter: 0, notAfter: 48,
+            expected: nil),
     ]
 
     @Test(arguments: cases)
-    func refreshTime(_ c: Case) {
+    func refreshTime(_ c: Case) throws {
         let time = Self.policy.refreshTime(
-            thisUpdate: Self.at(c.thisUpdate), nextUpdate: c.nextUpdate.map(Self.at), certificateNotAfter: Self.at(c.notAfter),
+            thisUpdate: Self.at(c.thisUpdate), nextUpdate: c.nextUpdate.map(Self.at),
+            certificateNotAfter: Self.at(c.notAfter),
             now: Self.at(c.now), jitter: c.jitter, first: c.first)
         if let expected = c.expected {
-            let got = try? #require(time)
-            #expect(abs((got ?? .distantPast).timeIntervalSince(Self.at(expected))) < 0.001, "\(c.name): \(String(describing: time))")
+            let got = try #require(time, "\(c.name): a refresh is expected")
+            #expect(abs(got.timeIntervalSince(Self.at(expected))) < 0.001, "\(c.name): \(got)")
         } else {
             #expect(time == nil)
         }
@@ -70,7 +82,8 @@ import Testing
             let validity = Double.random(in: 2...400, using: &generator)
             let draw = Double.random(in: 0..<1, using: &generator)
             let time = Self.policy.refreshTime(
-                thisUpdate: Self.t0, nextUpdate: Self.at(validity), certificateNotAfter: Self.farExpiry, now: Self.t0, jitter: draw)
+                thisUpdate: Self.t0, nextUpdate: Self.at(validity), certificateNotAfter: Self.farExpiry, now: Self.t0,
+                jitter: draw)
             let hours = (time ?? .distantPast).timeIntervalSince(Self.t0) / 3600
             #expect(hours <= validity / 2 + 1e-9)
             #expect(hours >= 0.75 * validity / 2 - 1e-9)
@@ -87,8 +100,14 @@ import Testing
     }
 
     @Test func servingEndsAtNextUpdateOrTheHoldButNeverAfterTheCertificate() {
-        #expect(Self.policy.servingEnd(thisUpdate: Self.t0, nextUpdate: Self.at(168), certificateNotAfter: Self.farExpiry) == Self.at(168))
-        #expect(Self.policy.servingEnd(thisUpdate: Self.t0, nextUpdate: Self.at(168), certificateNotAfter: Self.at(24)) == Self.at(24))
-        #expect(Self.policy.servingEnd(thisUpdate: Self.t0, nextUpdate: nil, certificateNotAfter: Self.farExpiry) == Self.at(1))
+        #expect(
+            Self.policy.servingEnd(thisUpdate: Self.t0, nextUpdate: Self.at(168), certificateNotAfter: Self.farExpiry)
+                == Self.at(168))
+        #expect(
+            Self.policy.servingEnd(thisUpdate: Self.t0, nextUpdate: Self.at(168), certificateNotAfter: Self.at(24))
+                == Self.at(24))
+        #expect(
+            Self.policy.servingEnd(thisUpdate: Self.t0, nextUpdate: nil, certificateNotAfter: Self.farExpiry)
+                == Self.at(1))
     }
 }

@@ -13,8 +13,11 @@ import X509
 /// The refresher against a real `openssl ocsp -index` responder, with a store on disk.
 @Suite(.enabled(if: opensslTestsEnabled, Comment(rawValue: opensslMissingReason)))
 struct RefresherTests {
-    func managed(_ leaf: TestPKI.Leaf, _ pki: TestPKI, url: String, id: String? = nil, hash: OCSPHashAlgorithm = .sha1) -> ManagedCertificate {
-        ManagedCertificate(id: id ?? leaf.serialHex, certificate: leaf.certificate, issuer: pki.ca, responderURLs: [url], hash: hash)
+    func managed(_ leaf: TestPKI.Leaf, _ pki: TestPKI, url: String, id: String? = nil, hash: OCSPHashAlgorithm = .sha1)
+        -> ManagedCertificate
+    {
+        ManagedCertificate(
+            id: id ?? leaf.serialHex, certificate: leaf.certificate, issuer: pki.ca, responderURLs: [url], hash: hash)
     }
 
     @Test func startUpFetchesPublishesAndPersistsThenARestartReloadsAndReverifies() async throws {
@@ -32,8 +35,12 @@ struct RefresherTests {
         try await withOpenSSLResponder(pki: pki, port: port) { responder in
             try await withStapleFetch { fetch in
                 let refresher = StapleRefresher(
-                    certificates: [managed(first, pki, url: url), managed(second, pki, url: url, hash: .sha256), managed(revoked, pki, url: url)],
-                    fetch: fetch, store: try StapleStore(directory: stateDirectory, logger: quietLogger), metricsFactory: metrics,
+                    certificates: [
+                        managed(first, pki, url: url), managed(second, pki, url: url, hash: .sha256),
+                        managed(revoked, pki, url: url),
+                    ],
+                    fetch: fetch, store: try StapleStore(directory: stateDirectory, logger: quietLogger),
+                    metricsFactory: metrics,
                     logger: quietLogger)
                 let events = await refresher.refreshDue()
                 #expect(events.count == 3)
@@ -44,12 +51,19 @@ struct RefresherTests {
 
                 for leaf in [first, second] {
                     let bytes = try #require(refresher.provider.staple(for: leaf.certificate, at: Date()))
-                    #expect(OCSPVerifier().verify(response: bytes, certificate: leaf.certificate, issuer: pki.ca, now: Date()).isStapleable)
-                    #expect(fileBytes("\(stateDirectory)/\(CertificateKey(certificate: leaf.certificate).hex).ocsp") == bytes)
+                    #expect(
+                        OCSPVerifier().verify(
+                            response: bytes, certificate: leaf.certificate, issuer: pki.ca, now: Date()
+                        ).isStapleable)
+                    #expect(
+                        fileBytes("\(stateDirectory)/\(CertificateKey(certificate: leaf.certificate).hex).ocsp")
+                            == bytes)
                 }
                 #expect(refresher.provider.staple(for: revoked.certificate, at: Date()) == nil)
                 // Never served once expired: ask a day and a half later.
-                #expect(refresher.provider.staple(for: first.certificate, at: Date().addingTimeInterval(1.5 * 86_400)) == nil)
+                #expect(
+                    refresher.provider.staple(for: first.certificate, at: Date().addingTimeInterval(1.5 * 86_400))
+                        == nil)
 
                 #expect(try metrics.expectCounter("staple_fetches_total", [("outcome", "good")]).totalValue == 2)
                 #expect(try metrics.expectCounter("staple_fetches_total", [("outcome", "revoked")]).totalValue == 1)
@@ -71,12 +85,15 @@ struct RefresherTests {
         try await withStapleFetch(attemptTimeout: 2) { fetch in
             let refresher = StapleRefresher(
                 certificates: [managed(first, pki, url: url), managed(second, pki, url: url, hash: .sha256)],
-                fetch: fetch, store: try StapleStore(directory: stateDirectory, logger: quietLogger), metricsFactory: TestMetrics(),
+                fetch: fetch, store: try StapleStore(directory: stateDirectory, logger: quietLogger),
+                metricsFactory: TestMetrics(),
                 logger: quietLogger)
             await refresher.loadFromStore()
             #expect(refresher.provider.staple(for: first.certificate, at: Date()) != nil)
             #expect(refresher.provider.staple(for: second.certificate, at: Date()) == nil)
-            let setAside = try FileManager.default.contentsOfDirectory(atPath: stateDirectory).filter { $0.contains(".rejected-") }
+            let setAside = try FileManager.default.contentsOfDirectory(atPath: stateDirectory).filter {
+                $0.contains(".rejected-")
+            }
             #expect(setAside.count == 1)
             #expect(setAside.first?.hasPrefix(CertificateKey(certificate: second.certificate).hex) == true)
             #expect(!FileManager.default.fileExists(atPath: secondPath))
@@ -103,7 +120,8 @@ struct RefresherTests {
         try await withOpenSSLResponder(pki: pki) { responder in
             try await withStapleFetch { fetch in
                 let refresher = StapleRefresher(
-                    certificates: [managed(leaf, pki, url: responder.url(), id: "site")], fetch: fetch, store: nil, metricsFactory: TestMetrics(),
+                    certificates: [managed(leaf, pki, url: responder.url(), id: "site")], fetch: fetch, store: nil,
+                    metricsFactory: TestMetrics(),
                     random: { 0 }, logger: quietLogger)
                 #expect(await refresher.refreshDue().first?.outcome == .replaced)
                 let served = try #require(refresher.provider.staple(for: leaf.certificate, at: Date()))
@@ -140,9 +158,12 @@ struct RefresherTests {
             try await withStapleFetch { fetch in
                 let refresher = StapleRefresher(
                     certificates: [managed(a, pki, url: responder.url(), id: "a")], fetch: fetch,
-                    store: try StapleStore(directory: "\(pki.directory)/state", logger: quietLogger), tick: .milliseconds(50),
+                    store: try StapleStore(directory: "\(pki.directory)/state", logger: quietLogger),
+                    tick: .milliseconds(50),
                     metricsFactory: TestMetrics(), logger: quietLogger, onEvent: { continuation.yield($0) })
-                let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: refresher)], logger: quietLogger))
+                let group = ServiceGroup(
+                    configuration: ServiceGroupConfiguration(services: [.init(service: refresher)], logger: quietLogger)
+                )
                 var events = stream.makeAsyncIterator()
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask { try await group.run() }
@@ -187,14 +208,19 @@ struct RefresherTests {
         let store = try StapleStore(directory: "\(pki.directory)/state", logger: quietLogger)
         let key = CertificateKey(certificate: leaf.certificate)
         #expect(store.path(for: key) == "\(pki.directory)/state/\(key.hex).ocsp")
-        guard case .missing = store.load(certificate: leaf.certificate, issuer: pki.ca, verifier: OCSPVerifier(), policy: RefreshPolicy(), now: Date())
+        guard
+            case .missing = store.load(
+                certificate: leaf.certificate, issuer: pki.ca, verifier: OCSPVerifier(), policy: RefreshPolicy(),
+                now: Date())
         else {
             Issue.record("an empty store has nothing")
             return
         }
         try Data("not a response".utf8).write(to: URL(fileURLWithPath: store.path(for: key)))
-        guard case .setAside(let reason, let movedTo) = store.load(
-            certificate: leaf.certificate, issuer: pki.ca, verifier: OCSPVerifier(), policy: RefreshPolicy(), now: Date())
+        guard
+            case .setAside(let reason, let movedTo) = store.load(
+                certificate: leaf.certificate, issuer: pki.ca, verifier: OCSPVerifier(), policy: RefreshPolicy(),
+                now: Date())
         else {
             Issue.record("garbage must be set aside")
             return
@@ -211,12 +237,21 @@ struct RefresherTests {
         let leaf = try pki.issue(writePEM: false)
         let store = try StapleStore(directory: "\(pki.directory)/state", logger: quietLogger)
         let thisUpdate = Date().addingTimeInterval(-60)
-        let bytes = try pki.signedResponse(for: leaf.certificate, thisUpdate: thisUpdate, nextUpdate: thisUpdate.addingTimeInterval(86_400))
-        let staple = Staple(bytes: bytes, thisUpdate: thisUpdate, nextUpdate: thisUpdate.addingTimeInterval(86_400), servingEnd: .distantFuture)
+        let bytes = try pki.signedResponse(
+            for: leaf.certificate, thisUpdate: thisUpdate, nextUpdate: thisUpdate.addingTimeInterval(86_400))
+        let staple = Staple(
+            bytes: bytes, thisUpdate: thisUpdate, nextUpdate: thisUpdate.addingTimeInterval(86_400),
+            servingEnd: .distantFuture)
         try store.save(staple, for: leaf.certificate.stapleKey)
         try store.save(staple, for: leaf.certificate.stapleKey)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: store.directory) == ["\(leaf.certificate.stapleKey.hex).ocsp"])
-        guard case .loaded(let loaded) = store.load(certificate: leaf.certificate, issuer: pki.ca, verifier: OCSPVerifier(), policy: RefreshPolicy(), now: Date())
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: store.directory) == [
+                "\(leaf.certificate.stapleKey.hex).ocsp"
+            ])
+        guard
+            case .loaded(let loaded) = store.load(
+                certificate: leaf.certificate, issuer: pki.ca, verifier: OCSPVerifier(), policy: RefreshPolicy(),
+                now: Date())
         else {
             Issue.record("a good staple loads")
             return

@@ -18,10 +18,14 @@ import Testing
         other = try pki.issue(writePEM: false)
     }
 
-    func verification(status: CertStatus = .good, for certificate: TestPKI.Leaf? = nil, age: TimeInterval, validity: TimeInterval? = 86_400) throws -> OCSPVerification {
+    func verification(
+        status: CertStatus = .good, for certificate: TestPKI.Leaf? = nil, age: TimeInterval,
+        validity: TimeInterval? = 86_400
+    ) throws -> OCSPVerification {
         let thisUpdate = now.addingTimeInterval(-age)
         let bytes = try pki.signedResponse(
-            for: (certificate ?? leaf).certificate, status: status, thisUpdate: thisUpdate, nextUpdate: validity.map { thisUpdate.addingTimeInterval($0) })
+            for: (certificate ?? leaf).certificate, status: status, thisUpdate: thisUpdate,
+            nextUpdate: validity.map { thisUpdate.addingTimeInterval($0) })
         return OCSPVerifier().verify(response: bytes, certificate: leaf.certificate, issuer: pki.ca, now: now)
     }
 
@@ -32,18 +36,26 @@ import Testing
         #expect(ReplacementDecision.decide(try verification(age: 60), currentThisUpdate: current) == .replace)
         #expect(ReplacementDecision.decide(try verification(age: 3600), currentThisUpdate: current).isNotNewer)
         #expect(ReplacementDecision.decide(try verification(age: 7200), currentThisUpdate: current).isNotNewer)
-        guard case .revoked = ReplacementDecision.decide(
-            try verification(status: .revoked(time: try .init(now.addingTimeInterval(-9000)), reason: nil), age: 60), currentThisUpdate: current)
+        guard
+            case .revoked = ReplacementDecision.decide(
+                try verification(
+                    status: .revoked(time: try .init(now.addingTimeInterval(-9000)), reason: nil), age: 60),
+                currentThisUpdate: current)
         else {
             Issue.record("revoked must be reported as revoked")
             return
         }
-        #expect(ReplacementDecision.decide(try verification(status: .unknown, age: 60), currentThisUpdate: current) == .notGood(.unknown))
+        #expect(
+            ReplacementDecision.decide(try verification(status: .unknown, age: 60), currentThisUpdate: current)
+                == .notGood(.unknown))
         // A response about another certificate verifies but holds no status for this one.
-        #expect(ReplacementDecision.decide(try verification(for: other, age: 60), currentThisUpdate: current) == .notGood(.noStatus))
+        #expect(
+            ReplacementDecision.decide(try verification(for: other, age: 60), currentThisUpdate: current)
+                == .notGood(.noStatus))
         // Expired: nextUpdate an hour ago.
-        guard case .notGood(.rejected(let rejection)) = ReplacementDecision.decide(
-            try verification(age: 7200, validity: 3600), currentThisUpdate: nil)
+        guard
+            case .notGood(.rejected(let rejection)) = ReplacementDecision.decide(
+                try verification(age: 7200, validity: 3600), currentThisUpdate: nil)
         else {
             Issue.record("an expired response must be rejected")
             return

@@ -13,11 +13,13 @@ var quietLogger: Logger {
 
 /// A `StapleFetch` over a fresh fetcher (no proxies), shut down after `body`.
 func withStapleFetch<T>(
-    attemptTimeout: TimeInterval = OCSPFetchConfiguration.defaultAttemptTimeout, maximumResponseSize: Int = OCSPVerifier.defaultMaximumResponseSize,
+    attemptTimeout: TimeInterval = OCSPFetchConfiguration.defaultAttemptTimeout,
+    maximumResponseSize: Int = OCSPVerifier.defaultMaximumResponseSize,
     _ body: (StapleFetch) async throws -> T
 ) async throws -> T {
     let fetcher = OCSPFetcher(
-        configuration: OCSPFetchConfiguration(attemptTimeout: attemptTimeout, maximumResponseSize: maximumResponseSize, proxies: .none),
+        configuration: OCSPFetchConfiguration(
+            attemptTimeout: attemptTimeout, maximumResponseSize: maximumResponseSize, proxies: .none),
         logger: quietLogger)
     do {
         let result = try await body(StapleFetch(fetcher: fetcher, logger: quietLogger))

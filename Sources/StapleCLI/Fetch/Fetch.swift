@@ -43,10 +43,13 @@ struct Fetch: AsyncParsableCommand {
     @Option(help: "The issuer certificate, when CHAIN does not hold it.")
     var issuer: String?
 
-    @Option(name: .customLong("url"), help: "Responder URL to use instead of the AIA ones (repeatable, tried in order).")
+    @Option(
+        name: .customLong("url"), help: "Responder URL to use instead of the AIA ones (repeatable, tried in order).")
     var urls: [String] = []
 
-    @Option(name: [.short, .customLong("output")], help: "Where to write the staple (default: CHAIN.ocsp, as HAProxy looks for).")
+    @Option(
+        name: [.short, .customLong("output")],
+        help: "Where to write the staple (default: CHAIN.ocsp, as HAProxy looks for).")
     var output: String?
 
     @Flag(help: "Print a JSON document (stable field names) instead of text.")
@@ -70,7 +73,8 @@ struct Fetch: AsyncParsableCommand {
             throw ValidationError("--hash must be one of \(OCSPHashAlgorithm.all.map(\.name).joined(separator: ", ")).")
         }
         for url in urls {
-            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
+            guard let components = URLComponents(string: url),
+                ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
                 components.host?.isEmpty == false
             else { throw ValidationError("--url \(url) is not an absolute http or https URL.") }
         }
@@ -81,11 +85,13 @@ struct Fetch: AsyncParsableCommand {
         var logger = Logger(label: "staple.fetch")
         logger.logLevel = verbose ? .debug : .critical
         let fetcher = OCSPFetcher(
-            configuration: OCSPFetchConfiguration(attemptTimeout: timeout, maximumGETBase64Length: post ? 0 : OCSPHTTPRequest.maximumGETBase64Length),
+            configuration: OCSPFetchConfiguration(
+                attemptTimeout: timeout, maximumGETBase64Length: post ? 0 : OCSPHTTPRequest.maximumGETBase64Length),
             logger: logger
         )
         let report = await StapleFileUpdate.run(
-            path: output ?? chain + ".ocsp", certificate: leaf, issuer: issuerCertificate, responderURLs: urls.isEmpty ? nil : urls,
+            path: output ?? chain + ".ocsp", certificate: leaf, issuer: issuerCertificate,
+            responderURLs: urls.isEmpty ? nil : urls,
             hash: OCSPHashAlgorithm(name: hash) ?? .sha1, fetch: StapleFetch(fetcher: fetcher, logger: logger)
         )
         try? await fetcher.shutdown()
@@ -110,7 +116,9 @@ struct Fetch: AsyncParsableCommand {
                 throw FetchInputError("\(chain): no certificate")
             }
             guard let found else {
-                throw FetchInputError("\(chain): the issuer of \(leaf.subject) was not found \(issuer.map { "in \($0)" } ?? "after the leaf; give --issuer")")
+                throw FetchInputError(
+                    "\(chain): the issuer of \(leaf.subject) was not found \(issuer.map { "in \($0)" } ?? "after the leaf; give --issuer")"
+                )
             }
             return (leaf, found)
         } catch let error as FetchInputError {

@@ -63,17 +63,20 @@ public struct StapleFetch: Sendable {
         let urls = OCSPFetcher.responderURLs(for: certificate, override: override)
         var outcome = StapleFetchOutcome(failures: [])
         guard !urls.isEmpty else {
-            outcome.failures.append(StapleFailure(
-                responderURL: nil, serialNumberHex: serial, code: OCSPFetchError.Code.noResponderURL.rawValue,
-                reason: "the certificate has no OCSP responder URL (AIA) and none was given"))
+            outcome.failures.append(
+                StapleFailure(
+                    responderURL: nil, serialNumberHex: serial, code: OCSPFetchError.Code.noResponderURL.rawValue,
+                    reason: "the certificate has no OCSP responder URL (AIA) and none was given"))
             return outcome
         }
         let der: [UInt8]
         do {
             der = try OCSPRequestBuilder.request(certificate: certificate, issuer: issuer, hash: hash).derBytes()
         } catch {
-            outcome.failures.append(StapleFailure(
-                responderURL: nil, serialNumberHex: serial, code: OCSPFetchError.Code.requestEncoding.rawValue, reason: "\(error)"))
+            outcome.failures.append(
+                StapleFailure(
+                    responderURL: nil, serialNumberHex: serial, code: OCSPFetchError.Code.requestEncoding.rawValue,
+                    reason: "\(error)"))
             return outcome
         }
         for url in urls {
@@ -81,8 +84,10 @@ public struct StapleFetch: Sendable {
             do {
                 bytes = try await fetcher.fetch(derRequest: der, from: url, serialNumberHex: serial).responseBytes
             } catch {
-                outcome.failures.append(StapleFailure(
-                    responderURL: url, serialNumberHex: serial, code: error.code.rawValue, reason: error.reason, fetchError: error))
+                outcome.failures.append(
+                    StapleFailure(
+                        responderURL: url, serialNumberHex: serial, code: error.code.rawValue, reason: error.reason,
+                        fetchError: error))
                 continue
             }
             let verification = verifier.verify(response: bytes, certificate: certificate, issuer: issuer, now: now())
@@ -93,16 +98,21 @@ public struct StapleFetch: Sendable {
             case .good, .revoked, .unknown:
                 return outcome
             case .rejected(let rejection):
-                outcome.failures.append(StapleFailure(
-                    responderURL: url, serialNumberHex: serial, code: "rejected.\(rejection.code)", reason: rejection.reason))
+                outcome.failures.append(
+                    StapleFailure(
+                        responderURL: url, serialNumberHex: serial, code: "rejected.\(rejection.code)",
+                        reason: rejection.reason))
             case .responderError(let status):
-                outcome.failures.append(StapleFailure(
-                    responderURL: url, serialNumberHex: serial, code: "responder-error",
-                    reason: "the responder answered \(status) instead of a status"))
+                outcome.failures.append(
+                    StapleFailure(
+                        responderURL: url, serialNumberHex: serial, code: "responder-error",
+                        reason: "the responder answered \(status) instead of a status"))
             case .noStatus:
-                outcome.failures.append(StapleFailure(
-                    responderURL: url, serialNumberHex: serial, code: "no-status",
-                    reason: "the response holds no status for this certificate (a response for another certificate)"))
+                outcome.failures.append(
+                    StapleFailure(
+                        responderURL: url, serialNumberHex: serial, code: "no-status",
+                        reason: "the response holds no status for this certificate (a response for another certificate)"
+                    ))
             }
         }
         return outcome

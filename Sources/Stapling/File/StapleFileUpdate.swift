@@ -61,12 +61,16 @@ public struct StapleFileUpdate: Sendable {
         fetch: StapleFetch, policy: RefreshPolicy = RefreshPolicy(), now: @escaping @Sendable () -> Date = { Date() }
     ) async -> StapleFileUpdate {
         let serial = Array(certificate.serialNumber.bytes).hexString
-        let existing = existingThisUpdate(path: path, certificate: certificate, issuer: issuer, verifier: fetch.verifier, now: now())
-        let outcome = await fetch.fetch(certificate: certificate, issuer: issuer, responderURLs: responderURLs, hash: hash, now: now)
+        let existing = existingThisUpdate(
+            path: path, certificate: certificate, issuer: issuer, verifier: fetch.verifier, now: now())
+        let outcome = await fetch.fetch(
+            certificate: certificate, issuer: issuer, responderURLs: responderURLs, hash: hash, now: now)
         var report = StapleFileUpdate(
-            status: .network, path: path, serialNumberHex: serial, responderURL: outcome.responderURL ?? outcome.failures.last?.responderURL,
+            status: .network, path: path, serialNumberHex: serial,
+            responderURL: outcome.responderURL ?? outcome.failures.last?.responderURL,
             verdict: outcome.verification?.verdict.name, thisUpdate: outcome.verification?.thisUpdate,
-            nextUpdate: outcome.verification?.nextUpdate, existingThisUpdate: existing, message: "", failures: outcome.failures
+            nextUpdate: outcome.verification?.nextUpdate, existingThisUpdate: existing, message: "",
+            failures: outcome.failures
         )
         let responder = report.responderURL ?? "(none)"
         let subject = "responder \(responder), certificate serial \(serial)"
@@ -95,7 +99,8 @@ public struct StapleFileUpdate: Sendable {
             }
         case .notNewer(let candidate, let current):
             report.status = .alreadyCurrent
-            report.message = "\(subject): good, thisUpdate \(candidate.iso8601) is not newer than \(current.iso8601) in \(path); kept"
+            report.message =
+                "\(subject): good, thisUpdate \(candidate.iso8601) is not newer than \(current.iso8601) in \(path); kept"
         case .revoked(let time, let reason):
             report.status = .revoked
             report.message = "\(subject): REVOKED at \(time.iso8601)\(reason.map { " (\($0))" } ?? ""); not written"
@@ -107,7 +112,9 @@ public struct StapleFileUpdate: Sendable {
     }
 
     /// thisUpdate of the staple in `path` when it verifies good for `certificate` at `now`.
-    static func existingThisUpdate(path: String, certificate: Certificate, issuer: Certificate, verifier: OCSPVerifier, now: Date) -> Date? {
+    static func existingThisUpdate(
+        path: String, certificate: Certificate, issuer: Certificate, verifier: OCSPVerifier, now: Date
+    ) -> Date? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let verification = verifier.verify(response: [UInt8](data), certificate: certificate, issuer: issuer, now: now)
         return verification.verdict == .good ? verification.thisUpdate : nil

@@ -14,7 +14,10 @@ public struct ManagedCertificate: Sendable {
     /// The CertID hash: SHA-1 is what RFC 5019 responders are required to answer.
     public var hash: OCSPHashAlgorithm
 
-    public init(id: String, certificate: Certificate, issuer: Certificate, responderURLs: [String]? = nil, hash: OCSPHashAlgorithm = .sha1) {
+    public init(
+        id: String, certificate: Certificate, issuer: Certificate, responderURLs: [String]? = nil,
+        hash: OCSPHashAlgorithm = .sha1
+    ) {
         self.id = id
         self.certificate = certificate
         self.issuer = issuer

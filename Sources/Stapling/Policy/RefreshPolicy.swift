@@ -87,7 +87,9 @@ public struct RefreshPolicy: Sendable, Hashable {
         // Regular: (target - window, target]. First: (thisUpdate, target - window / 2].
         let latest = first ? target.addingTimeInterval(-window / 2) : target
         let earliest = max(first ? thisUpdate : target.addingTimeInterval(-window), floor)
-        let time = latest <= earliest ? max(latest, floor) : latest.addingTimeInterval(-draw * latest.timeIntervalSince(earliest))
+        let time =
+            latest <= earliest
+            ? max(latest, floor) : latest.addingTimeInterval(-draw * latest.timeIntervalSince(earliest))
         return time < certificateNotAfter ? time : nil
     }
 

@@ -20,7 +20,9 @@ struct EngineMetrics: Sendable {
     let acceptedAge: Recorder
     let fetches: [String: Counter]
 
-    static let outcomes = ["good", "not_newer", "revoked", "unknown", "no_status", "rejected", "responder_error", "network"]
+    static let outcomes = [
+        "good", "not_newer", "revoked", "unknown", "no_status", "rejected", "responder_error", "network",
+    ]
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -29,13 +31,15 @@ struct EngineMetrics: Sendable {
         oldestAge = Gauge(label: "staple_oldest_age_seconds", factory: factory)
         minimumUntilNextUpdate = Gauge(label: "staple_min_seconds_until_next_update", factory: factory)
         acceptedAge = Recorder(label: "staple_age_seconds", factory: factory)
-        fetches = Dictionary(uniqueKeysWithValues: Self.outcomes.map {
-            ($0, Counter(label: "staple_fetches_total", dimensions: [("outcome", $0)], factory: factory))
-        })
+        fetches = Dictionary(
+            uniqueKeysWithValues: Self.outcomes.map {
+                ($0, Counter(label: "staple_fetches_total", dimensions: [("outcome", $0)], factory: factory))
+            })
     }
 
     func fetched(outcome: String) {
-        (fetches[outcome] ?? Counter(label: "staple_fetches_total", dimensions: [("outcome", outcome)], factory: factory))
+        (fetches[outcome]
+            ?? Counter(label: "staple_fetches_total", dimensions: [("outcome", outcome)], factory: factory))
             .increment()
     }
 }

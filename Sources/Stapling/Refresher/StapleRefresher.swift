@@ -56,9 +56,11 @@ public actor StapleRefresher: Service {
     ///   - now: the clock; `random`: jitter draws in 0..<1.
     ///   - onEvent: called after each refresh (for logs, tests and tools).
     public init(
-        certificates: [ManagedCertificate] = [], fetch: StapleFetch, store: StapleStore?, policy: RefreshPolicy = RefreshPolicy(),
+        certificates: [ManagedCertificate] = [], fetch: StapleFetch, store: StapleStore?,
+        policy: RefreshPolicy = RefreshPolicy(),
         maximumConcurrentFetches: Int = 8, tick: Duration = .seconds(1), metricsFactory: (any MetricsFactory)? = nil,
-        now: @escaping @Sendable () -> Date = { Date() }, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        now: @escaping @Sendable () -> Date = { Date() },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         logger: Logger, onEvent: (@Sendable (RefreshEvent) -> Void)? = nil
     ) {
         self.fetch = fetch
@@ -96,7 +98,9 @@ public actor StapleRefresher: Service {
             var queue: [String] = dueIDs().reversed()
             while !Task.isCancelled {
                 while running < maximumConcurrentFetches, let id = queue.popLast() {
-                    guard let entry = entries[id], !entry.inFlight, let next = entry.nextAttempt, next <= now() else { continue }
+                    guard let entry = entries[id], !entry.inFlight, let next = entry.nextAttempt, next <= now() else {
+                        continue
+                    }
                     entries[id]?.inFlight = true
                     running += 1
                     group.addTask {
@@ -135,7 +139,8 @@ public actor StapleRefresher: Service {
         for id in entries.keys.sorted() { load(id: id) }
         updateGauges()
         let held = entries.values.filter { $0.staple != nil }.count
-        logger.info("Staple store loaded", metadata: ["staple.loaded": "\(held)", "staple.certificates": "\(entries.count)"])
+        logger.info(
+            "Staple store loaded", metadata: ["staple.loaded": "\(held)", "staple.certificates": "\(entries.count)"])
     }
 
     private func load(id: String) {
@@ -143,16 +148,22 @@ public actor StapleRefresher: Service {
         let time = now()
         entry.nextAttempt = time
         if let store {
-            switch store.load(certificate: entry.managed.certificate, issuer: entry.managed.issuer, verifier: fetch.verifier, policy: policy, now: time) {
+            switch store.load(
+                certificate: entry.managed.certificate, issuer: entry.managed.issuer, verifier: fetch.verifier,
+                policy: policy, now: time)
+            {
             case .loaded(let staple):
                 entry.staple = staple
                 entry.nextAttempt = policy.refreshTime(
                     thisUpdate: staple.thisUpdate, nextUpdate: staple.nextUpdate,
-                    certificateNotAfter: entry.managed.certificate.notValidAfter, now: time, jitter: random(), first: true
+                    certificateNotAfter: entry.managed.certificate.notValidAfter, now: time, jitter: random(),
+                    first: true
                 ).map { max($0, time) }
                 // A stored staple past its refresh time is stale: fetch now.
                 if let next = entry.nextAttempt, next > time,
-                    time >= staple.thisUpdate.addingTimeInterval(staple.servingEnd.timeIntervalSince(staple.thisUpdate) / 2)
+                    time
+                        >= staple.thisUpdate.addingTimeInterval(
+                            staple.servingEnd.timeIntervalSince(staple.thisUpdate) / 2)
                 {
                     entry.nextAttempt = time
                 }
@@ -222,7 +233,8 @@ public actor StapleRefresher: Service {
         entries[managed.id] = Entry(managed: managed, key: key, generation: generations, nextAttempt: now())
         if loaded { load(id: managed.id) }
         updateGauges()
-        logger.info("Certificate managed", metadata: ["cert.id": "\(managed.id)", "cert.serial": "\(managed.serialNumberHex)"])
+        logger.info(
+            "Certificate managed", metadata: ["cert.id": "\(managed.id)", "cert.serial": "\(managed.serialNumberHex)"])
     }
 
     /// Stops managing `id`: its staple is withdrawn and its stored file removed.
@@ -262,15 +274,18 @@ public actor StapleRefresher: Service {
         guard let entry = entries[id] else { return nil }
         let generation = entry.generation
         let job = RefreshJob(
-            managed: entry.managed, key: entry.key, currentThisUpdate: entry.staple?.thisUpdate, fetch: fetch, store: store,
+            managed: entry.managed, key: entry.key, currentThisUpdate: entry.staple?.thisUpdate, fetch: fetch,
+            store: store,
             policy: policy, now: now)
         let result = await job.run()
         metrics.fetched(outcome: result.metricsOutcome)
         guard var current = entries[id], current.generation == generation else {
-            return emit(RefreshEvent(
-                id: id, key: job.key, serialNumberHex: job.managed.serialNumberHex, outcome: .superseded,
-                fetchLabel: result.metricsOutcome, message: "certificate replaced or removed during the fetch; answer dropped",
-                nextAttempt: nil, failures: result.failures))
+            return emit(
+                RefreshEvent(
+                    id: id, key: job.key, serialNumberHex: job.managed.serialNumberHex, outcome: .superseded,
+                    fetchLabel: result.metricsOutcome,
+                    message: "certificate replaced or removed during the fetch; answer dropped",
+                    nextAttempt: nil, failures: result.failures))
         }
         current.inFlight = false
         let time = now()
@@ -284,15 +299,19 @@ public actor StapleRefresher: Service {
             current.revoked = false
             current.nextAttempt = policy.refreshTime(
                 thisUpdate: staple.thisUpdate, nextUpdate: staple.nextUpdate,
-                certificateNotAfter: current.managed.certificate.notValidAfter, now: time, jitter: random(), first: !current.settled)
+                certificateNotAfter: current.managed.certificate.notValidAfter, now: time, jitter: random(),
+                first: !current.settled)
             current.settled = true
             provider.set(staple, for: current.key)
             metrics.acceptedAge.record(time.timeIntervalSince(staple.thisUpdate))
             outcome = .replaced
-            logger.debug("Staple refreshed", metadata: [
-                "cert.id": "\(id)", "cert.serial": "\(serial)", "staple.this_update": "\(staple.thisUpdate.iso8601)",
-                "staple.next_update": "\(staple.nextUpdate?.iso8601 ?? "none")",
-            ])
+            logger.debug(
+                "Staple refreshed",
+                metadata: [
+                    "cert.id": "\(id)", "cert.serial": "\(serial)",
+                    "staple.this_update": "\(staple.thisUpdate.iso8601)",
+                    "staple.next_update": "\(staple.nextUpdate?.iso8601 ?? "none")",
+                ])
         case .revoked:
             current.staple = nil
             current.revoked = true
@@ -301,24 +320,30 @@ public actor StapleRefresher: Service {
             provider.set(nil, for: current.key)
             store?.remove(current.key)
             outcome = .revoked
-            logger.critical("Certificate REVOKED: staple withdrawn, never served", metadata: [
-                "cert.id": "\(id)", "cert.serial": "\(serial)", "error.reason": "\(message)",
-            ])
+            logger.critical(
+                "Certificate REVOKED: staple withdrawn, never served",
+                metadata: [
+                    "cert.id": "\(id)", "cert.serial": "\(serial)", "error.reason": "\(message)",
+                ])
         case .notNewer, .failed:
             current.failures += 1
-            current.nextAttempt = time.addingTimeInterval(policy.retryDelay(failures: current.failures, jitter: random()))
+            current.nextAttempt = time.addingTimeInterval(
+                policy.retryDelay(failures: current.failures, jitter: random()))
             outcome = result.decision.isNotNewer ? .notNewer : .failed
             let servable = current.staple?.isServable(at: time) ?? false
             message += servable ? "; the last good staple is still served" : "; no staple is served"
-            logger.warning("Staple refresh failed", metadata: [
-                "cert.id": "\(id)", "cert.serial": "\(serial)", "error.reason": "\(message)",
-                "staple.retry_at": "\(current.nextAttempt!.iso8601)", "staple.failures": "\(current.failures)",
-            ])
+            logger.warning(
+                "Staple refresh failed",
+                metadata: [
+                    "cert.id": "\(id)", "cert.serial": "\(serial)", "error.reason": "\(message)",
+                    "staple.retry_at": "\(current.nextAttempt!.iso8601)", "staple.failures": "\(current.failures)",
+                ])
         }
         entries[id] = current
-        return emit(RefreshEvent(
-            id: id, key: current.key, serialNumberHex: serial, outcome: outcome, fetchLabel: result.metricsOutcome,
-            message: message, nextAttempt: current.nextAttempt, failures: result.failures))
+        return emit(
+            RefreshEvent(
+                id: id, key: current.key, serialNumberHex: serial, outcome: outcome, fetchLabel: result.metricsOutcome,
+                message: message, nextAttempt: current.nextAttempt, failures: result.failures))
     }
 
     private func emit(_ event: RefreshEvent) -> RefreshEvent {
@@ -378,37 +403,58 @@ private struct RefreshJob: Sendable {
 
     func run() async -> Result {
         let outcome = await fetch.fetch(
-            certificate: managed.certificate, issuer: managed.issuer, responderURLs: managed.responderURLs, hash: managed.hash,
+            certificate: managed.certificate, issuer: managed.issuer, responderURLs: managed.responderURLs,
+            hash: managed.hash,
             now: now)
         let serial = managed.serialNumberHex
-        let subject = "responder \(outcome.responderURL ?? outcome.failures.last?.responderURL ?? "(none)"), certificate serial \(serial)"
+        let subject =
+            "responder \(outcome.responderURL ?? outcome.failures.last?.responderURL ?? "(none)"), certificate serial \(serial)"
         guard let verification = outcome.verification, let bytes = outcome.responseBytes else {
-            return Result(decision: .failed, metricsOutcome: "network", message: outcome.failures.last?.description ?? "\(subject): no answer", failures: outcome.failures)
+            return Result(
+                decision: .failed, metricsOutcome: "network",
+                message: outcome.failures.last?.description ?? "\(subject): no answer", failures: outcome.failures)
         }
         switch ReplacementDecision.decide(verification, currentThisUpdate: currentThisUpdate) {
         case .replace:
             let thisUpdate = verification.thisUpdate!
-            let end = policy.servingEnd(thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate, certificateNotAfter: managed.certificate.notValidAfter)
+            let end = policy.servingEnd(
+                thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate,
+                certificateNotAfter: managed.certificate.notValidAfter)
             guard now() < end else {
-                return Result(decision: .failed, metricsOutcome: "rejected", message: "\(subject): good but may be served only until \(end.iso8601)", failures: outcome.failures)
+                return Result(
+                    decision: .failed, metricsOutcome: "rejected",
+                    message: "\(subject): good but may be served only until \(end.iso8601)", failures: outcome.failures)
             }
-            let staple = Staple(bytes: bytes, thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate, servingEnd: end)
+            let staple = Staple(
+                bytes: bytes, thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate, servingEnd: end)
             if let store {
                 do {
                     try await NIOThreadPool.singleton.runIfActive { try store.save(staple, for: key) }
                 } catch {
                     // Still served from memory; the next success writes again.
-                    return Result(decision: .replace(staple), metricsOutcome: "good", message: "\(subject): good; not persisted: \(error)", failures: outcome.failures)
+                    return Result(
+                        decision: .replace(staple), metricsOutcome: "good",
+                        message: "\(subject): good; not persisted: \(error)", failures: outcome.failures)
                 }
             }
-            return Result(decision: .replace(staple), metricsOutcome: "good", message: "\(subject): good, thisUpdate \(thisUpdate.iso8601)", failures: outcome.failures)
+            return Result(
+                decision: .replace(staple), metricsOutcome: "good",
+                message: "\(subject): good, thisUpdate \(thisUpdate.iso8601)", failures: outcome.failures)
         case .notNewer(let candidate, let current):
-            return Result(decision: .notNewer, metricsOutcome: "not_newer", message: "\(subject): good, but thisUpdate \(candidate.iso8601) is not newer than \(current.iso8601)", failures: outcome.failures)
+            return Result(
+                decision: .notNewer, metricsOutcome: "not_newer",
+                message: "\(subject): good, but thisUpdate \(candidate.iso8601) is not newer than \(current.iso8601)",
+                failures: outcome.failures)
         case .revoked:
-            return Result(decision: .revoked, metricsOutcome: "revoked", message: "\(subject): \(verification.verdict.explanation)", failures: outcome.failures)
+            return Result(
+                decision: .revoked, metricsOutcome: "revoked",
+                message: "\(subject): \(verification.verdict.explanation)", failures: outcome.failures)
         case .notGood(let verdict):
             let reason = outcome.failures.last.map { "\($0.reason)" } ?? verdict.explanation
-            return Result(decision: .failed, metricsOutcome: outcome.label, message: "\(subject): \(verdict == .unknown ? verdict.explanation : reason)", failures: outcome.failures)
+            return Result(
+                decision: .failed, metricsOutcome: outcome.label,
+                message: "\(subject): \(verdict == .unknown ? verdict.explanation : reason)", failures: outcome.failures
+            )
         }
     }
 }

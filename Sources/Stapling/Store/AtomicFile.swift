@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes files so that a reader sees the old bytes or the new ones, never a mix, even across a
@@ -15,11 +15,14 @@ public enum AtomicFile {
     /// - Throws: ``StoreError`` naming the path; on failure the old file is untouched and the
     ///   temporary file removed.
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(StoreError) {
-        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let directory =
+            (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let temporary = "\(directory)/.\(name).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw StoreError(.writeFailed, path: path, reason: "cannot create \(temporary): \(errnoText())") }
+        guard fd >= 0 else {
+            throw StoreError(.writeFailed, path: path, reason: "cannot create \(temporary): \(errnoText())")
+        }
         var closed = false
         defer {
             if !closed { close(fd) }
@@ -28,7 +31,7 @@ public enum AtomicFile {
             var offset = 0
             while offset < bytes.count {
                 let written = bytes.withUnsafeBytes { buffer in
-                    Glibc_write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                    systemWrite(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 }
                 if written < 0 {
                     if errno == EINTR { continue }
@@ -36,9 +39,13 @@ public enum AtomicFile {
                 }
                 offset += written
             }
-            guard fsync(fd) == 0 else { throw StoreError(.writeFailed, path: path, reason: "fsync \(temporary): \(errnoText())") }
+            guard fsync(fd) == 0 else {
+                throw StoreError(.writeFailed, path: path, reason: "fsync \(temporary): \(errnoText())")
+            }
             closed = true
-            guard close(fd) == 0 else { throw StoreError(.writeFailed, path: path, reason: "close \(temporary): \(errnoText())") }
+            guard close(fd) == 0 else {
+                throw StoreError(.writeFailed, path: path, reason: "close \(temporary): \(errnoText())")
+            }
             guard rename(temporary, path) == 0 else {
                 throw StoreError(.writeFailed, path: path, reason: "rename \(temporary) to \(path): \(errnoText())")
             }
@@ -58,7 +65,7 @@ public enum AtomicFile {
     }
 }
 
-private func Glibc_write(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
+private func systemWrite(_ fd: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
     write(fd, pointer, count)
 }
 

@@ -4,9 +4,9 @@ import OCSPCore
 import X509
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Staples on disk, one file per certificate, so a restart serves at once instead of waiting for
@@ -40,7 +40,8 @@ public struct StapleStore: Sendable {
                 try FileManager.default.createDirectory(
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
-                throw StoreError(.directoryUnusable, path: directory, reason: "cannot create: \(error.localizedDescription)")
+                throw StoreError(
+                    .directoryUnusable, path: directory, reason: "cannot create: \(error.localizedDescription)")
             }
         }
     }
@@ -78,13 +79,17 @@ public struct StapleStore: Sendable {
         case .replace:
             let thisUpdate = verification.thisUpdate!
             let end = policy.servingEnd(
-                thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate, certificateNotAfter: certificate.notValidAfter)
+                thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate,
+                certificateNotAfter: certificate.notValidAfter)
             guard now < end else {
-                return setAside(path, serial: serial, now: now, reason: "expired: may be served until \(end.iso8601) only")
+                return setAside(
+                    path, serial: serial, now: now, reason: "expired: may be served until \(end.iso8601) only")
             }
-            return .loaded(Staple(bytes: bytes, thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate, servingEnd: end))
+            return .loaded(
+                Staple(bytes: bytes, thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate, servingEnd: end))
         case .revoked(let time, let reason):
-            return setAside(path, serial: serial, now: now, reason: "revoked at \(time.iso8601)\(reason.map { " (\($0))" } ?? "")")
+            return setAside(
+                path, serial: serial, now: now, reason: "revoked at \(time.iso8601)\(reason.map { " (\($0))" } ?? "")")
         case .notGood(let verdict):
             return setAside(path, serial: serial, now: now, reason: "does not verify: \(verdict.explanation)")
         case .notNewer:
@@ -102,10 +107,13 @@ public struct StapleStore: Sendable {
         }
         let moved = rename(path, target) == 0
         AtomicFile.syncDirectory(directory)
-        logger.error("Stored staple set aside, not served", metadata: [
-            "staple.path": "\(path)", "staple.set_aside_as": "\(moved ? target : "(rename failed: \(errnoText()))")",
-            "cert.serial": "\(serial)", "error.reason": "\(reason)",
-        ])
+        logger.error(
+            "Stored staple set aside, not served",
+            metadata: [
+                "staple.path": "\(path)",
+                "staple.set_aside_as": "\(moved ? target : "(rename failed: \(errnoText()))")",
+                "cert.serial": "\(serial)", "error.reason": "\(reason)",
+            ])
         return .setAside(reason: reason, movedTo: moved ? target : nil)
     }
 
