@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "staple", targets: ["StapleCLI"]),
+        .executable(name: "staple-bench", targets: ["StapleBenchmarks"]),
         .library(name: "OCSPCore", targets: ["OCSPCore"]),
     ],
     dependencies: [
@@ -101,6 +102,53 @@ let package = Package(
             ],
             path: "Benchmarks/engine"
         ),
+        // OpenSSL-backed SwiftNIO TLS handler (server and client) and the StapleProvider protocol.
+        .target(
+            name: "TLSStapling",
+            dependencies: [
+                "COpenSSL", "OCSPCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "TLSStaplingTests",
+            dependencies: [
+                "TLSStapling", "OCSPCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // `staple serve`: TLS termination that staples, proxying to a backend.
+        .target(
+            name: "StaplingProxy",
+            dependencies: [
+                "TLSStapling", "Stapling", "OCSPCore", "OCSPFetching",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "StaplingProxyTests",
+            dependencies: [
+                "StaplingProxy", "TLSStapling", "OCSPCore", "EngineTestSupport", "StapleCLI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         // RFC 6960 messages, CertID, building and verification. No I/O.
         .target(
             name: "OCSPCore",
@@ -124,13 +172,24 @@ let package = Package(
                 "OCSPFetching",
                 "Stapling",
                 "ConfigLint",
+                "StaplingProxy",
+                "TLSStapling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // `swift run -c release staple-bench`: our verifier against OpenSSL's, same process.
         .executableTarget(
             name: "StapleBenchmarks",
-            dependencies: ["OCSPCore", "COpenSSL"]
+            dependencies: [
+                "OCSPCore", "COpenSSL",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         // `staple lint`: nginx, Apache and HAProxy parsers -> one site model -> rules, one per file.
         .target(
@@ -159,6 +218,11 @@ let package = Package(
         .testTarget(
             name: "OCSPCoreTests",
             dependencies: ["OCSPCore"]
+        ),
+        // Runs the built `staple` executable as a user would.
+        .testTarget(
+            name: "StapleCLITests",
+            dependencies: ["StapleCLI", "OCSPCore"]
         ),
     ]
 )

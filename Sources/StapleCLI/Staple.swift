@@ -9,6 +9,6 @@ struct Staple: AsyncParsableCommand {
             Exit statuses are documented per command; as a rule 0 means the answer you hoped for, \
             1 a judged but unwelcome answer, and 2 a usage error or unreadable input.
             """,
-        subcommands: [Inspect.self, Lint.self, Fetch.self]
+        subcommands: [Inspect.self, Lint.self, Fetch.self, Serve.self]
     )
 }

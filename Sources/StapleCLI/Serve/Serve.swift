@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+import Stapling
+import StaplingProxy
+import TLSStapling
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Terminate TLS, staple from the very first handshake, and proxy to a backend.",
+        discussion: """
+            Before accepting connections, `staple serve` loads the staples persisted in --state-dir \
+            (re-verifying each) and fetches the missing ones from the certificates' OCSP responders, \
+            waiting at most --startup-wait. Unlike nginx, the first client is stapled. The engine then \
+            refreshes every staple in the background (at half its validity, with jitter and backoff) \
+            and new staples apply to new handshakes at once. Only a verified, good, unexpired response \
+            is ever stapled, and only to clients that ask for one.
+
+            Each --cert is a PEM chain, leaf first then its issuer; --key is its private key, paired in \
+            order. Several certificates are chosen by SNI; an RSA and an ECDSA certificate for the same \
+            names are chosen by what the client supports. A Must-Staple certificate without a valid \
+            staple is still served, and logged as an error.
+
+            Signals: SIGTERM or SIGINT stop accepting, let open connections finish (--drain seconds), \
+            then exit. SIGHUP reloads certificates and keys.
+
+            Examples:
+              staple serve --listen :443 --cert site.pem --key site.key --backend 127.0.0.1:8080 --state-dir /var/lib/staple
+              staple serve --listen 127.0.0.1:8443 --cert rsa.pem --key rsa.key --cert ec.pem --key ec.key --backend 127.0.0.1:8080
+
+            Exit status:
+              0  stopped by a signal after draining
+              2  usage error or unusable input (the message names the file and the problem)
+              3  could not listen (address in use, no permission)
+            """
+    )
+
+    @Option(help: "Address to accept TLS on: HOST:PORT, [IPv6]:PORT or :PORT.")
+    var listen: EndpointArgument
+
+    @Option(help: "PEM certificate chain, leaf first, then its issuer (repeatable).")
+    var cert: [String]
+
+    @Option(help: "PEM private key for the --cert at the same position (repeatable).")
+    var key: [String]
+
+    @Option(help: "Where to proxy the decrypted bytes: HOST:PORT.")
+    var backend: EndpointArgument
+
+    @Option(help: "Directory where staples persist across restarts (created if missing). Default: memory only.")
+    var stateDir: String?
+
+    @Option(help: "Seconds to wait for missing staples before accepting connections anyway.")
+    var startupWait: Int = 10
+
+    @Option(help: "Seconds open connections get to finish after SIGTERM.")
+    var drain: Int = 10
+
+    @Option(help: "Seconds before the first retry after a failed fetch; later retries back off exponentially to 30 minutes.")
+    var retryAfter: Int = Int(RefreshPolicy.defaultBackoffBase)
+
+    @Option(help: "ALPN protocols to offer, comma-separated in order of preference (e.g. h2,http/1.1).")
+    var alpn: String?
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard !cert.isEmpty else { throw ValidationError("give at least one --cert and its --key") }
+        guard cert.count == key.count else {
+            throw ValidationError("--cert and --key pair up in order: got \(cert.count) --cert and \(key.count) --key")
+        }
+        guard startupWait >= 0, drain >= 0 else { throw ValidationError("--startup-wait and --drain are seconds, 0 or more") }
+    }
+
+    func run() async throws {
+        let logger = logging.makeLogger(label: "staple.serve")
+        let configuration = StapleServerConfiguration(
+            listen: listen.endpoint, backend: backend.endpoint,
+            certificates: zip(cert, key).map { TLSCertificateSource(chainPath: $0, keyPath: $1) },
+            stateDirectory: stateDir, startupWait: .seconds(startupWait),
+            alpnProtocols: alpn.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [],
+            drainTimeout: .seconds(Int64(drain)),
+            policy: RefreshPolicy(backoffBase: TimeInterval(max(1, retryAfter)))
+        )
+        let server: StapleServer
+        do {
+            server = try StapleServer(configuration: configuration, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("staple serve: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        await server.prepare()
+        do {
+            try await server.run()
+        } catch let error as IOError {
+            FileHandle.standardError.write(Data("staple serve: cannot listen on \(listen.endpoint): \(error)\n".utf8))
+            throw ExitCode(3)
+        }
+    }
+}

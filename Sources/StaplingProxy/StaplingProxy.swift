@@ -1,0 +1,162 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import TLSStapling
+
+/// `staple serve`'s data path: accepts TLS on `listen`, staples through the current TLS context's
+/// provider, and proxies the plaintext both ways to `backend`, half-closes included.
+///
+/// A swift-service-lifecycle `Service`: `run()` binds and serves until graceful shutdown, then stops
+/// accepting, lets open connections finish for up to ``drainTimeout``, and closes the rest.
+/// ``reload(_:)`` swaps the TLS context (new certificates) for new connections without a restart.
+public final class StaplingProxy: Service, Sendable {
+    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    public let listen: Endpoint
+    public let backend: Endpoint
+    public let drainTimeout: TimeAmount
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let context: NIOLockedValueBox<OpenSSLServerContext>
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    private let bound = NIOLockedValueBox<(address: SocketAddress?, waiters: [CheckedContinuation<SocketAddress, any Error>])>((nil, []))
+
+    public init(
+        listen: Endpoint, backend: Endpoint, context: OpenSSLServerContext, group: any EventLoopGroup,
+        drainTimeout: TimeAmount = .seconds(10), logger: Logger
+    ) {
+        self.listen = listen
+        self.backend = backend
+        self.context = NIOLockedValueBox(context)
+        self.group = group
+        self.drainTimeout = drainTimeout
+        self.logger = logger
+    }
+
+    /// Uses `context` (certificates, keys) for connections accepted from now on.
+    public func reload(_ context: OpenSSLServerContext) {
+        self.context.withLockedValue { $0 = context }
+    }
+
+    /// The address actually bound (useful with port 0), once `run()` has bound it.
+    public func boundAddress() async throws -> SocketAddress {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: SocketAddress? = bound.withLockedValue { state in
+                if let address = state.address { return address }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    /// Connections open right now.
+    public var openConnections: Int { connections.withLockedValue { $0.count } }
+
+    public func run() async throws {
+        let server: any Channel
+        do {
+            server = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 1_024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { [self] child in accept(child) }
+                .bind(host: listen.host, port: listen.port)
+                .get()
+        } catch {
+            failWaiters(error)
+            throw error
+        }
+        let address = server.localAddress!
+        let waiters = bound.withLockedValue { state in
+            state.address = address
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume(returning: address) }
+        logger.info("Serving TLS", metadata: ["proxy.listen": "\(address)", "proxy.backend": "\(backend)"])
+
+        await withGracefulShutdownHandler {
+            try? await server.closeFuture.get()
+        } onGracefulShutdown: {
+            server.close(promise: nil)
+        }
+        try? await server.close()
+        await drain()
+        logger.info("Stopped serving TLS", metadata: ["proxy.listen": "\(address)"])
+    }
+
+    private func failWaiters(_ error: any Error) {
+        let waiters = bound.withLockedValue { state in
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume(throwing: error) }
+    }
+
+    /// Connects the backend first, then starts TLS on the client's channel: plaintext never waits
+    /// for a backend that is not there, and a backend that is down closes the client at once.
+    private func accept(_ child: any Channel) -> EventLoopFuture<Void> {
+        let tlsContext = context.withLockedValue { $0 }
+        // Both channels live on the child's event loop, so the handlers never leave it.
+        let (frontHandler, backHandler) = GlueHandler.matchedPair()
+        let front = NIOLoopBound(frontHandler, eventLoop: child.eventLoop)
+        let back = NIOLoopBound(backHandler, eventLoop: child.eventLoop)
+        let id = ObjectIdentifier(child)
+        connections.withLockedValue { $0[id] = child }
+        child.closeFuture.whenComplete { [connections] _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
+        let logger = self.logger
+        let backend = self.backend
+        return ClientBootstrap(group: child.eventLoop)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(back.value) }
+            }
+            .connect(host: backend.host, port: backend.port)
+            .flatMapThrowing { backendChannel in
+                let tls = try OpenSSLTLSHandler(server: tlsContext)
+                try child.pipeline.syncOperations.addHandlers([tls, ConnectionLogger(logger: logger), front.value])
+                _ = backendChannel
+            }
+            .flatMapErrorThrowing { error in
+                logger.warning("Backend unreachable; closing the client", metadata: ["proxy.backend": "\(backend)", "error": "\(error)"])
+                throw error
+            }
+    }
+
+    /// Waits for open connections to finish, up to the drain timeout, then closes what is left.
+    private func drain() async {
+        let deadline = NIODeadline.now() + drainTimeout
+        while openConnections > 0, NIODeadline.now() < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let left = connections.withLockedValue { Array($0.values) }
+        if !left.isEmpty { logger.info("Closing connections still open after the drain timeout", metadata: ["proxy.connections": "\(left.count)"]) }
+        for channel in left { try? await channel.close() }
+    }
+}
+
+/// Logs TLS failures of one connection at debug level (hostile peers are routine), then passes them on.
+final class ConnectionLogger: ChannelInboundHandler {
+    typealias InboundIn = NIOAny
+    let logger: Logger
+    init(logger: Logger) { self.logger = logger }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("Connection error", metadata: ["proxy.peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)"])
+        context.fireErrorCaught(error)
+    }
+}
