@@ -54,6 +54,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds to wait for missing staples before accepting connections anyway.")
     var startupWait: Int = 10
 
+    @Option(help: "Seconds a client gets to complete the TLS handshake before it is disconnected.")
+    var handshakeTimeout: Int = 10
+
     @Option(help: "Seconds open connections get to finish after SIGTERM.")
     var drain: Int = 10
 
@@ -71,6 +74,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--cert and --key pair up in order: got \(cert.count) --cert and \(key.count) --key")
         }
         guard startupWait >= 0, drain >= 0 else { throw ValidationError("--startup-wait and --drain are seconds, 0 or more") }
+        guard handshakeTimeout > 0 else { throw ValidationError("--handshake-timeout is seconds, more than 0") }
     }
 
     func run() async throws {
@@ -80,7 +84,7 @@ struct Serve: AsyncParsableCommand {
             certificates: zip(cert, key).map { TLSCertificateSource(chainPath: $0, keyPath: $1) },
             stateDirectory: stateDir, startupWait: .seconds(startupWait),
             alpnProtocols: alpn.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [],
-            drainTimeout: .seconds(Int64(drain)),
+            handshakeTimeout: .seconds(Int64(handshakeTimeout)), drainTimeout: .seconds(Int64(drain)),
             policy: RefreshPolicy(backoffBase: TimeInterval(max(1, retryAfter)))
         )
         let server: StapleServer
