@@ -156,6 +156,46 @@ struct ServeTests {
         await echo.stop()
     }
 
+    @Test("SIGHUP reloads certificates and keys: a renewed certificate is served, with its own staple")
+    func reloadOnHangup() async throws {
+        let pki = try TestPKI(name: "serve-reload")
+        defer { pki.remove() }
+        let echo = try await EchoServer()
+        let port = try SystemTools.freePort()
+        let old = try pki.issue(commonName: "site.test", ocspURLs: ["http://127.0.0.1:\(port)/"])
+        let renewed = try pki.issue(commonName: "site.test", ocspURLs: ["http://127.0.0.1:\(port)/"])
+        let chain = "\(pki.directory)/site.pem", key = "\(pki.directory)/site.key"
+        func install(_ leaf: TestPKI.Leaf) throws {
+            try Data(contentsOf: URL(fileURLWithPath: leaf.pemPath)).write(to: URL(fileURLWithPath: chain))
+            try Data(contentsOf: URL(fileURLWithPath: leaf.keyPath)).write(to: URL(fileURLWithPath: key))
+        }
+        try install(old)
+        try await withOpenSSLResponder(pki: pki, port: port) { _ in
+            let serve = try ServeProcess(["--cert", chain, "--key", key, "--backend", "127.0.0.1:\(echo.port)"], directory: pki.directory)
+            defer { serve.stop() }
+            let before = try await TLSTestClient.connect(port: serve.port)
+            #expect(before.handshake?.peerCertificateChain.first == CertificateLoading.derBytes(old.certificate))
+            #expect(Self.verify(before.handshake?.stapledResponse, leaf: old, pki: pki) == .good)
+
+            try install(renewed)
+            serve.signal(SIGHUP)
+            var after: ClientResult?
+            for _ in 0..<300 {
+                let result = try await TLSTestClient.connect(port: serve.port)
+                if result.handshake?.peerCertificateChain.first == CertificateLoading.derBytes(renewed.certificate),
+                    result.handshake?.stapledResponse != nil
+                {
+                    after = result
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(Self.verify(after?.handshake?.stapledResponse, leaf: renewed, pki: pki) == .good, "\(serve.log.suffix(1_000))")
+            #expect(serve.isRunning)
+        }
+        await echo.stop()
+    }
+
     @Test("unusable input exits 2 and names the file")
     func badInput() throws {
         let pki = try TestPKI(name: "serve-bad")
