@@ -75,7 +75,8 @@ struct OpenSSLResponderFetchTests {
         let pki = try TestPKI(name: "order")
         defer { pki.remove() }
         let leaf = try pki.issue()
-        let deadPort = try SystemTools.freePort()
+        let dead = try ClosedPort()
+        let deadPort = dead.port
         try await withOpenSSLResponder(pki: pki) { responder in
             try await withFetcher { fetcher in
                 let result = try await fetcher.fetch(
@@ -86,6 +87,7 @@ struct OpenSSLResponderFetchTests {
                 #expect(result.earlierFailures.first?.responderURL == "http://127.0.0.1:\(deadPort)/")
             }
         }
+        withExtendedLifetime(dead) {}
     }
 }
 
@@ -166,7 +168,9 @@ struct OpenSSLResponderFetchTests {
     }
 
     @Test func notListening() async throws {
-        let port = try SystemTools.freePort()
+        let closed = try ClosedPort()
+        defer { withExtendedLifetime(closed) {} }
+        let port = closed.port
         _ = try await withFetcher { fetcher in
             await #expect(throws: OCSPFetchError(.connectionFailed, responderURL: nil, serialNumberHex: "", reason: ""))
             {

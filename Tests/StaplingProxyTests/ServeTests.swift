@@ -52,6 +52,7 @@ struct ServeTests {
         defer { pki.remove() }
         let echo = try await EchoServer()
         let state = "\(pki.directory)/state"
+        // Held bound but not listening once the responder is gone, so no other test takes the port.
         let responderPort = try SystemTools.freePort()
         let leaf = try pki.issue(ocspURLs: ["http://127.0.0.1:\(responderPort)/"])
         let arguments = ["--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)", "--state-dir", state]

@@ -116,7 +116,9 @@ struct RefresherTests {
         let pki = try TestPKI(name: "keep")
         defer { pki.remove() }
         let leaf = try pki.issue()
-        let deadPort = try SystemTools.freePort()
+        let dead = try ClosedPort()
+        defer { withExtendedLifetime(dead) {} }
+        let deadPort = dead.port
         try await withOpenSSLResponder(pki: pki) { responder in
             try await withStapleFetch { fetch in
                 let refresher = StapleRefresher(

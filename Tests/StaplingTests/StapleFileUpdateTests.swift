@@ -125,7 +125,9 @@ struct StapleFileUpdateOpenSSLTests {
     }
 
     @Test func responderNotListening() async throws {
-        let port = try SystemTools.freePort()
+        let closed = try ClosedPort()
+        defer { withExtendedLifetime(closed) {} }
+        let port = closed.port
         try await expectIntact(
             try Fixture(), status: .network, reason: "connection-failed", url: "http://127.0.0.1:\(port)/")
     }
