@@ -227,17 +227,17 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfigLintTests",
-            dependencies: ["ConfigLint", "OCSPCore"],
+            dependencies: ["ConfigLint", "OCSPCore", "EngineTestSupport"],
             resources: [.copy("Corpus")]
         ),
         .testTarget(
             name: "OCSPCoreTests",
-            dependencies: ["OCSPCore"]
+            dependencies: ["OCSPCore", "EngineTestSupport"]
         ),
         // Runs the built `staple` executable as a user would.
         .testTarget(
             name: "StapleCLITests",
-            dependencies: ["StapleCLI", "OCSPCore"]
+            dependencies: ["StapleCLI", "OCSPCore", "EngineTestSupport"]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import ConfigLint
+import EngineTestSupport
 import Foundation
 import Testing
 
@@ -6,18 +7,6 @@ import Testing
 /// parsers: each mutant lints to a report or to a clear failure.
 @Suite("Mutation")
 struct MutationTests {
-    /// SplitMix64: a seeded generator, so a failure can be replayed.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let interesting: [UInt8] = Array("{};\"'\\#<>/\n \t$*[]".utf8) + [0x00, 0xFF, 0xC3]
     static let iterations = 150
 

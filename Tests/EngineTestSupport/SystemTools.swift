@@ -31,29 +31,49 @@ public enum SystemTools {
     /// when it exits non-zero.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> String {
+        let execution = try execute(executable, arguments, in: directory)
+        guard execution.status == 0 else {
+            throw ToolError(description: "\(executable) \(arguments.joined(separator: " ")) exited \(execution.status): \(execution.stderr)")
+        }
+        return execution.stdout
+    }
+
+    /// What a finished program printed, and how it exited.
+    public struct Execution: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        public var combined: String { stdout + stderr }
+    }
+
+    /// Runs `executable` (a path, or a name looked up on PATH) to completion, standard input closed,
+    /// and returns its status and output whatever the status.
+    public static func execute(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Execution {
         guard let path = executable.hasPrefix("/") ? executable : which(executable) else {
-            throw ToolError(
-                description: "\(executable) not found on PATH (install it: apt-get install openssl iproute2)")
+            throw ToolError(description: "\(executable) is not installed (apt-get install \(debianPackage(for: executable)))")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe()
-        let err = Pipe()
+        let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = FileHandle.nullDevice
         try process.run()
+        // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
         let output = out.fileHandleForReading.readDataToEndOfFile()
         let error = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ToolError(
-                description:
-                    "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: error, as: UTF8.self))"
-            )
-        }
-        return String(decoding: output, as: UTF8.self)
+        return Execution(
+            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+            stderr: String(decoding: error, as: UTF8.self)
+        )
+    }
+
+    /// The Debian package that ships a program the tests use.
+    public static func debianPackage(for executable: String) -> String {
+        ["ss": "iproute2", "nginx": "nginx", "haproxy": "haproxy", "openssl": "openssl", "socat": "socat"][executable] ?? executable
     }
 
     /// A free TCP port on the loopback interface (bound, read, released).
@@ -104,6 +124,19 @@ public final class ClosedPort: @unchecked Sendable {
     }
 
     deinit { close(fd) }
+}
+
+/// SplitMix64: a small seeded generator, so that a randomized test's failure can be replayed.
+public struct SplitMix64: RandomNumberGenerator {
+    public var state: UInt64
+    public init(state: UInt64) { self.state = state }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
 
 public struct ToolError: Error, CustomStringConvertible {

@@ -1,3 +1,4 @@
+import EngineTestSupport
 import Foundation
 import OCSPCore
 import Testing
@@ -19,18 +20,6 @@ struct MutationTests {
         Subject(folder: "openssl-ocsp", response: "ND1.ors", certificate: "ND1_Cert_EE.pem", issuer: "ND1_Issuer_ICA.pem", time: 1_349_948_473),
         Subject(folder: "openssl-ocsp", response: "D1.ors", certificate: "D1_Cert_EE.pem", issuer: "D1_Issuer_ICA.pem", time: 1_350_979_200),
     ]
-
-    /// A small deterministic generator (SplitMix64), so a failure names a reproducible seed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// What a signature protects: the signed bytes, the algorithm, the signature and the signer's certificate.
     static func signedParts(_ result: OCSPVerification) -> [[UInt8]]? {
@@ -60,7 +49,7 @@ struct MutationTests {
         #expect(Self.isTrusted(baseline.verdict))
         let protected = Self.signedParts(baseline)
 
-        var rng = SplitMix(state: 0x5747_4C45 ^ UInt64(original.count))
+        var rng = SplitMix64(state: 0x5747_4C45 ^ UInt64(original.count))
         var trusted: [String] = []
         var mutations = 0
         var benign = 0

@@ -1,3 +1,4 @@
+import EngineTestSupport
 import Foundation
 
 /// The `staple` executable built next to this test bundle, run as a user runs it.
@@ -16,32 +17,11 @@ enum StapleBinary {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("shared/corpora")
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+    static func run(_ arguments: [String], executable: URL = url) throws -> SystemTools.Execution {
+        try SystemTools.execute(executable.path, arguments, in: corpora.path)
     }
 
-    static func run(_ arguments: [String], executable: URL = url) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = corpora
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self)
-        )
-    }
-
-    static func openssl(_ arguments: [String]) throws -> Result {
-        try run(arguments, executable: URL(fileURLWithPath: "/usr/bin/openssl"))
+    static func openssl(_ arguments: [String]) throws -> SystemTools.Execution {
+        try SystemTools.execute("openssl", arguments, in: corpora.path)
     }
 }
