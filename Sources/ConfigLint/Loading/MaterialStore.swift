@@ -54,7 +54,7 @@ final class MaterialStore {
                 do {
                     result = .success(try CertificateLoading.certificates(in: bytes, source: path))
                 } catch {
-                    result = .failure(LoadFailure((error as? CertificateFileError)?.reason ?? "\(error)"))
+                    result = .failure(LoadFailure((error as? OCSPCoreError)?.reason ?? "\(error)"))
                 }
             }
             certificateCache[path] = result

@@ -83,16 +83,10 @@ public struct OCSPResponseSigner: Sendable {
             algorithm = .sha256WithRSAEncryption
         }
         guard let entry = OCSPVerifier.signatureAlgorithms.first(where: { $0.value.algorithm == algorithm }) else {
-            throw OCSPBuildError(reason: "no identifier for signature algorithm \(algorithm)")
+            throw OCSPCoreError(.buildFailed, reason: "no identifier for signature algorithm \(algorithm)")
         }
         // RSA identifiers carry NULL parameters; ECDSA and Ed25519 ones carry none (RFC 4055, RFC 5758, RFC 8410).
         let isRSA = algorithm == .sha256WithRSAEncryption
         return (algorithm, AlgorithmIdentifier(algorithm: entry.key.oid, parameters: isRSA ? AlgorithmIdentifier.null : nil))
     }
-}
-
-/// A request or response that could not be built.
-public struct OCSPBuildError: Error, CustomStringConvertible, Sendable {
-    public var reason: String
-    public var description: String { reason }
 }

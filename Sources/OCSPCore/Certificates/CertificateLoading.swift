@@ -7,34 +7,34 @@ public enum CertificateLoading {
     /// Every certificate in `bytes`: one DER certificate, or any number of PEM `CERTIFICATE` blocks
     /// (other PEM blocks, such as keys, are skipped).
     ///
-    /// - Throws: ``CertificateFileError`` naming `source` and what is wrong.
+    /// - Throws: ``OCSPCoreError`` naming `source` and what is wrong.
     public static func certificates(in bytes: [UInt8], source: String) throws -> [Certificate] {
         if let first = bytes.first, first == 0x30 {
             do {
                 return [try certificate(der: bytes)]
             } catch {
-                throw CertificateFileError(source: source, reason: "not a DER certificate: \(error)")
+                throw OCSPCoreError(.unreadableCertificate, source: source, reason: "not a DER certificate: \(error)")
             }
         }
         guard let text = String(bytes: bytes, encoding: .utf8) else {
-            throw CertificateFileError(source: source, reason: "neither DER nor PEM text")
+            throw OCSPCoreError(.unreadableCertificate, source: source, reason: "neither DER nor PEM text")
         }
         let blocks: [PEM.Block]
         do {
             blocks = try PEM.blocks(in: text)
         } catch {
-            throw CertificateFileError(source: source, reason: "\(error)")
+            throw OCSPCoreError(.unreadableCertificate, source: source, reason: "\(error)")
         }
         var certificates: [Certificate] = []
         for (index, block) in blocks.enumerated() where block.label == "CERTIFICATE" || block.label == "TRUSTED CERTIFICATE" {
             do {
                 certificates.append(try certificate(der: block.der))
             } catch {
-                throw CertificateFileError(source: source, reason: "PEM block \(index + 1) is not a valid certificate: \(error)")
+                throw OCSPCoreError(.unreadableCertificate, source: source, reason: "PEM block \(index + 1) is not a valid certificate: \(error)")
             }
         }
         guard !certificates.isEmpty else {
-            throw CertificateFileError(source: source, reason: "contains no CERTIFICATE block")
+            throw OCSPCoreError(.unreadableCertificate, source: source, reason: "contains no CERTIFICATE block")
         }
         return certificates
     }
@@ -42,7 +42,7 @@ public enum CertificateLoading {
     /// Every certificate in the file at `path`.
     public static func certificates(atPath path: String) throws -> [Certificate] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CertificateFileError(source: path, reason: "cannot be read (missing or no permission)")
+            throw OCSPCoreError(.unreadableCertificate, source: path, reason: "cannot be read (missing or no permission)")
         }
         return try certificates(in: Array(data), source: path)
     }
@@ -88,17 +88,5 @@ public enum CertificateLoading {
     /// The PEM encoding of a certificate.
     public static func pem(_ certificate: Certificate) -> String {
         PEMDocument(type: "CERTIFICATE", derBytes: derBytes(certificate)).pemString + "\n"
-    }
-}
-
-/// A certificate file that could not be used: which file and what is wrong with it.
-public struct CertificateFileError: Error, CustomStringConvertible, Sendable {
-    public var source: String
-    public var reason: String
-    public var description: String { "\(source): \(reason)" }
-
-    public init(source: String, reason: String) {
-        self.source = source
-        self.reason = reason
     }
 }

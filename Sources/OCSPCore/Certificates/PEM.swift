@@ -10,7 +10,7 @@ public enum PEM {
 
     /// Every `-----BEGIN X-----` … `-----END X-----` block in `text`, in order.
     ///
-    /// - Throws: ``OCSPInputError`` for a block without its END line or with bad base64.
+    /// - Throws: ``OCSPCoreError`` for a block without its END line or with bad base64.
     public static func blocks(in text: String) throws -> [Block] {
         var blocks: [Block] = []
         var label: String?
@@ -20,10 +20,10 @@ public enum PEM {
             if let current = label {
                 if line.hasPrefix("-----END ") {
                     guard line == "-----END \(current)-----" else {
-                        throw OCSPInputError(reason: "PEM block \(current) ends with \(line)")
+                        throw OCSPCoreError(.unreadableInput, reason: "PEM block \(current) ends with \(line)")
                     }
                     guard let der = Data(base64Encoded: body), !der.isEmpty else {
-                        throw OCSPInputError(reason: "PEM block \(current) holds invalid base64")
+                        throw OCSPCoreError(.unreadableInput, reason: "PEM block \(current) holds invalid base64")
                     }
                     blocks.append(Block(label: current, der: Array(der)))
                     label = nil
@@ -35,7 +35,7 @@ public enum PEM {
                 label = String(line.dropFirst(11).dropLast(5))
             }
         }
-        if let label { throw OCSPInputError(reason: "PEM block \(label) has no END line") }
+        if let label { throw OCSPCoreError(.unreadableInput, reason: "PEM block \(label) has no END line") }
         return blocks
     }
 }

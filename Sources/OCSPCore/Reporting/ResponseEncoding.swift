@@ -5,27 +5,21 @@ import SwiftASN1
 public enum ResponseEncoding {
     /// The DER bytes inside `bytes`, which hold DER, a PEM block (any label, e.g. `OCSP RESPONSE`) or base64.
     ///
-    /// - Throws: ``OCSPInputError`` saying which encodings were tried.
+    /// - Throws: ``OCSPCoreError`` saying which encodings were tried.
     public static func derBytes(from bytes: [UInt8]) throws -> [UInt8] {
         if bytes.first == 0x30 { return bytes }
         guard let text = String(bytes: bytes, encoding: .utf8) else {
-            throw OCSPInputError(reason: "neither DER (no SEQUENCE tag) nor text (not UTF-8)")
+            throw OCSPCoreError(.unreadableInput, reason: "neither DER (no SEQUENCE tag) nor text (not UTF-8)")
         }
         if text.contains("-----BEGIN ") {
-            guard let block = try PEM.blocks(in: text).first else { throw OCSPInputError(reason: "no complete PEM block") }
+            guard let block = try PEM.blocks(in: text).first else { throw OCSPCoreError(.unreadableInput, reason: "no complete PEM block") }
             return block.der
         }
         let compact = text.filter { !$0.isWhitespace }
-        guard !compact.isEmpty else { throw OCSPInputError(reason: "empty") }
+        guard !compact.isEmpty else { throw OCSPCoreError(.unreadableInput, reason: "empty") }
         guard let data = Data(base64Encoded: compact), data.first == 0x30 else {
-            throw OCSPInputError(reason: "neither DER, PEM nor base64 of DER")
+            throw OCSPCoreError(.unreadableInput, reason: "neither DER, PEM nor base64 of DER")
         }
         return Array(data)
     }
-}
-
-/// Input that is not an OCSP response in any encoding we read.
-public struct OCSPInputError: Error, CustomStringConvertible, Sendable {
-    public var reason: String
-    public var description: String { reason }
 }

@@ -18,7 +18,7 @@ enum InputFiles {
     static func certificates(_ path: String, what: String) throws -> [Certificate] {
         do {
             return try CertificateLoading.certificates(in: try bytes(path, what: what), source: path)
-        } catch let error as CertificateFileError {
+        } catch let error as OCSPCoreError {
             throw UnreadableInput("\(what) \(error)")
         }
     }

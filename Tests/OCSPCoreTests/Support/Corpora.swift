@@ -31,7 +31,7 @@ enum Corpora {
         if name.hasSuffix(".ors") {
             // OpenSSL's test responses are base64 of one DER response, possibly wrapped.
             let text = String(decoding: data, as: UTF8.self).filter { !$0.isWhitespace }
-            guard let decoded = Data(base64Encoded: text) else { throw CertificateFileError(source: name, reason: "bad base64") }
+            guard let decoded = Data(base64Encoded: text) else { throw OCSPCoreError(.unreadableCertificate, source: name, reason: "bad base64") }
             return Array(decoded)
         }
         return Array(data)
