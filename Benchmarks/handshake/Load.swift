@@ -76,9 +76,18 @@ enum ProxyLoad {
         let bytes = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
-                    let fetcher = try await KeepAliveFetcher.connect(port: port, context: context)
+                    var fetcher = try await KeepAliveFetcher.connect(port: port, context: context)
                     var total = 0
-                    while clock.now < deadline { total += try await fetcher.get("/big") }
+                    while clock.now < deadline {
+                        do {
+                            total += try await fetcher.get("/big")
+                        } catch {
+                            // Servers end keep-alive connections after a number of requests
+                            // (nginx: keepalive_requests 1000): open the next one.
+                            await fetcher.close()
+                            fetcher = try await KeepAliveFetcher.connect(port: port, context: context)
+                        }
+                    }
                     await fetcher.close()
                     return total
                 }
@@ -154,8 +163,26 @@ final class KeepAliveFetcher: Sendable {
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            state.withLockedValue { $0.promise }?.fail(error)
+            take()?.fail(error)
             context.close(promise: nil)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            take()?.fail(ChannelError.ioOnClosedChannel)
+        }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if case .some(.inputClosed) = event as? ChannelEvent {
+                take()?.fail(ChannelError.inputClosed)
+                context.close(promise: nil)
+            }
+        }
+
+        private func take() -> EventLoopPromise<Int>? {
+            state.withLockedValue { state in
+                defer { state.promise = nil }
+                return state.promise
+            }
         }
 
         private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {

@@ -33,6 +33,9 @@ struct Options {
     }
 }
 
+/// Prints a line unbuffered, so progress shows when the output is redirected.
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
 let options = Options(CommandLine.arguments)
 let fixture = try BenchFixture()
 defer { fixture.remove() }
@@ -42,28 +45,28 @@ defer { nginx.stop() }
 let serve = try ServeInstance(executable: options.staple, fixture: fixture, backendPort: backend.port)
 defer { serve.stop() }
 
-print("Staple serve vs nginx 1.22: \(options.seconds) s per measurement, \(options.concurrency) concurrent client loops, 2 cores")
-print("")
-print("New handshakes per second, status requested (every handshake checked for a staple):")
-print("version | staple serve | nginx  | ratio | stapled (staple / nginx)")
+say("Staple serve vs nginx 1.22: \(options.seconds) s per measurement, \(options.concurrency) concurrent client loops, 2 cores")
+say("")
+say("New handshakes per second, status requested (every handshake checked for a staple):")
+say("version | staple serve | nginx  | ratio | stapled (staple / nginx)")
 for version in [TLSVersion.tls13, .tls12] {
     let ours = try await HandshakeLoad.run(port: serve.port, version: version, seconds: options.seconds, concurrency: options.concurrency)
     let theirs = try await HandshakeLoad.run(port: nginx.port, version: version, seconds: options.seconds, concurrency: options.concurrency)
-    print(
+    say(
         "\(version == .tls13 ? "TLS 1.3" : "TLS 1.2") | \(String(format: "%12.0f", ours.rate)) | \(String(format: "%6.0f", theirs.rate)) | "
             + "\(String(format: "%.2f", ours.rate / theirs.rate))× | \(ours.stapled)/\(ours.count) / \(theirs.stapled)/\(theirs.count)"
     )
 }
-print("")
-print("New handshakes per second without status requests (openssl s_time -new, TLS 1.3):")
+say("")
+say("New handshakes per second without status requests (openssl s_time -new, TLS 1.3):")
 let oursPlain = try STime.connectionsPerSecond(port: serve.port, seconds: Int(options.seconds))
 let theirsPlain = try STime.connectionsPerSecond(port: nginx.port, seconds: Int(options.seconds))
-print("staple serve \(String(format: "%.0f", oursPlain)) | nginx \(String(format: "%.0f", theirsPlain)) | ratio \(String(format: "%.2f", oursPlain / theirsPlain))×")
-print("")
-print("64 KiB responses proxied (keep-alive, TLS 1.3):")
+say("staple serve \(String(format: "%.0f", oursPlain)) | nginx \(String(format: "%.0f", theirsPlain)) | ratio \(String(format: "%.2f", oursPlain / theirsPlain))×")
+say("")
+say("64 KiB responses proxied (keep-alive, TLS 1.3):")
 let oursBytes = try await ProxyLoad.run(port: serve.port, seconds: options.seconds, concurrency: 4)
 let theirsBytes = try await ProxyLoad.run(port: nginx.port, seconds: options.seconds, concurrency: 4)
-print(
+say(
     "staple serve \(String(format: "%.1f", oursBytes / 1_048_576)) MiB/s | nginx proxy_pass \(String(format: "%.1f", theirsBytes / 1_048_576)) MiB/s | "
         + "ratio \(String(format: "%.2f", oursBytes / theirsBytes))×"
 )

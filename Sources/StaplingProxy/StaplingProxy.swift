@@ -105,36 +105,37 @@ public final class StaplingProxy: Service, Sendable {
         waiters.forEach { $0.resume(throwing: error) }
     }
 
-    /// Connects the backend first, then starts TLS on the client's channel: plaintext never waits
-    /// for a backend that is not there, and a backend that is down closes the client at once.
+    /// Starts TLS on the client's channel; the backend is connected when the first plaintext byte
+    /// arrives (see ``GlueHandler``), and a backend that is down closes the client.
     private func accept(_ child: any Channel) -> EventLoopFuture<Void> {
         let tlsContext = context.withLockedValue { $0 }
-        // Both channels live on the child's event loop, so the handlers never leave it.
-        let (frontHandler, backHandler) = GlueHandler.matchedPair()
-        let front = NIOLoopBound(frontHandler, eventLoop: child.eventLoop)
-        let back = NIOLoopBound(backHandler, eventLoop: child.eventLoop)
         let id = ObjectIdentifier(child)
         connections.withLockedValue { $0[id] = child }
         child.closeFuture.whenComplete { [connections] _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
         let logger = self.logger
         let backend = self.backend
-        return ClientBootstrap(group: child.eventLoop)
-            .channelOption(.allowRemoteHalfClosure, value: true)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(5))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(back.value) }
-            }
-            .connect(host: backend.host, port: backend.port)
-            .flatMapThrowing { backendChannel in
-                let tls = try OpenSSLTLSHandler(server: tlsContext)
-                try child.pipeline.syncOperations.addHandlers([tls, ConnectionLogger(logger: logger), front.value])
-                _ = backendChannel
-            }
-            .flatMapErrorThrowing { error in
-                logger.warning("Backend unreachable; closing the client", metadata: ["proxy.backend": "\(backend)", "error": "\(error)"])
-                throw error
-            }
+        let front = GlueHandler.connectingOnFirstByte { context in
+            let glue = GlueHandler.backendSide()
+            // The backend channel lives on the client's event loop, so the handler never leaves it.
+            let boundGlue = NIOLoopBound(glue, eventLoop: context.eventLoop)
+            return ClientBootstrap(group: context.eventLoop)
+                .channelOption(.allowRemoteHalfClosure, value: true)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connectTimeout(.seconds(5))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(boundGlue.value) }
+                }
+                .connect(host: backend.host, port: backend.port)
+                .map { _ in boundGlue }
+                .flatMapErrorThrowing { error in
+                    logger.warning("Backend unreachable; closing the client", metadata: ["proxy.backend": "\(backend)", "error": "\(error)"])
+                    throw error
+                }
+        }
+        return child.eventLoop.makeCompletedFuture {
+            let tls = try OpenSSLTLSHandler(server: tlsContext)
+            try child.pipeline.syncOperations.addHandlers([tls, ConnectionLogger(logger: logger), front])
+        }
     }
 
     /// Waits for open connections to finish, up to the drain timeout, then closes what is left.
