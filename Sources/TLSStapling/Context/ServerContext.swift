@@ -57,6 +57,9 @@ public final class OpenSSLServerContext: @unchecked Sendable {
         staple_SSL_CTX_set_max_proto_version(context, configuration.maximumVersion.openSSLValue)
         // Memory BIOs never block: a write either completes or fails, so partial writes are not needed.
         staple_SSL_CTX_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS))
+        // No server-side session cache (nginx's default too): it would grow with every client and
+        // be swept under a lock; resumption still works through stateless session tickets.
+        staple_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
         let me = Unmanaged.passUnretained(self).toOpaque()
         staple_SSL_CTX_set_tlsext_status_cb(context, serverStatusCallback)
         staple_SSL_CTX_set_tlsext_status_arg(context, me)
