@@ -74,10 +74,10 @@ final class ServeProcess {
 }
 
 /// `openssl s_client -status` against a port: its output (it exits 0 whatever it printed).
-func sClient(port: Int, version: String, serverName: String? = nil) throws -> String {
+func sClient(port: Int, version: String, serverName: String? = nil, extra: [String] = []) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: SystemTools.which("openssl") ?? "/usr/bin/openssl")
-    process.arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-status", version] + (serverName.map { ["-servername", $0] } ?? [])
+    process.arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-status", version] + (serverName.map { ["-servername", $0] } ?? []) + extra
     let out = Pipe()
     process.standardOutput = out
     process.standardError = out

@@ -197,6 +197,42 @@ struct ServeTests {
         await echo.stop()
     }
 
+    @Test("an RSA and an ECDSA certificate for one name: the client's signature algorithms choose, each with its own staple")
+    func rsaAndECDSA() async throws {
+        let pki = try TestPKI(name: "serve-dual")
+        defer { pki.remove() }
+        let echo = try await EchoServer()
+        let port = try SystemTools.freePort()
+        let ecdsa = try pki.issue(commonName: "dual.test", ocspURLs: ["http://127.0.0.1:\(port)/"])
+        // An RSA leaf for the same name, from the same CA, made with the openssl CLI.
+        let dir = pki.directory
+        try "basicConstraints=CA:FALSE\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:\(port)/\nsubjectAltName=DNS:dual.test\n"
+            .write(toFile: "\(dir)/rsa.ext", atomically: true, encoding: .utf8)
+        try SystemTools.run("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/rsa.key", "-out", "\(dir)/rsa.csr", "-subj", "/CN=dual.test"])
+        try SystemTools.run("openssl", [
+            "x509", "-req", "-in", "\(dir)/rsa.csr", "-CA", pki.caPath, "-CAkey", pki.caKeyPath, "-set_serial", "0x2ABC", "-days", "5",
+            "-out", "\(dir)/rsa.crt", "-extfile", "\(dir)/rsa.ext",
+        ])
+        try (String(contentsOfFile: "\(dir)/rsa.crt", encoding: .utf8) + String(contentsOfFile: pki.caPath, encoding: .utf8))
+            .write(toFile: "\(dir)/rsa.pem", atomically: true, encoding: .utf8)
+        let index = try String(contentsOfFile: pki.indexPath, encoding: .utf8) + "V\t301231235959Z\t\t2ABC\tunknown\t/CN=dual.test\n"
+        try index.write(toFile: pki.indexPath, atomically: true, encoding: .utf8)
+        try await withOpenSSLResponder(pki: pki, port: port) { _ in
+            let serve = try ServeProcess(
+                ["--cert", ecdsa.pemPath, "--key", ecdsa.keyPath, "--cert", "\(dir)/rsa.pem", "--key", "\(dir)/rsa.key", "--backend", "127.0.0.1:\(echo.port)"],
+                directory: dir
+            )
+            defer { serve.stop() }
+            let ec = try sClient(port: serve.port, version: "-tls1_3", serverName: "dual.test", extra: ["-sigalgs", "ecdsa_secp256r1_sha256"])
+            #expect(ec.contains("Peer signature type: ECDSA"), "\(ec.prefix(800))")
+            #expect(ec.contains("Serial Number: \(ecdsa.serialHex)") && ec.contains("Cert Status: good"))
+            let rsa = try sClient(port: serve.port, version: "-tls1_3", serverName: "dual.test", extra: ["-sigalgs", "rsa_pss_rsae_sha256"])
+            #expect(rsa.contains("Peer signature type: RSA-PSS"), "\(rsa.prefix(800))")
+            #expect(rsa.contains("Serial Number: 2ABC") && rsa.contains("Cert Status: good"))
+        }
+        await echo.stop()
+    }
+
     @Test("unusable input exits 2 and names the file")
     func badInput() throws {
         let pki = try TestPKI(name: "serve-bad")
