@@ -6,7 +6,7 @@ import SwiftASN1
 import X509
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A P-256 CA and leaf, a good staple signed by the CA, and the files both servers read.
@@ -36,13 +36,16 @@ struct BenchFixture {
         let key = P256.Signing.PrivateKey()
         leaf = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: now - 3_600,
-            notValidAfter: now + 10 * 86_400, issuer: caName, subject: try DistinguishedName { CommonName("bench.test") },
+            notValidAfter: now + 10 * 86_400, issuer: caName,
+            subject: try DistinguishedName { CommonName("bench.test") },
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 BasicConstraints.notCertificateAuthority
                 SubjectAlternativeNames([.dnsName("bench.test")])
                 // A responder that never answers: both servers staple the file they were given.
-                AuthorityInformationAccess([.init(method: .ocspServer, location: .uniformResourceIdentifier("http://127.0.0.1:9/"))])
+                AuthorityInformationAccess([
+                    .init(method: .ocspServer, location: .uniformResourceIdentifier("http://127.0.0.1:9/"))
+                ])
             },
             issuerPrivateKey: .init(caKey)
         )
@@ -50,7 +53,8 @@ struct BenchFixture {
         keyPath = "\(directory)/leaf.key"
         staplePath = "\(directory)/staple.der"
         stateDirectory = "\(directory)/state"
-        try (CertificateLoading.pem(leaf) + CertificateLoading.pem(ca)).write(toFile: chainPath, atomically: true, encoding: .utf8)
+        try (CertificateLoading.pem(leaf) + CertificateLoading.pem(ca)).write(
+            toFile: chainPath, atomically: true, encoding: .utf8)
         try (key.pemRepresentation + "\n").write(toFile: keyPath, atomically: true, encoding: .utf8)
         let single = SingleResponse(
             certID: try CertID(certificate: leaf, issuer: ca), certStatus: .good,
@@ -91,8 +95,12 @@ func freePort() throws -> Int {
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
     return Int(UInt16(bigEndian: address.sin_port))
 }
 

@@ -14,7 +14,8 @@ enum HandshakeLoad {
 
     static func run(port: Int, version: TLSVersion, seconds: Double, concurrency: Int) async throws -> Result {
         let context = try OpenSSLClientContext(
-            configuration: TLSClientConfiguration(serverName: "bench.test", minimumVersion: version, maximumVersion: version)
+            configuration: TLSClientConfiguration(
+                serverName: "bench.test", minimumVersion: version, maximumVersion: version)
         )
         let clock = ContinuousClock()
         let start = clock.now
@@ -22,7 +23,8 @@ enum HandshakeLoad {
         let totals = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
-                    var count = 0, stapled = 0
+                    var count = 0
+                    var stapled = 0
                     while clock.now < deadline {
                         if try await handshake(port: port, context: context) { stapled += 1 }
                         count += 1
@@ -45,7 +47,9 @@ enum HandshakeLoad {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([try OpenSSLTLSHandler(client: context), Outcome(promise)])
+                    try channel.pipeline.syncOperations.addHandlers([
+                        try OpenSSLTLSHandler(client: context), Outcome(promise),
+                    ])
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
@@ -187,7 +191,8 @@ final class KeepAliveFetcher: Sendable {
 
         private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
             guard haystack.count >= needle.count else { return nil }
-            for index in 0...(haystack.count - needle.count) where haystack[index..<index + needle.count].elementsEqual(needle) {
+            for index in 0...(haystack.count - needle.count)
+            where haystack[index..<index + needle.count].elementsEqual(needle) {
                 return index
             }
             return nil

@@ -4,7 +4,7 @@ import NIOHTTP1
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A private nginx: 2 workers, stapling the fixture's file, `return 200` and a `proxy_pass` location.
@@ -15,7 +15,9 @@ struct NginxInstance {
     init(fixture: BenchFixture, backendPort: Int) throws {
         port = try freePort()
         let root = "\(fixture.directory)/nginx"
-        for directory in ["logs", "tmp"] { try FileManager.default.createDirectory(atPath: "\(root)/\(directory)", withIntermediateDirectories: true) }
+        for directory in ["logs", "tmp"] {
+            try FileManager.default.createDirectory(atPath: "\(root)/\(directory)", withIntermediateDirectories: true)
+        }
         let configuration = """
             daemon off;
             worker_processes 2;
@@ -94,7 +96,10 @@ final class BenchBackend: Sendable {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap { channel.pipeline.addHandler(Responder()) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(Responder())
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         return BenchBackend(channel: channel)
@@ -117,7 +122,9 @@ final class BenchBackend: Sendable {
                 let body = uri.hasPrefix("/big") ? Self.big : Self.small
                 var headers = HTTPHeaders()
                 headers.add(name: "Content-Length", value: "\(body.readableBytes)")
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+                context.write(
+                    wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
+                    promise: nil)
                 context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             }
@@ -138,11 +145,17 @@ enum STime {
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         // "1234 connections in 5.00s; 246.80 connections/user sec, ..." then "1234 connections in 6 real seconds"
-        guard let line = output.split(separator: "\n").first(where: { $0.contains("connections in") && $0.contains("real seconds") }) else {
+        guard
+            let line = output.split(separator: "\n").first(where: {
+                $0.contains("connections in") && $0.contains("real seconds")
+            })
+        else {
             throw BenchError("openssl s_time printed no summary: \(output)")
         }
         let words = line.split(separator: " ")
-        guard let count = Double(words[0]), let index = words.firstIndex(of: "in"), let real = Double(words[index + 1]), real > 0 else {
+        guard let count = Double(words[0]), let index = words.firstIndex(of: "in"), let real = Double(words[index + 1]),
+            real > 0
+        else {
             throw BenchError("cannot read \(line)")
         }
         return count / real

@@ -45,16 +45,21 @@ defer { nginx.stop() }
 let serve = try ServeInstance(executable: options.staple, fixture: fixture, backendPort: backend.port)
 defer { serve.stop() }
 
-say("Staple serve vs nginx 1.22: \(options.seconds) s per measurement (handshakes: best of 3 alternating rounds), \(options.concurrency) concurrent client loops, 2 cores")
+say(
+    "Staple serve vs nginx 1.22: \(options.seconds) s per measurement (handshakes: best of 3 alternating rounds), \(options.concurrency) concurrent client loops, 2 cores"
+)
 say("")
 say("New handshakes per second, status requested (every handshake checked for a staple):")
 say("version | staple serve | nginx  | ratio | stapled (staple / nginx)")
 for version in [TLSVersion.tls13, .tls12] {
     // Best of 3 alternating rounds each: the load client shares the 2 cores, so single runs are noisy.
-    var ours = HandshakeLoad.Result(count: 0, stapled: 0, rate: 0), theirs = ours
+    var ours = HandshakeLoad.Result(count: 0, stapled: 0, rate: 0)
+    var theirs = ours
     for _ in 0..<3 {
-        let a = try await HandshakeLoad.run(port: serve.port, version: version, seconds: options.seconds, concurrency: options.concurrency)
-        let b = try await HandshakeLoad.run(port: nginx.port, version: version, seconds: options.seconds, concurrency: options.concurrency)
+        let a = try await HandshakeLoad.run(
+            port: serve.port, version: version, seconds: options.seconds, concurrency: options.concurrency)
+        let b = try await HandshakeLoad.run(
+            port: nginx.port, version: version, seconds: options.seconds, concurrency: options.concurrency)
         if a.rate > ours.rate { ours = a }
         if b.rate > theirs.rate { theirs = b }
     }
@@ -67,7 +72,9 @@ say("")
 say("New handshakes per second without status requests (openssl s_time -new, TLS 1.3):")
 let oursPlain = try STime.connectionsPerSecond(port: serve.port, seconds: Int(options.seconds))
 let theirsPlain = try STime.connectionsPerSecond(port: nginx.port, seconds: Int(options.seconds))
-say("staple serve \(String(format: "%.0f", oursPlain)) | nginx \(String(format: "%.0f", theirsPlain)) | ratio \(String(format: "%.2f", oursPlain / theirsPlain))×")
+say(
+    "staple serve \(String(format: "%.0f", oursPlain)) | nginx \(String(format: "%.0f", theirsPlain)) | ratio \(String(format: "%.2f", oursPlain / theirsPlain))×"
+)
 say("")
 say("64 KiB responses proxied (keep-alive, TLS 1.3):")
 let oursBytes = try await ProxyLoad.run(port: serve.port, seconds: options.seconds, concurrency: 4)

@@ -49,7 +49,8 @@ final class OpenSSLVerifier {
             guard OCSP_basic_verify(basic, certs, store, 0) == 1 else { return false }
             guard let id = OCSP_cert_to_id(EVP_sha1(), leaf, issuer) else { return false }
             defer { OCSP_CERTID_free(id) }
-            var status: Int32 = -1, reason: Int32 = -1
+            var status: Int32 = -1
+            var reason: Int32 = -1
             var revoked: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
             var thisUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
             var nextUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?

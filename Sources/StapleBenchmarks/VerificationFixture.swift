@@ -36,7 +36,8 @@ struct VerificationFixture {
         let caName = try DistinguishedName { CommonName("Staple Bench CA \(keyType.rawValue)") }
         ca = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: caKey.publicKey, notValidBefore: now - 3_600,
-            notValidAfter: now + 30 * 86_400, issuer: caName, subject: caName, signatureAlgorithm: keyType.signatureAlgorithm,
+            notValidAfter: now + 30 * 86_400, issuer: caName, subject: caName,
+            signatureAlgorithm: keyType.signatureAlgorithm,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
                 Critical(KeyUsage(keyCertSign: true, cRLSign: true))
@@ -47,7 +48,8 @@ struct VerificationFixture {
         leaf = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: leafKey.publicKey, notValidBefore: now - 3_600,
             notValidAfter: now + 10 * 86_400, issuer: caName,
-            subject: try DistinguishedName { CommonName("bench.example") }, signatureAlgorithm: keyType.signatureAlgorithm,
+            subject: try DistinguishedName { CommonName("bench.example") },
+            signatureAlgorithm: keyType.signatureAlgorithm,
             extensions: try Certificate.Extensions { BasicConstraints.notCertificateAuthority },
             issuerPrivateKey: caKey
         )

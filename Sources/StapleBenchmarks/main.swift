@@ -15,7 +15,8 @@ for keyType in BenchKeyType.allCases {
     // Both must agree that the response is good before anything is timed.
     precondition(fixture.verifyWithStaple(), "our verifier rejected the benchmark response")
     precondition(openssl.verify(), "OpenSSL rejected the benchmark response")
-    var ours = 0.0, theirs = 0.0
+    var ours = 0.0
+    var theirs = 0.0
     for _ in 0..<3 {
         ours = max(ours, Throughput.measure(seconds: seconds) { fixture.verifyWithStaple() })
         theirs = max(theirs, Throughput.measure(seconds: seconds) { openssl.verify() })

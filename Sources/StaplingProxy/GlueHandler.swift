@@ -31,7 +31,8 @@ final class GlueHandler: ChannelDuplexHandler {
 
     /// Two handlers joined from the start.
     static func matchedPair() -> (GlueHandler, GlueHandler) {
-        let first = GlueHandler(), second = GlueHandler()
+        let first = GlueHandler()
+        let second = GlueHandler()
         first.partner = second
         second.partner = first
         return (first, second)

@@ -31,7 +31,8 @@ public struct StapleServerConfiguration: Sendable {
     public init(
         listen: StaplingProxy.Endpoint, backend: StaplingProxy.Endpoint, certificates: [TLSCertificateSource],
         stateDirectory: String? = nil, startupWait: Duration = .seconds(10), alpnProtocols: [String] = [],
-        handshakeTimeout: TimeAmount = .seconds(10), drainTimeout: TimeAmount = .seconds(10), fetchTimeout: TimeInterval = 5,
+        handshakeTimeout: TimeAmount = .seconds(10), drainTimeout: TimeAmount = .seconds(10),
+        fetchTimeout: TimeInterval = 5,
         policy: RefreshPolicy = RefreshPolicy()
     ) {
         self.policy = policy
@@ -83,7 +84,8 @@ public final class StapleServer: Sendable {
                 throw ServeError("state directory \(directory): \(error)")
             }
         }
-        fetcher = OCSPFetcher(configuration: OCSPFetchConfiguration(attemptTimeout: configuration.fetchTimeout), logger: logger)
+        fetcher = OCSPFetcher(
+            configuration: OCSPFetchConfiguration(attemptTimeout: configuration.fetchTimeout), logger: logger)
         let store: StapleStore?
         do {
             store = try configuration.stateDirectory.map { try StapleStore(directory: $0, logger: logger) }
@@ -160,10 +162,16 @@ public final class StapleServer: Sendable {
                 mustStapleMissing += 1
                 logger.error(
                     "Must-Staple certificate has no valid staple: clients that honour Must-Staple will refuse it",
-                    metadata: ["cert.serial": "\(leaf.serialNumber.bytes.hexString)", "cert.file": "\(source.chainPath)"]
+                    metadata: [
+                        "cert.serial": "\(leaf.serialNumber.bytes.hexString)", "cert.file": "\(source.chainPath)",
+                    ]
                 )
             } else {
-                logger.warning("No valid staple yet", metadata: ["cert.serial": "\(leaf.serialNumber.bytes.hexString)", "cert.file": "\(source.chainPath)"])
+                logger.warning(
+                    "No valid staple yet",
+                    metadata: [
+                        "cert.serial": "\(leaf.serialNumber.bytes.hexString)", "cert.file": "\(source.chainPath)",
+                    ])
             }
         }
         mustStapleGauge.record(mustStapleMissing)
@@ -188,7 +196,9 @@ public final class StapleServer: Sendable {
         }
     }
 
-    static func tlsContext(_ configuration: StapleServerConfiguration, provider: any StapleProvider) throws -> OpenSSLServerContext {
+    static func tlsContext(
+        _ configuration: StapleServerConfiguration, provider: any StapleProvider
+    ) throws -> OpenSSLServerContext {
         do {
             return try OpenSSLServerContext(
                 configuration: TLSServerConfiguration(
@@ -215,7 +225,8 @@ struct HangupReloader: Service {
                 do {
                     try await server.reload()
                 } catch {
-                    logger.error("Reload failed; still serving the previous certificates", metadata: ["error": "\(error)"])
+                    logger.error(
+                        "Reload failed; still serving the previous certificates", metadata: ["error": "\(error)"])
                 }
             }
         }

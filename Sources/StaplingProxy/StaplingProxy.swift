@@ -29,7 +29,9 @@ public final class StaplingProxy: Service, Sendable {
     private let logger: Logger
     private let context: NIOLockedValueBox<OpenSSLServerContext>
     private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
-    private let bound = NIOLockedValueBox<(address: SocketAddress?, waiters: [CheckedContinuation<SocketAddress, any Error>])>((nil, []))
+    private let bound = NIOLockedValueBox<
+        (address: SocketAddress?, waiters: [CheckedContinuation<SocketAddress, any Error>])
+    >((nil, []))
 
     public init(
         listen: Endpoint, backend: Endpoint, context: OpenSSLServerContext, group: any EventLoopGroup,
@@ -111,7 +113,9 @@ public final class StaplingProxy: Service, Sendable {
         let tlsContext = context.withLockedValue { $0 }
         let id = ObjectIdentifier(child)
         connections.withLockedValue { $0[id] = child }
-        child.closeFuture.whenComplete { [connections] _ in _ = connections.withLockedValue { $0.removeValue(forKey: id) } }
+        child.closeFuture.whenComplete { [connections] _ in
+            _ = connections.withLockedValue { $0.removeValue(forKey: id) }
+        }
         let logger = self.logger
         let backend = self.backend
         let front = GlueHandler.connectingOnFirstByte { context in
@@ -123,12 +127,16 @@ public final class StaplingProxy: Service, Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connectTimeout(.seconds(5))
                 .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(boundGlue.value) }
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(boundGlue.value)
+                    }
                 }
                 .connect(host: backend.host, port: backend.port)
                 .map { _ in boundGlue }
                 .flatMapErrorThrowing { error in
-                    logger.warning("Backend unreachable; closing the client", metadata: ["proxy.backend": "\(backend)", "error": "\(error)"])
+                    logger.warning(
+                        "Backend unreachable; closing the client",
+                        metadata: ["proxy.backend": "\(backend)", "error": "\(error)"])
                     throw error
                 }
         }
@@ -145,7 +153,11 @@ public final class StaplingProxy: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(50))
         }
         let left = connections.withLockedValue { Array($0.values) }
-        if !left.isEmpty { logger.info("Closing connections still open after the drain timeout", metadata: ["proxy.connections": "\(left.count)"]) }
+        if !left.isEmpty {
+            logger.info(
+                "Closing connections still open after the drain timeout",
+                metadata: ["proxy.connections": "\(left.count)"])
+        }
         for channel in left { try? await channel.close() }
     }
 }
@@ -157,7 +169,9 @@ final class ConnectionLogger: ChannelInboundHandler {
     init(logger: Logger) { self.logger = logger }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug("Connection error", metadata: ["proxy.peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)"])
+        logger.debug(
+            "Connection error",
+            metadata: ["proxy.peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)"])
         context.fireErrorCaught(error)
     }
 }

@@ -22,24 +22,29 @@ struct CorpusTests {
         let f = row.fields
         let response = try Corpora.bytes(row.folder, f[1])
         let anchor = try Corpora.certificate(row.folder, f[2])
-        let others = try CertificateLoading.certificates(atPath: Corpora.root.appendingPathComponent(row.folder).appendingPathComponent(f[3]).path)
+        let others = try CertificateLoading.certificates(
+            atPath: Corpora.root.appendingPathComponent(row.folder).appendingPathComponent(f[3]).path)
         let now = Date(timeIntervalSince1970: TimeInterval(f[4])!)
         // Path building: every certificate among the others that chains up to the anchor.
         var issuers = [anchor]
         var grew = true
         while grew {
-            let next = others.filter { other in !issuers.contains(other) && issuers.contains { other.isIssued(by: $0) } }
+            let next = others.filter { other in !issuers.contains(other) && issuers.contains { other.isIssued(by: $0) }
+            }
             issuers += next
             grew = !next.isEmpty
         }
         let accepted = issuers.contains { issuer in
             let result = OCSPVerifier().authenticate(response: response, issuer: issuer, now: now)
-            return result.verdict == .good && result.response!.tbsResponseData.responses.allSatisfy { $0.certID.names(issuer: issuer) }
+            return result.verdict == .good
+                && result.response!.tbsResponseData.responses.allSatisfy { $0.certID.names(issuer: issuer) }
         }
         #expect(accepted == (f[5] == "accept"), "\(f[0]): \(f[6])")
     }
 
-    @Test("full checks", arguments: Corpora.cases("openssl-ocsp", "full-cases.tsv") + Corpora.cases("aws-lc") + Corpora.cases("s2n-tls"))
+    @Test(
+        "full checks",
+        arguments: Corpora.cases("openssl-ocsp", "full-cases.tsv") + Corpora.cases("aws-lc") + Corpora.cases("s2n-tls"))
     func fullCheck(_ row: Corpora.Case) throws {
         let f = row.fields
         let response = try Corpora.bytes(row.folder, f[0])
@@ -56,17 +61,24 @@ struct CorpusTests {
             #expect(stapleable)
         case "good-no-next-update":
             #expect(result.verdict == .good, "\(f[5]): \(failed)")
-            let hasNextUpdate = result.nextUpdate != nil, stapleable = result.isStapleable
+            let hasNextUpdate = result.nextUpdate != nil
+            let stapleable = result.isStapleable
             let warned = result.checks.contains { $0.id == "next-update" && $0.outcome == .warning }
             #expect(!hasNextUpdate && !stapleable && warned)
         case "revoked":
-            guard case .revoked = result.verdict else { Issue.record("\(f[5]): got \(result.verdict)"); return }
+            guard case .revoked = result.verdict else {
+                Issue.record("\(f[5]): got \(result.verdict)")
+                return
+            }
         case "unknown":
             #expect(result.verdict == .unknown, "\(f[5]): \(failed)")
         case "no-status":
             #expect(result.verdict == .noStatus, "\(f[5]): \(failed)")
         case "reject":
-            guard case .rejected = result.verdict else { Issue.record("\(f[5]): got \(result.verdict)"); return }
+            guard case .rejected = result.verdict else {
+                Issue.record("\(f[5]): got \(result.verdict)")
+                return
+            }
         default:
             #expect(expected.hasPrefix("responder-error:"))
             let status = OCSPResponseStatus(name: String(expected.dropFirst("responder-error:".count)))

@@ -42,7 +42,8 @@ struct DifferentialTests {
         #expect(try Self.ourVerdict(pki, response: goodResponse, leaf: "revoked") == "no-status")
         // Without -ndays, openssl ocsp omits nextUpdate: good, yet not stapleable.
         let open = try pki.opensslResponse(leaf: "good", signer: "ca", sha256: false, ndays: nil, out: "open.der")
-        let result = OCSPVerifier().verify(response: open, certificate: try pki.certificate("good"), issuer: try pki.certificate("ca"), now: Date())
+        let result = OCSPVerifier().verify(
+            response: open, certificate: try pki.certificate("good"), issuer: try pki.certificate("ca"), now: Date())
         let stapleable = result.isStapleable
         #expect(result.verdict == .good && !stapleable)
     }
@@ -100,8 +101,10 @@ struct DifferentialTests {
         let leaf = try pki.certificate("leaf")
         let now = Date()
         let signers = [
-            "issuer": OCSPResponseSigner(certificate: ca, privateKey: try pki.privateKey("ca"), responderIDByKey: false),
-            "delegated": OCSPResponseSigner.delegated(certificate: try pki.certificate("responder"), privateKey: try pki.privateKey("responder")),
+            "issuer": OCSPResponseSigner(
+                certificate: ca, privateKey: try pki.privateKey("ca"), responderIDByKey: false),
+            "delegated": OCSPResponseSigner.delegated(
+                certificate: try pki.certificate("responder"), privateKey: try pki.privateKey("responder")),
         ]
         let statuses: [(String, CertStatus)] = [
             ("good", .good),

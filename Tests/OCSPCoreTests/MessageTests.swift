@@ -32,7 +32,9 @@ struct MessageTests {
         )
         let bytes = try Self.der(id)
         // SEQUENCE { SEQUENCE { OID sha1, NULL }, OCTET STRING(20), OCTET STRING(20), INTEGER 0x1001 }
-        let expected = Self.hex("303b300906052b0e03021a05000414" + String(repeating: "aa", count: 20) + "0414" + String(repeating: "bb", count: 20) + "02021001")
+        let expected = Self.hex(
+            "303b300906052b0e03021a05000414" + String(repeating: "aa", count: 20) + "0414"
+                + String(repeating: "bb", count: 20) + "02021001")
         #expect(bytes == expected)
         #expect(try CertID(derEncoded: bytes) == id)
     }
@@ -41,7 +43,8 @@ struct MessageTests {
     func certStatus() throws {
         #expect(try Self.der(CertStatus.good) == [0x80, 0x00])
         #expect(try Self.der(CertStatus.unknown) == [0x82, 0x00])
-        let revoked = CertStatus.revoked(time: try GeneralizedTime(Date(timeIntervalSince1970: 0)), reason: .keyCompromise)
+        let revoked = CertStatus.revoked(
+            time: try GeneralizedTime(Date(timeIntervalSince1970: 0)), reason: .keyCompromise)
         let bytes = try Self.der(revoked)
         // [1] (constructed) { GeneralizedTime 19700101000000Z, [0] { ENUMERATED 1 } }
         #expect(bytes == Self.hex("a116180f31393730303130313030303030305aa0030a0101"))
@@ -72,7 +75,8 @@ struct MessageTests {
     @Test("corpus requests decode, including signed ones, and re-encode to the same bytes")
     func corpusRequests() throws {
         for name in [
-            "ocsp_request.der", "ocsp_request_no_nonce.der", "ocsp_request_signed.der", "ocsp_request_signed_sha256.der",
+            "ocsp_request.der", "ocsp_request_no_nonce.der", "ocsp_request_signed.der",
+            "ocsp_request_signed_sha256.der",
             "ocsp_request_attached_cert.der",
         ] {
             let bytes = try Corpora.bytes("aws-lc", name)
@@ -83,11 +87,15 @@ struct MessageTests {
         #expect(signed.optionalSignature != nil)
     }
 
-    @Test("corpus responses decode and re-encode to the same bytes", arguments: [
-        ("aws-lc", "ocsp_response.der"), ("aws-lc", "ocsp_response_revoked.der"), ("aws-lc", "ocsp_response_unknown_sha256.der"),
-        ("aws-lc", "ocsp_response_trylater.der"), ("s2n-tls", "ocsp_response_no_next_update.der"), ("openssl-ocsp", "D3.ors"),
-        ("openssl-ocsp", "ND1.ors"),
-    ])
+    @Test(
+        "corpus responses decode and re-encode to the same bytes",
+        arguments: [
+            ("aws-lc", "ocsp_response.der"), ("aws-lc", "ocsp_response_revoked.der"),
+            ("aws-lc", "ocsp_response_unknown_sha256.der"),
+            ("aws-lc", "ocsp_response_trylater.der"), ("s2n-tls", "ocsp_response_no_next_update.der"),
+            ("openssl-ocsp", "D3.ors"),
+            ("openssl-ocsp", "ND1.ors"),
+        ])
     func corpusResponses(folder: String, name: String) throws {
         let bytes = try Corpora.bytes(folder, name)
         let response = try OCSPResponse(derEncoded: bytes)
@@ -140,6 +148,8 @@ struct MessageTests {
         #expect(try ResponseEncoding.derBytes(from: Array(base64.utf8)) == der)
         #expect(try ResponseEncoding.derBytes(from: Array(pem.utf8)) == der)
         #expect(throws: (any Error).self) { try ResponseEncoding.derBytes(from: Array("hello".utf8)) }
-        #expect(throws: (any Error).self) { try ResponseEncoding.derBytes(from: Array("-----BEGIN X-----\nAAAA\n".utf8)) }
+        #expect(throws: (any Error).self) {
+            try ResponseEncoding.derBytes(from: Array("-----BEGIN X-----\nAAAA\n".utf8))
+        }
     }
 }

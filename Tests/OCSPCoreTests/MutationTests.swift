@@ -14,11 +14,21 @@ struct MutationTests {
 
     /// Valid responses in which every byte is covered by a signature or by DER structure.
     static let subjects = [
-        Subject(folder: "aws-lc", response: "ocsp_response.der", certificate: "rsa_cert.pem", issuer: "ca_cert.pem", time: 1_735_689_600),
-        Subject(folder: "aws-lc", response: "ocsp_response_ca_signed.der", certificate: "rsa_cert.pem", issuer: "ca_cert.pem", time: 1_735_689_600),
-        Subject(folder: "s2n-tls", response: "ocsp_response_revoked.der", certificate: "server_cert.pem", issuer: "ca_cert.pem", time: 1_735_689_600),
-        Subject(folder: "openssl-ocsp", response: "ND1.ors", certificate: "ND1_Cert_EE.pem", issuer: "ND1_Issuer_ICA.pem", time: 1_349_948_473),
-        Subject(folder: "openssl-ocsp", response: "D1.ors", certificate: "D1_Cert_EE.pem", issuer: "D1_Issuer_ICA.pem", time: 1_350_979_200),
+        Subject(
+            folder: "aws-lc", response: "ocsp_response.der", certificate: "rsa_cert.pem", issuer: "ca_cert.pem",
+            time: 1_735_689_600),
+        Subject(
+            folder: "aws-lc", response: "ocsp_response_ca_signed.der", certificate: "rsa_cert.pem",
+            issuer: "ca_cert.pem", time: 1_735_689_600),
+        Subject(
+            folder: "s2n-tls", response: "ocsp_response_revoked.der", certificate: "server_cert.pem",
+            issuer: "ca_cert.pem", time: 1_735_689_600),
+        Subject(
+            folder: "openssl-ocsp", response: "ND1.ors", certificate: "ND1_Cert_EE.pem", issuer: "ND1_Issuer_ICA.pem",
+            time: 1_349_948_473),
+        Subject(
+            folder: "openssl-ocsp", response: "D1.ors", certificate: "D1_Cert_EE.pem", issuer: "D1_Issuer_ICA.pem",
+            time: 1_350_979_200),
     ]
 
     /// What a signature protects: the signed bytes, the algorithm, the signature and the signer's certificate.
@@ -60,7 +70,11 @@ struct MutationTests {
             guard Self.isTrusted(result.verdict) else { return }
             // Bytes outside the signature's reach (an embedded certificate that is not the signer) may
             // change without changing what was signed; anything else trusted is a forgery.
-            if Self.signedParts(result) == protected { benign += 1 } else { trusted.append("\(what()) -> \(result.verdict.name)") }
+            if Self.signedParts(result) == protected {
+                benign += 1
+            } else {
+                trusted.append("\(what()) -> \(result.verdict.name)")
+            }
         }
         for _ in 0..<1_000 {
             var flipped = original

@@ -49,7 +49,9 @@ struct FetchCommandTests {
         let closed = try ClosedPort()
         let failed = try staple(["fetch", leaf.pemPath, "-o", out, "--url", "http://127.0.0.1:\(closed.port)/"])
         #expect(failed.status == 3)
-        #expect(failed.combined.contains("127.0.0.1:\(closed.port)") && failed.combined.contains(leaf.serialHex), "\(failed.combined)")
+        #expect(
+            failed.combined.contains("127.0.0.1:\(closed.port)") && failed.combined.contains(leaf.serialHex),
+            "\(failed.combined)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == before)
         withExtendedLifetime(closed) {}
     }

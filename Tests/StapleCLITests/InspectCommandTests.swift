@@ -14,13 +14,19 @@ struct InspectCommandTests {
         #expect(result.stdout.contains("OCSP Response Status: successful"))
         #expect(result.stdout.contains("Cert Status: good"))
         #expect(result.stdout.contains("Verdict: good"))
-        for check in ["size-and-der", "response-status", "signature", "signer-authorized", "certid-match", "next-update"] {
+        for check in [
+            "size-and-der", "response-status", "signature", "signer-authorized", "certid-match", "next-update",
+        ] {
             #expect(result.stdout.contains("[ok  ] \(check)"), "check \(check)")
         }
         // The same CertID fields as OpenSSL prints.
-        let theirs = try StapleBinary.openssl(["ocsp", "-respin", "aws-lc/ocsp_response.der", "-resp_text", "-noverify"])
+        let theirs = try StapleBinary.openssl([
+            "ocsp", "-respin", "aws-lc/ocsp_response.der", "-resp_text", "-noverify",
+        ])
         for field in ["Serial Number: ", "Issuer Name Hash: ", "Issuer Key Hash: "] {
-            let line = theirs.stdout.split(separator: "\n").first { $0.contains(field) }.map { $0.trimmingCharacters(in: .whitespaces) }
+            let line = theirs.stdout.split(separator: "\n").first { $0.contains(field) }.map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             #expect(line != nil && result.stdout.contains(line!), "\(field) as openssl prints it")
         }
     }
@@ -28,7 +34,8 @@ struct InspectCommandTests {
     @Test("JSON: revoked is judged, exit 1, with stable fields")
     func revokedJSON() throws {
         let result = try StapleBinary.run([
-            "inspect", "aws-lc/ocsp_response_revoked.der", "--cert", "aws-lc/rsa_cert.pem", "--issuer", "aws-lc/ca_cert.pem",
+            "inspect", "aws-lc/ocsp_response_revoked.der", "--cert", "aws-lc/rsa_cert.pem", "--issuer",
+            "aws-lc/ca_cert.pem",
             "--at", "1735689600", "--json",
         ])
         #expect(result.status == 1)
@@ -46,7 +53,8 @@ struct InspectCommandTests {
     @Test("rejected, responder error and no nextUpdate all exit 1 with the reason")
     func judgedFailures() throws {
         let expired = try StapleBinary.run([
-            "inspect", "aws-lc/ocsp_response_expired_signer.der", "--cert", "aws-lc/rsa_cert.pem", "--issuer", "aws-lc/ca_cert.pem",
+            "inspect", "aws-lc/ocsp_response_expired_signer.der", "--cert", "aws-lc/rsa_cert.pem", "--issuer",
+            "aws-lc/ca_cert.pem",
             "--at", "1735689600",
         ])
         #expect(expired.status == 1)
@@ -68,12 +76,17 @@ struct InspectCommandTests {
 
     @Test("base64 input (OpenSSL's .ors files) and a chain file that holds the issuer")
     func encodingsAndChains() throws {
-        let chain = FileManager.default.temporaryDirectory.appendingPathComponent("staple-chain-\(UUID().uuidString).pem")
+        let chain = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "staple-chain-\(UUID().uuidString).pem")
         defer { try? FileManager.default.removeItem(at: chain) }
-        let leaf = try String(contentsOf: StapleBinary.corpora.appendingPathComponent("openssl-ocsp/ND1_Cert_EE.pem"), encoding: .utf8)
-        let issuer = try String(contentsOf: StapleBinary.corpora.appendingPathComponent("openssl-ocsp/ND1_Issuer_ICA.pem"), encoding: .utf8)
+        let leaf = try String(
+            contentsOf: StapleBinary.corpora.appendingPathComponent("openssl-ocsp/ND1_Cert_EE.pem"), encoding: .utf8)
+        let issuer = try String(
+            contentsOf: StapleBinary.corpora.appendingPathComponent("openssl-ocsp/ND1_Issuer_ICA.pem"), encoding: .utf8)
         try (leaf + "\n" + issuer).write(to: chain, atomically: true, encoding: .utf8)
-        let result = try StapleBinary.run(["inspect", "openssl-ocsp/ND1.ors", "--cert", chain.path, "--at", "1349948473"])
+        let result = try StapleBinary.run([
+            "inspect", "openssl-ocsp/ND1.ors", "--cert", chain.path, "--at", "1349948473",
+        ])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
@@ -87,7 +100,9 @@ struct InspectCommandTests {
         #expect(garbage.status == 2)
         #expect(garbage.stderr.contains("aws-lc/certs.txt"))
 
-        let notACert = try StapleBinary.run(["inspect", "aws-lc/ocsp_response.der", "--cert", "aws-lc/ocsp_response.der"])
+        let notACert = try StapleBinary.run([
+            "inspect", "aws-lc/ocsp_response.der", "--cert", "aws-lc/ocsp_response.der",
+        ])
         #expect(notACert.status == 2)
         #expect(notACert.stderr.contains("certificate aws-lc/ocsp_response.der"))
 

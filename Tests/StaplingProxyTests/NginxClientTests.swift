@@ -1,18 +1,22 @@
 import EngineTestSupport
 import Foundation
 import OCSPCore
-import Testing
 import TLSStapling
+import Testing
 
 /// Our client role against Debian's nginx, configured by the test with `ssl_stapling_file`.
 let nginxTestsEnabled = SystemTools.shouldRun(needing: "nginx", "openssl", "ss")
-let nginxMissingReason = "needs nginx, openssl and ss (apt-get install nginx openssl iproute2); under CI=true it fails instead"
+let nginxMissingReason =
+    "needs nginx, openssl and ss (apt-get install nginx openssl iproute2); under CI=true it fails instead"
 
 @Suite("client role against nginx", .enabled(if: nginxTestsEnabled, Comment(rawValue: nginxMissingReason)))
 struct NginxClientTests {
     @Test("reads the staple nginx sends, byte for byte, in TLS 1.2 and 1.3")
     func readsNginxStaple() async throws {
-        guard let nginx = SystemTools.which("nginx") ?? ["/usr/sbin/nginx"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard
+            let nginx = SystemTools.which("nginx")
+                ?? ["/usr/sbin/nginx"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        else {
             Issue.record("nginx is not installed: apt-get install nginx")
             return
         }
@@ -24,7 +28,9 @@ struct NginxClientTests {
         try Data(staple).write(to: URL(fileURLWithPath: staplePath))
         let port = try SystemTools.freePort()
         let root = pki.directory
-        for directory in ["logs", "tmp"] { try FileManager.default.createDirectory(atPath: "\(root)/\(directory)", withIntermediateDirectories: true) }
+        for directory in ["logs", "tmp"] {
+            try FileManager.default.createDirectory(atPath: "\(root)/\(directory)", withIntermediateDirectories: true)
+        }
         let configuration = """
             daemon off;
             master_process off;
@@ -65,7 +71,9 @@ struct NginxClientTests {
             listening = ((try? SystemTools.run("ss", ["-ltnH", "sport = :\(port)"])) ?? "").contains(":\(port)")
             if !listening { usleep(50_000) }
         }
-        #expect(listening, "nginx did not listen: \((try? String(contentsOfFile: "\(root)/logs/error.log", encoding: .utf8)) ?? "")")
+        #expect(
+            listening,
+            "nginx did not listen: \((try? String(contentsOfFile: "\(root)/logs/error.log", encoding: .utf8)) ?? "")")
         for version in [TLSVersion.tls12, .tls13] {
             let result = try await TLSTestClient.connect(port: port, version: version)
             #expect(result.handshake?.stapledResponse == staple, "\(version)")

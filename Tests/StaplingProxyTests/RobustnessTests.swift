@@ -4,11 +4,13 @@ import NIOCore
 import NIOEmbedded
 import NIOPosix
 import OCSPCore
-import Testing
 import TLSStapling
+import Testing
 
 /// Hostile and heavy clients against `staple serve`: it keeps serving, staples, and stays bounded.
-@Suite("staple serve under hostile and heavy load", .enabled(if: opensslTestsEnabled, Comment(rawValue: opensslMissingReason)), .serialized)
+@Suite(
+    "staple serve under hostile and heavy load",
+    .enabled(if: opensslTestsEnabled, Comment(rawValue: opensslMissingReason)), .serialized)
 struct RobustnessTests {
     /// A running `staple serve` in front of an echo server, with a staple for its certificate.
     struct Setup {
@@ -31,9 +33,12 @@ struct RobustnessTests {
         }
 
         func stapledConnectionWorks() async throws -> Bool {
-            let result = try await TLSTestClient.connect(port: serve.port, send: Array("still here".utf8), halfClose: true, readUntilClose: true)
+            let result = try await TLSTestClient.connect(
+                port: serve.port, send: Array("still here".utf8), halfClose: true, readUntilClose: true)
             guard let staple = result.handshake?.stapledResponse else { return false }
-            let verdict = OCSPVerifier().verify(response: staple, certificate: leaf.certificate, issuer: pki.ca, now: Date()).verdict
+            let verdict = OCSPVerifier().verify(
+                response: staple, certificate: leaf.certificate, issuer: pki.ca, now: Date()
+            ).verdict
             return verdict == .good && String(decoding: result.received, as: UTF8.self) == "still here"
         }
 
@@ -47,7 +52,8 @@ struct RobustnessTests {
 
     /// A raw TCP connection to the proxy.
     static func rawConnection(port: Int) async throws -> any Channel {
-        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port)
+            .get()
     }
 
     /// The first flight of a real TLS client (a ClientHello requesting status), made in memory.
@@ -67,7 +73,8 @@ struct RobustnessTests {
         do {
             var rng = SystemRandomNumberGenerator()
             let garbage = try await Self.rawConnection(port: setup.serve.port)
-            try await garbage.writeAndFlush(ByteBuffer(bytes: (0..<4_096).map { _ in UInt8.random(in: 0...255, using: &rng) }))
+            try await garbage.writeAndFlush(
+                ByteBuffer(bytes: (0..<4_096).map { _ in UInt8.random(in: 0...255, using: &rng) }))
             let hello = try Self.clientHello()
             let silent = try await Self.rawConnection(port: setup.serve.port)
             try await silent.writeAndFlush(hello.getSlice(at: hello.readerIndex, length: hello.readableBytes / 2)!)
@@ -96,7 +103,9 @@ struct RobustnessTests {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers([try OpenSSLTLSHandler(client: context), HandshakeWaiter(handshake)])
+                        try channel.pipeline.syncOperations.addHandlers([
+                            try OpenSSLTLSHandler(client: context), HandshakeWaiter(handshake),
+                        ])
                     }
                 }
                 .connect(host: "127.0.0.1", port: setup.serve.port).get()
@@ -134,7 +143,8 @@ struct RobustnessTests {
                 channels += try await withThrowingTaskGroup(of: (any Channel, Bool).self) { group in
                     for _ in 0..<100 {
                         group.addTask {
-                            let handshake = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: TLSHandshakeCompleted.self)
+                            let handshake = MultiThreadedEventLoopGroup.singleton.next().makePromise(
+                                of: TLSHandshakeCompleted.self)
                             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                                 .channelInitializer { channel in
                                     channel.eventLoop.makeCompletedFuture {
@@ -158,7 +168,8 @@ struct RobustnessTests {
             // All 1,000 are still open; a new client is served, and memory stays bounded.
             #expect(try await setup.stapledConnectionWorks())
             let during = setup.serve.residentKiB
-            #expect(during - before < 200 * 1_024, "proxy grew from \(before) KiB to \(during) KiB with 1,000 connections")
+            #expect(
+                during - before < 200 * 1_024, "proxy grew from \(before) KiB to \(during) KiB with 1,000 connections")
             for (channel, _) in channels { channel.close(promise: nil) }
             #expect(setup.serve.isRunning)
         } catch {

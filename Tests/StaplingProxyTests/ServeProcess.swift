@@ -2,7 +2,7 @@ import EngineTestSupport
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `staple serve` run as a separate process, as an operator runs it.
@@ -36,7 +36,9 @@ final class ServeProcess {
     private func waitUntilListening() throws {
         // Bounds a broken environment (the start-up wait for staples is part of it); not a timing assertion.
         for _ in 0..<1_200 {
-            guard process.isRunning else { throw ToolError(description: "staple serve exited \(process.terminationStatus): \(log)") }
+            guard process.isRunning else {
+                throw ToolError(description: "staple serve exited \(process.terminationStatus): \(log)")
+            }
             if ((try? SystemTools.run("ss", ["-ltnH", "sport = :\(port)"])) ?? "").contains(":\(port)") { return }
             usleep(50_000)
         }
@@ -52,7 +54,8 @@ final class ServeProcess {
     var residentKiB: Int {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
-        return line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") } ?? 0
+        return line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
+            ?? 0
     }
 
     func signal(_ signal: Int32) { kill(pid, signal) }
@@ -77,7 +80,9 @@ final class ServeProcess {
 func sClient(port: Int, version: String, serverName: String? = nil, extra: [String] = []) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: SystemTools.which("openssl") ?? "/usr/bin/openssl")
-    process.arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-status", version] + (serverName.map { ["-servername", $0] } ?? []) + extra
+    process.arguments =
+        ["s_client", "-connect", "127.0.0.1:\(port)", "-status", version]
+        + (serverName.map { ["-servername", $0] } ?? []) + extra
     let out = Pipe()
     process.standardOutput = out
     process.standardError = out

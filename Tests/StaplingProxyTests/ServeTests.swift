@@ -2,14 +2,16 @@ import EngineTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import OCSPCore
-import Testing
 import TLSStapling
+import Testing
 
 /// `staple serve` end to end: real `openssl ocsp` responders, `openssl s_client`, our client role.
 @Suite("staple serve", .enabled(if: opensslTestsEnabled, Comment(rawValue: opensslMissingReason)), .serialized)
 struct ServeTests {
     static func verify(_ staple: [UInt8]?, leaf: TestPKI.Leaf, pki: TestPKI) -> OCSPVerdict? {
-        staple.map { OCSPVerifier().verify(response: $0, certificate: leaf.certificate, issuer: pki.ca, now: Date()).verdict }
+        staple.map {
+            OCSPVerifier().verify(response: $0, certificate: leaf.certificate, issuer: pki.ca, now: Date()).verdict
+        }
     }
 
     @Test("the very first connection after start is stapled, TLS 1.2 and 1.3, and bytes pass both ways")
@@ -22,7 +24,10 @@ struct ServeTests {
         let leaf = try pki.issue(ocspURLs: ["http://127.0.0.1:\(port)/"])
         try await withOpenSSLResponder(pki: pki, port: port) { _ in
             let serve = try ServeProcess(
-                ["--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)", "--state-dir", "\(pki.directory)/state"],
+                [
+                    "--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)", "--state-dir",
+                    "\(pki.directory)/state",
+                ],
                 directory: pki.directory
             )
             defer { serve.stop() }
@@ -30,10 +35,14 @@ struct ServeTests {
                 let output = try sClient(port: serve.port, version: version)
                 #expect(output.contains("OCSP Response Status: successful"), "\(version): \(output.prefix(600))")
                 #expect(output.contains("Cert Status: good"), "\(version)")
-                #expect(output.contains("Serial Number: \(leaf.serialHex)"), "\(version): the staple is for this certificate")
+                #expect(
+                    output.contains("Serial Number: \(leaf.serialHex)"),
+                    "\(version): the staple is for this certificate")
             }
             for version in [TLSVersion.tls12, .tls13] {
-                let result = try await TLSTestClient.connect(port: serve.port, version: version, send: Array("hello".utf8), halfClose: true, readUntilClose: true)
+                let result = try await TLSTestClient.connect(
+                    port: serve.port, version: version, send: Array("hello".utf8), halfClose: true, readUntilClose: true
+                )
                 #expect(Self.verify(result.handshake?.stapledResponse, leaf: leaf, pki: pki) == .good)
                 // The echo backend answers after our half-close, through the proxy, then ends its side.
                 #expect(String(decoding: result.received, as: UTF8.self) == "hello")
@@ -55,7 +64,9 @@ struct ServeTests {
         // Held bound but not listening once the responder is gone, so no other test takes the port.
         let responderPort = try SystemTools.freePort()
         let leaf = try pki.issue(ocspURLs: ["http://127.0.0.1:\(responderPort)/"])
-        let arguments = ["--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)", "--state-dir", state]
+        let arguments = [
+            "--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)", "--state-dir", state,
+        ]
         try await withOpenSSLResponder(pki: pki, port: responderPort) { _ in
             let first = try ServeProcess(arguments, directory: pki.directory)
             #expect(try sClient(port: first.port, version: "-tls1_3").contains("Cert Status: good"))
@@ -65,7 +76,8 @@ struct ServeTests {
         let second = try ServeProcess(arguments + ["--startup-wait", "2"], directory: pki.directory)
         defer { second.stop() }
         let result = try await TLSTestClient.connect(port: second.port)
-        #expect(Self.verify(result.handshake?.stapledResponse, leaf: leaf, pki: pki) == .good, "\(second.log.suffix(800))")
+        #expect(
+            Self.verify(result.handshake?.stapledResponse, leaf: leaf, pki: pki) == .good, "\(second.log.suffix(800))")
         await echo.stop()
     }
 
@@ -79,13 +91,17 @@ struct ServeTests {
         let leaf = try pki.issue(ocspURLs: [responder.url()])
         let other = try pki.issue()
         let now = Date()
-        let expired = try pki.signedResponse(for: leaf.certificate, thisUpdate: now - 3 * 86_400, nextUpdate: now - 86_400)
+        let expired = try pki.signedResponse(
+            for: leaf.certificate, thisUpdate: now - 3 * 86_400, nextUpdate: now - 86_400)
         let foreign = try pki.signedResponse(for: other.certificate, thisUpdate: now - 60, nextUpdate: now + 86_400)
         let good = try pki.signedResponse(for: leaf.certificate, thisUpdate: now - 60, nextUpdate: now + 86_400)
 
         answer.withLockedValue { $0 = expired }
         let serve = try ServeProcess(
-            ["--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)", "--retry-after", "1", "--startup-wait", "5"],
+            [
+                "--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)", "--retry-after",
+                "1", "--startup-wait", "5",
+            ],
             directory: pki.directory
         )
         defer { serve.stop() }
@@ -104,7 +120,9 @@ struct ServeTests {
             stapled = try await TLSTestClient.connect(port: serve.port).handshake?.stapledResponse
             if stapled == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
-        #expect(stapled == good, "the good staple appears once the responder recovers, without restart: \(serve.log.suffix(1_500))")
+        #expect(
+            stapled == good,
+            "the good staple appears once the responder recovers, without restart: \(serve.log.suffix(1_500))")
         await responder.stop()
         await echo.stop()
     }
@@ -118,7 +136,8 @@ struct ServeTests {
         let leaf = try pki.issue(ocspURLs: ["http://127.0.0.1:\(port)/"], status: .revoked(Date() - 3_600))
         try await withOpenSSLResponder(pki: pki, port: port) { _ in
             let serve = try ServeProcess(
-                ["--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)"], directory: pki.directory
+                ["--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)"],
+                directory: pki.directory
             )
             defer { serve.stop() }
             let result = try await TLSTestClient.connect(port: serve.port)
@@ -132,16 +151,24 @@ struct ServeTests {
 
     @Test("SNI: two certificates from two CAs each get their own staple")
     func sniTwoCAs() async throws {
-        let pkiA = try TestPKI(name: "serve-sni-a"), pkiB = try TestPKI(name: "serve-sni-b")
-        defer { pkiA.remove(); pkiB.remove() }
+        let pkiA = try TestPKI(name: "serve-sni-a")
+        let pkiB = try TestPKI(name: "serve-sni-b")
+        defer {
+            pkiA.remove()
+            pkiB.remove()
+        }
         let echo = try await EchoServer()
-        let portA = try SystemTools.freePort(), portB = try SystemTools.freePort()
+        let portA = try SystemTools.freePort()
+        let portB = try SystemTools.freePort()
         let a = try pkiA.issue(commonName: "a.test", ocspURLs: ["http://127.0.0.1:\(portA)/"])
         let b = try pkiB.issue(commonName: "b.test", ocspURLs: ["http://127.0.0.1:\(portB)/"])
         try await withOpenSSLResponder(pki: pkiA, port: portA) { _ in
             try await withOpenSSLResponder(pki: pkiB, port: portB) { _ in
                 let serve = try ServeProcess(
-                    ["--cert", a.pemPath, "--key", a.keyPath, "--cert", b.pemPath, "--key", b.keyPath, "--backend", "127.0.0.1:\(echo.port)"],
+                    [
+                        "--cert", a.pemPath, "--key", a.keyPath, "--cert", b.pemPath, "--key", b.keyPath, "--backend",
+                        "127.0.0.1:\(echo.port)",
+                    ],
                     directory: pkiA.directory
                 )
                 defer { serve.stop() }
@@ -165,14 +192,16 @@ struct ServeTests {
         let port = try SystemTools.freePort()
         let old = try pki.issue(commonName: "site.test", ocspURLs: ["http://127.0.0.1:\(port)/"])
         let renewed = try pki.issue(commonName: "site.test", ocspURLs: ["http://127.0.0.1:\(port)/"])
-        let chain = "\(pki.directory)/site.pem", key = "\(pki.directory)/site.key"
+        let chain = "\(pki.directory)/site.pem"
+        let key = "\(pki.directory)/site.key"
         func install(_ leaf: TestPKI.Leaf) throws {
             try Data(contentsOf: URL(fileURLWithPath: leaf.pemPath)).write(to: URL(fileURLWithPath: chain))
             try Data(contentsOf: URL(fileURLWithPath: leaf.keyPath)).write(to: URL(fileURLWithPath: key))
         }
         try install(old)
         try await withOpenSSLResponder(pki: pki, port: port) { _ in
-            let serve = try ServeProcess(["--cert", chain, "--key", key, "--backend", "127.0.0.1:\(echo.port)"], directory: pki.directory)
+            let serve = try ServeProcess(
+                ["--cert", chain, "--key", key, "--backend", "127.0.0.1:\(echo.port)"], directory: pki.directory)
             defer { serve.stop() }
             let before = try await TLSTestClient.connect(port: serve.port)
             #expect(before.handshake?.peerCertificateChain.first == CertificateLoading.derBytes(old.certificate))
@@ -191,13 +220,17 @@ struct ServeTests {
                 }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            #expect(Self.verify(after?.handshake?.stapledResponse, leaf: renewed, pki: pki) == .good, "\(serve.log.suffix(1_000))")
+            #expect(
+                Self.verify(after?.handshake?.stapledResponse, leaf: renewed, pki: pki) == .good,
+                "\(serve.log.suffix(1_000))")
             #expect(serve.isRunning)
         }
         await echo.stop()
     }
 
-    @Test("an RSA and an ECDSA certificate for one name: the client's signature algorithms choose, each with its own staple")
+    @Test(
+        "an RSA and an ECDSA certificate for one name: the client's signature algorithms choose, each with its own staple"
+    )
     func rsaAndECDSA() async throws {
         let pki = try TestPKI(name: "serve-dual")
         defer { pki.remove() }
@@ -206,27 +239,47 @@ struct ServeTests {
         let ecdsa = try pki.issue(commonName: "dual.test", ocspURLs: ["http://127.0.0.1:\(port)/"])
         // An RSA leaf for the same name, from the same CA, made with the openssl CLI.
         let dir = pki.directory
-        try "basicConstraints=CA:FALSE\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:\(port)/\nsubjectAltName=DNS:dual.test\n"
+        try
+            "basicConstraints=CA:FALSE\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:\(port)/\nsubjectAltName=DNS:dual.test\n"
             .write(toFile: "\(dir)/rsa.ext", atomically: true, encoding: .utf8)
-        try SystemTools.run("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/rsa.key", "-out", "\(dir)/rsa.csr", "-subj", "/CN=dual.test"])
-        try SystemTools.run("openssl", [
-            "x509", "-req", "-in", "\(dir)/rsa.csr", "-CA", pki.caPath, "-CAkey", pki.caKeyPath, "-set_serial", "0x2ABC", "-days", "5",
-            "-out", "\(dir)/rsa.crt", "-extfile", "\(dir)/rsa.ext",
-        ])
-        try (String(contentsOfFile: "\(dir)/rsa.crt", encoding: .utf8) + String(contentsOfFile: pki.caPath, encoding: .utf8))
+        try SystemTools.run(
+            "openssl",
+            [
+                "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(dir)/rsa.key", "-out", "\(dir)/rsa.csr", "-subj",
+                "/CN=dual.test",
+            ])
+        try SystemTools.run(
+            "openssl",
+            [
+                "x509", "-req", "-in", "\(dir)/rsa.csr", "-CA", pki.caPath, "-CAkey", pki.caKeyPath, "-set_serial",
+                "0x2ABC", "-days", "5",
+                "-out", "\(dir)/rsa.crt", "-extfile", "\(dir)/rsa.ext",
+            ])
+        try
+            (String(contentsOfFile: "\(dir)/rsa.crt", encoding: .utf8)
+            + String(contentsOfFile: pki.caPath, encoding: .utf8))
             .write(toFile: "\(dir)/rsa.pem", atomically: true, encoding: .utf8)
-        let index = try String(contentsOfFile: pki.indexPath, encoding: .utf8) + "V\t301231235959Z\t\t2ABC\tunknown\t/CN=dual.test\n"
+        let index =
+            try String(contentsOfFile: pki.indexPath, encoding: .utf8)
+            + "V\t301231235959Z\t\t2ABC\tunknown\t/CN=dual.test\n"
         try index.write(toFile: pki.indexPath, atomically: true, encoding: .utf8)
         try await withOpenSSLResponder(pki: pki, port: port) { _ in
             let serve = try ServeProcess(
-                ["--cert", ecdsa.pemPath, "--key", ecdsa.keyPath, "--cert", "\(dir)/rsa.pem", "--key", "\(dir)/rsa.key", "--backend", "127.0.0.1:\(echo.port)"],
+                [
+                    "--cert", ecdsa.pemPath, "--key", ecdsa.keyPath, "--cert", "\(dir)/rsa.pem", "--key",
+                    "\(dir)/rsa.key", "--backend", "127.0.0.1:\(echo.port)",
+                ],
                 directory: dir
             )
             defer { serve.stop() }
-            let ec = try sClient(port: serve.port, version: "-tls1_3", serverName: "dual.test", extra: ["-sigalgs", "ecdsa_secp256r1_sha256"])
+            let ec = try sClient(
+                port: serve.port, version: "-tls1_3", serverName: "dual.test",
+                extra: ["-sigalgs", "ecdsa_secp256r1_sha256"])
             #expect(ec.contains("Peer signature type: ECDSA"), "\(ec.prefix(800))")
             #expect(ec.contains("Serial Number: \(ecdsa.serialHex)") && ec.contains("Cert Status: good"))
-            let rsa = try sClient(port: serve.port, version: "-tls1_3", serverName: "dual.test", extra: ["-sigalgs", "rsa_pss_rsae_sha256"])
+            let rsa = try sClient(
+                port: serve.port, version: "-tls1_3", serverName: "dual.test",
+                extra: ["-sigalgs", "rsa_pss_rsae_sha256"])
             #expect(rsa.contains("Peer signature type: RSA-PSS"), "\(rsa.prefix(800))")
             #expect(rsa.contains("Serial Number: 2ABC") && rsa.contains("Cert Status: good"))
         }

@@ -45,18 +45,22 @@ struct ClientResult: Sendable {
 /// half-close, and collect what comes back until the server ends the connection.
 enum TLSTestClient {
     static func connect(
-        port: Int, serverName: String? = nil, version: TLSVersion = .tls13, send: [UInt8]? = nil, halfClose: Bool = false,
+        port: Int, serverName: String? = nil, version: TLSVersion = .tls13, send: [UInt8]? = nil,
+        halfClose: Bool = false,
         readUntilClose: Bool = false
     ) async throws -> ClientResult {
         let context = try OpenSSLClientContext(
-            configuration: TLSClientConfiguration(serverName: serverName, minimumVersion: version, maximumVersion: version)
+            configuration: TLSClientConfiguration(
+                serverName: serverName, minimumVersion: version, maximumVersion: version)
         )
         let collector = Collector()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([try OpenSSLTLSHandler(client: context), collector.handler])
+                    try channel.pipeline.syncOperations.addHandlers([
+                        try OpenSSLTLSHandler(client: context), collector.handler,
+                    ])
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()

@@ -2,13 +2,15 @@ import Foundation
 import NIOCore
 import NIOEmbedded
 import OCSPCore
-import Testing
 import TLSStapling
+import Testing
 
 /// A client and a server handler talking to each other in memory.
 @Suite("OpenSSL TLS handlers in memory")
 struct InMemoryHandshakeTests {
-    @Test("the staple reaches a client that asked, byte for byte, in TLS 1.2 and 1.3", arguments: [TLSVersion.tls12, .tls13])
+    @Test(
+        "the staple reaches a client that asked, byte for byte, in TLS 1.2 and 1.3",
+        arguments: [TLSVersion.tls12, .tls13])
     func stapleDelivered(version: TLSVersion) throws {
         let pki = try TestCertificates()
         defer { pki.remove() }
@@ -16,7 +18,8 @@ struct InMemoryHandshakeTests {
         let staple = try pki.staple(for: leaf.certificate)
         let provider = CountingProvider([leaf.der: staple])
         let server = try OpenSSLServerContext(
-            configuration: TLSServerConfiguration(certificates: [leaf.tlsSource], minimumVersion: version, maximumVersion: version),
+            configuration: TLSServerConfiguration(
+                certificates: [leaf.tlsSource], minimumVersion: version, maximumVersion: version),
             provider: provider
         )
         let client = try OpenSSLClientContext(configuration: TLSClientConfiguration(serverName: "site.test"))
@@ -30,7 +33,8 @@ struct InMemoryHandshakeTests {
         #expect(handshake.peerCertificateChain.first == leaf.der)
         #expect(provider.calls == 1)
         // And the stapled bytes verify as good for the certificate that was presented.
-        let result = OCSPVerifier().verify(response: handshake.stapledResponse!, certificate: leaf.certificate, issuer: pki.ca, now: Date())
+        let result = OCSPVerifier().verify(
+            response: handshake.stapledResponse!, certificate: leaf.certificate, issuer: pki.ca, now: Date())
         #expect(result.verdict == .good)
 
         // Application data both ways.
@@ -48,8 +52,10 @@ struct InMemoryHandshakeTests {
         defer { pki.remove() }
         let leaf = try pki.leaf("site", dnsName: "site.test")
         let empty = CountingProvider([:])
-        let server = try OpenSSLServerContext(configuration: TLSServerConfiguration(certificates: [leaf.tlsSource]), provider: empty)
-        let asking = try InMemoryPair(server: server, client: try OpenSSLClientContext(configuration: TLSClientConfiguration()))
+        let server = try OpenSSLServerContext(
+            configuration: TLSServerConfiguration(certificates: [leaf.tlsSource]), provider: empty)
+        let asking = try InMemoryPair(
+            server: server, client: try OpenSSLClientContext(configuration: TLSClientConfiguration()))
         defer { asking.finish() }
         try asking.exchange()
         #expect(asking.clientRecorder.handshake != nil)
@@ -58,9 +64,11 @@ struct InMemoryHandshakeTests {
 
         let staple = try pki.staple(for: leaf.certificate)
         let full = CountingProvider([leaf.der: staple])
-        let server2 = try OpenSSLServerContext(configuration: TLSServerConfiguration(certificates: [leaf.tlsSource]), provider: full)
+        let server2 = try OpenSSLServerContext(
+            configuration: TLSServerConfiguration(certificates: [leaf.tlsSource]), provider: full)
         let silent = try InMemoryPair(
-            server: server2, client: try OpenSSLClientContext(configuration: TLSClientConfiguration(requestStatus: false))
+            server: server2,
+            client: try OpenSSLClientContext(configuration: TLSClientConfiguration(requestStatus: false))
         )
         defer { silent.finish() }
         try silent.exchange()
@@ -73,16 +81,22 @@ struct InMemoryHandshakeTests {
     func sni() throws {
         let pkiA = try TestCertificates(name: "CA A")
         let pkiB = try TestCertificates(name: "CA B")
-        defer { pkiA.remove(); pkiB.remove() }
+        defer {
+            pkiA.remove()
+            pkiB.remove()
+        }
         let a = try pkiA.leaf("a", dnsName: "a.test")
         let b = try pkiB.leaf("b", dnsName: "b.test", rsa: true)
-        let stapleA = try pkiA.staple(for: a.certificate), stapleB = try pkiB.staple(for: b.certificate)
+        let stapleA = try pkiA.staple(for: a.certificate)
+        let stapleB = try pkiB.staple(for: b.certificate)
         let server = try OpenSSLServerContext(
             configuration: TLSServerConfiguration(certificates: [a.tlsSource, b.tlsSource]),
             provider: CountingProvider([a.der: stapleA, b.der: stapleB])
         )
         for (name, leaf, staple) in [("a.test", a, stapleA), ("b.test", b, stapleB), ("other.test", a, stapleA)] {
-            let pair = try InMemoryPair(server: server, client: try OpenSSLClientContext(configuration: TLSClientConfiguration(serverName: name)))
+            let pair = try InMemoryPair(
+                server: server,
+                client: try OpenSSLClientContext(configuration: TLSClientConfiguration(serverName: name)))
             defer { pair.finish() }
             try pair.exchange()
             #expect(pair.clientRecorder.handshake?.peerCertificateChain.first == leaf.der, "\(name)")
@@ -100,7 +114,8 @@ struct InMemoryHandshakeTests {
             provider: CountingProvider([:])
         )
         let pair = try InMemoryPair(
-            server: server, client: try OpenSSLClientContext(configuration: TLSClientConfiguration(alpnProtocols: ["http/1.1", "h2"]))
+            server: server,
+            client: try OpenSSLClientContext(configuration: TLSClientConfiguration(alpnProtocols: ["http/1.1", "h2"]))
         )
         defer { pair.finish() }
         try pair.exchange()
@@ -112,8 +127,10 @@ struct InMemoryHandshakeTests {
         let pki = try TestCertificates()
         defer { pki.remove() }
         let leaf = try pki.leaf("site", dnsName: "site.test")
-        let server = try OpenSSLServerContext(configuration: TLSServerConfiguration(certificates: [leaf.tlsSource]), provider: CountingProvider([:]))
-        let pair = try InMemoryPair(server: server, client: try OpenSSLClientContext(configuration: TLSClientConfiguration()))
+        let server = try OpenSSLServerContext(
+            configuration: TLSServerConfiguration(certificates: [leaf.tlsSource]), provider: CountingProvider([:]))
+        let pair = try InMemoryPair(
+            server: server, client: try OpenSSLClientContext(configuration: TLSClientConfiguration()))
         defer { pair.finish() }
         let early = pair.client.writeAndFlush(ByteBuffer(string: "early"))
         try pair.exchange()
@@ -133,7 +150,8 @@ struct InMemoryHandshakeTests {
         let pki = try TestCertificates()
         defer { pki.remove() }
         let leaf = try pki.leaf("site", dnsName: "site.test")
-        let server = try OpenSSLServerContext(configuration: TLSServerConfiguration(certificates: [leaf.tlsSource]), provider: CountingProvider([:]))
+        let server = try OpenSSLServerContext(
+            configuration: TLSServerConfiguration(certificates: [leaf.tlsSource]), provider: CountingProvider([:]))
         let channel = EmbeddedChannel()
         let recorder = Recorder()
         try channel.pipeline.syncOperations.addHandlers([try OpenSSLTLSHandler(server: server), recorder])
@@ -150,10 +168,14 @@ struct InMemoryHandshakeTests {
         let a = try pki.leaf("a", dnsName: "a.test")
         let b = try pki.leaf("b", dnsName: "b.test")
         let mismatched = TLSCertificateSource(chainPath: a.source.chainPath, keyPath: b.source.keyPath)
-        #expect { try OpenSSLServerContext(configuration: TLSServerConfiguration(certificates: [mismatched]), provider: CountingProvider([:])) }
-            throws: { ($0 as? TLSError)?.code == .configuration && "\($0)".contains(b.source.keyPath) }
+        #expect {
+            try OpenSSLServerContext(
+                configuration: TLSServerConfiguration(certificates: [mismatched]), provider: CountingProvider([:]))
+        } throws: { ($0 as? TLSError)?.code == .configuration && "\($0)".contains(b.source.keyPath) }
         let missing = TLSCertificateSource(chainPath: pki.path("nope.pem"), keyPath: pki.path("nope.key"))
-        #expect { try OpenSSLServerContext(configuration: TLSServerConfiguration(certificates: [missing]), provider: CountingProvider([:])) }
-            throws: { ($0 as? TLSError)?.code == .configuration && "\($0)".contains("nope.pem") }
+        #expect {
+            try OpenSSLServerContext(
+                configuration: TLSServerConfiguration(certificates: [missing]), provider: CountingProvider([:]))
+        } throws: { ($0 as? TLSError)?.code == .configuration && "\($0)".contains("nope.pem") }
     }
 }

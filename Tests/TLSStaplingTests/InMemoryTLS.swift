@@ -1,8 +1,8 @@
+import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
-import NIOConcurrencyHelpers
 import TLSStapling
-import Foundation
 
 /// Records what reaches the end of a pipeline: handshake results, plaintext, errors, half-closes.
 final class Recorder: ChannelInboundHandler {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TLSStapling
 
 @Suite("TLS state machine")

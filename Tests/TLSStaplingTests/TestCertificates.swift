@@ -1,9 +1,10 @@
 import Crypto
-import _CryptoExtras
 import Foundation
 import OCSPCore
 import SwiftASN1
+import TLSStapling
 import X509
+import _CryptoExtras
 
 /// Certificates, keys and staples made in-process, written as PEM files for OpenSSL to load.
 struct TestCertificates {
@@ -42,13 +43,15 @@ struct TestCertificates {
 
     /// A leaf for `dnsName`, with an RSA or P-256 key, written as `name.pem` (leaf + CA) and `name.key`.
     func leaf(_ name: String, dnsName: String, rsa: Bool = false) throws -> Leaf {
-        let key = rsa
+        let key =
+            rsa
             ? Certificate.PrivateKey(try _RSA.Signing.PrivateKey(keySize: .bits2048))
             : Certificate.PrivateKey(P256.Signing.PrivateKey())
         let now = Date()
         let certificate = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: key.publicKey, notValidBefore: now - 3_600,
-            notValidAfter: now + 10 * 86_400, issuer: ca.subject, subject: try DistinguishedName { CommonName(dnsName) },
+            notValidAfter: now + 10 * 86_400, issuer: ca.subject,
+            subject: try DistinguishedName { CommonName(dnsName) },
             signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 BasicConstraints.notCertificateAuthority
@@ -58,7 +61,9 @@ struct TestCertificates {
         )
         try write(CertificateLoading.pem(certificate) + CertificateLoading.pem(ca), to: "\(name).pem")
         try write(key.serializeAsPEM().pemString + "\n", to: "\(name).key")
-        return Leaf(certificate: certificate, source: TLSCertificateSourcePaths(chainPath: path("\(name).pem"), keyPath: path("\(name).key")))
+        return Leaf(
+            certificate: certificate,
+            source: TLSCertificateSourcePaths(chainPath: path("\(name).pem"), keyPath: path("\(name).key")))
     }
 
     /// A good staple for `leaf`, signed by the CA, valid for a day.
@@ -79,8 +84,6 @@ struct TestCertificates {
 
     func remove() { try? FileManager.default.removeItem(at: directory) }
 }
-
-import TLSStapling
 
 extension TestCertificates.Leaf {
     var tlsSource: TLSCertificateSource { TLSCertificateSource(chainPath: source.chainPath, keyPath: source.keyPath) }

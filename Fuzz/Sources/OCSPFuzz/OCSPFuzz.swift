@@ -14,8 +14,12 @@ enum Fixtures {
     static let now = Date(timeIntervalSince1970: 1_735_689_600)
 
     static func load(_ name: String) -> Certificate {
-        guard let certificate = try? CertificateLoading.certificates(atPath: corpora.appendingPathComponent(name).path).first else {
-            fatalError("fuzz fixtures missing: \(corpora.path)/\(name) (the shared corpora must sit beside the project)")
+        guard
+            let certificate = try? CertificateLoading.certificates(atPath: corpora.appendingPathComponent(name).path)
+                .first
+        else {
+            fatalError(
+                "fuzz fixtures missing: \(corpora.path)/\(name) (the shared corpora must sit beside the project)")
         }
         return certificate
     }
@@ -28,7 +32,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     _ = try? OCSPRequest(derEncoded: bytes)
     _ = try? ResponseEncoding.derBytes(from: bytes)
-    let result = OCSPVerifier().verify(response: bytes, certificate: Fixtures.certificate, issuer: Fixtures.issuer, now: Fixtures.now)
+    let result = OCSPVerifier().verify(
+        response: bytes, certificate: Fixtures.certificate, issuer: Fixtures.issuer, now: Fixtures.now)
     if let response = try? OCSPResponse(derEncoded: bytes) {
         _ = ResponseReport(response: response, der: bytes, verification: result, at: Fixtures.now).text
     }

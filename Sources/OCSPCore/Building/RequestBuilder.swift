@@ -6,7 +6,8 @@ public enum OCSPRequestBuilder {
     /// A request for the given certificates, with an optional nonce extension (RFC 8954).
     public static func request(for certIDs: [CertID], nonce: [UInt8]? = nil) throws -> OCSPRequest {
         let extensions = try nonce.map { [try [Certificate.Extension].nonceExtension($0)] } ?? []
-        return OCSPRequest(tbsRequest: TBSRequest(requestList: certIDs.map { Request(reqCert: $0) }, requestExtensions: extensions))
+        return OCSPRequest(
+            tbsRequest: TBSRequest(requestList: certIDs.map { Request(reqCert: $0) }, requestExtensions: extensions))
     }
 
     /// A request for `certificate` issued by `issuer`, its CertID computed with `hash`.

@@ -87,6 +87,8 @@ public struct OCSPResponseSigner: Sendable {
         }
         // RSA identifiers carry NULL parameters; ECDSA and Ed25519 ones carry none (RFC 4055, RFC 5758, RFC 8410).
         let isRSA = algorithm == .sha256WithRSAEncryption
-        return (algorithm, AlgorithmIdentifier(algorithm: entry.key.oid, parameters: isRSA ? AlgorithmIdentifier.null : nil))
+        return (
+            algorithm, AlgorithmIdentifier(algorithm: entry.key.oid, parameters: isRSA ? AlgorithmIdentifier.null : nil)
+        )
     }
 }

@@ -26,11 +26,14 @@ public enum CertificateLoading {
             throw OCSPCoreError(.unreadableCertificate, source: source, reason: "\(error)")
         }
         var certificates: [Certificate] = []
-        for (index, block) in blocks.enumerated() where block.label == "CERTIFICATE" || block.label == "TRUSTED CERTIFICATE" {
+        for (index, block) in blocks.enumerated()
+        where block.label == "CERTIFICATE" || block.label == "TRUSTED CERTIFICATE" {
             do {
                 certificates.append(try certificate(der: block.der))
             } catch {
-                throw OCSPCoreError(.unreadableCertificate, source: source, reason: "PEM block \(index + 1) is not a valid certificate: \(error)")
+                throw OCSPCoreError(
+                    .unreadableCertificate, source: source,
+                    reason: "PEM block \(index + 1) is not a valid certificate: \(error)")
             }
         }
         guard !certificates.isEmpty else {
@@ -42,7 +45,8 @@ public enum CertificateLoading {
     /// Every certificate in the file at `path`.
     public static func certificates(atPath path: String) throws -> [Certificate] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw OCSPCoreError(.unreadableCertificate, source: path, reason: "cannot be read (missing or no permission)")
+            throw OCSPCoreError(
+                .unreadableCertificate, source: path, reason: "cannot be read (missing or no permission)")
         }
         return try certificates(in: Array(data), source: path)
     }

@@ -10,7 +10,8 @@ extension Certificate {
     public var ocspURLs: [String] {
         guard let aia = try? extensions.authorityInformationAccess else { return [] }
         return aia.compactMap { description -> String? in
-            guard description.method == .ocspServer, case .uniformResourceIdentifier(let uri) = description.location else {
+            guard description.method == .ocspServer, case .uniformResourceIdentifier(let uri) = description.location
+            else {
                 return nil
             }
             return uri
@@ -48,7 +49,9 @@ public enum IssuerLookup {
 
     /// The leaf and its issuer from a chain file: the first certificate is the leaf; its issuer is
     /// looked for in the rest of the chain, then in `extra` (an `--issuer` file or a bundle).
-    public static func leafAndIssuer(chain: [Certificate], extra: [Certificate] = []) -> (leaf: Certificate, issuer: Certificate?)? {
+    public static func leafAndIssuer(
+        chain: [Certificate], extra: [Certificate] = []
+    ) -> (leaf: Certificate, issuer: Certificate?)? {
         guard let leaf = chain.first else { return nil }
         let candidates = Array(chain.dropFirst()) + extra
         return (leaf, candidates.first { $0 != leaf && leaf.isIssued(by: $0) })

@@ -20,7 +20,9 @@ public struct CertID: DERImplicitlyTaggable, Hashable, Sendable {
     /// The serial number's INTEGER content octets, big-endian two's complement.
     public var serialNumber: [UInt8]
 
-    public init(hashAlgorithm: AlgorithmIdentifier, issuerNameHash: [UInt8], issuerKeyHash: [UInt8], serialNumber: [UInt8]) {
+    public init(
+        hashAlgorithm: AlgorithmIdentifier, issuerNameHash: [UInt8], issuerKeyHash: [UInt8], serialNumber: [UInt8]
+    ) {
         self.hashAlgorithm = hashAlgorithm
         self.issuerNameHash = issuerNameHash
         self.issuerKeyHash = issuerKeyHash
@@ -139,7 +141,9 @@ struct RawCertificateFields {
         }
         // version [0] is optional; then serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo.
         var fields = Array(children)
-        if fields.first?.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) { fields.removeFirst() }
+        if fields.first?.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
+            fields.removeFirst()
+        }
         guard fields.count >= 6 else { throw ASN1Error.invalidASN1Object(reason: "TBSCertificate too short") }
         self.subject = fields[4].encodedBytes
         self.subjectPublicKey = try DER.sequence(fields[5], identifier: .sequence) { nodes in

@@ -106,7 +106,8 @@ public struct CRLReason: DERImplicitlyTaggable, RawRepresentable, Hashable, Send
     }
 
     public var description: String {
-        rawValue >= 0 && rawValue < Self.names.count ? (Self.names[rawValue] ?? "reason(\(rawValue))") : "reason(\(rawValue))"
+        rawValue >= 0 && rawValue < Self.names.count
+            ? (Self.names[rawValue] ?? "reason(\(rawValue))") : "reason(\(rawValue))"
     }
 
     public init(derEncoded rootNode: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {

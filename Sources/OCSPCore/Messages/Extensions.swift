@@ -26,13 +26,16 @@ extension Array where Element == Certificate.Extension {
     static func nonceExtension(_ nonce: [UInt8]) throws -> Certificate.Extension {
         var serializer = DER.Serializer()
         try serializer.serialize(ASN1OctetString(contentBytes: nonce[...]))
-        return Certificate.Extension(oid: OCSPObjectIdentifier.nonce, critical: false, value: serializer.serializedBytes[...])
+        return Certificate.Extension(
+            oid: OCSPObjectIdentifier.nonce, critical: false, value: serializer.serializedBytes[...])
     }
 }
 
 extension DER {
     /// Decodes an `[n] EXPLICIT Extensions OPTIONAL` field.
-    static func optionalExtensions(_ nodes: inout ASN1NodeCollection.Iterator, tagNumber: UInt) throws -> [Certificate.Extension]? {
+    static func optionalExtensions(
+        _ nodes: inout ASN1NodeCollection.Iterator, tagNumber: UInt
+    ) throws -> [Certificate.Extension]? {
         try DER.optionalExplicitlyTagged(&nodes, tagNumber: tagNumber, tagClass: .contextSpecific) { node in
             try DER.sequence(of: Certificate.Extension.self, identifier: .sequence, rootNode: node)
         }

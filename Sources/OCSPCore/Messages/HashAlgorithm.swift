@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import Foundation
 import SwiftASN1
 
 /// A hash algorithm usable in a CertID (RFC 6960 §4.1.1: `hashAlgorithm AlgorithmIdentifier`).
@@ -32,7 +32,9 @@ public struct OCSPHashAlgorithm: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The identifier as written in requests: with NULL parameters, as OpenSSL and most responders do.
-    public var identifier: AlgorithmIdentifier { AlgorithmIdentifier(algorithm: oid, parameters: AlgorithmIdentifier.null) }
+    public var identifier: AlgorithmIdentifier {
+        AlgorithmIdentifier(algorithm: oid, parameters: AlgorithmIdentifier.null)
+    }
 
     public var description: String { name }
 

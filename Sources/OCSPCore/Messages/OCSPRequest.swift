@@ -63,7 +63,10 @@ public struct TBSRequest: DERImplicitlyTaggable, Hashable, Sendable {
     public var requestList: [Request]
     public var requestExtensions: [Certificate.Extension]
 
-    public init(version: Int = 0, requestorName: GeneralName? = nil, requestList: [Request], requestExtensions: [Certificate.Extension] = []) {
+    public init(
+        version: Int = 0, requestorName: GeneralName? = nil, requestList: [Request],
+        requestExtensions: [Certificate.Extension] = []
+    ) {
         self.version = version
         self.requestorName = requestorName
         self.requestList = requestList
@@ -72,7 +75,9 @@ public struct TBSRequest: DERImplicitlyTaggable, Hashable, Sendable {
 
     public init(derEncoded rootNode: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
         self = try DER.sequence(rootNode, identifier: identifier) { nodes in
-            let version = try DER.decodeDefaultExplicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific, defaultValue: 0) {
+            let version = try DER.decodeDefaultExplicitlyTagged(
+                &nodes, tagNumber: 0, tagClass: .contextSpecific, defaultValue: 0
+            ) {
                 try Int(derEncoded: $0)
             }
             let requestorName = try DER.optionalExplicitlyTagged(&nodes, tagNumber: 1, tagClass: .contextSpecific) {
@@ -80,7 +85,8 @@ public struct TBSRequest: DERImplicitlyTaggable, Hashable, Sendable {
             }
             let list = try DER.sequence(of: Request.self, identifier: .sequence, nodes: &nodes)
             let extensions = try DER.optionalExtensions(&nodes, tagNumber: 2) ?? []
-            return TBSRequest(version: version, requestorName: requestorName, requestList: list, requestExtensions: extensions)
+            return TBSRequest(
+                version: version, requestorName: requestorName, requestList: list, requestExtensions: extensions)
         }
     }
 

@@ -17,9 +17,12 @@ public enum OCSPResponse: DERImplicitlyTaggable, Hashable, Sendable {
     public static var defaultIdentifier: ASN1Identifier { .sequence }
 
     /// The decoded response in `bytes`, which must be exactly one DER object of at most `maximumSize` bytes.
-    public init(derBytes bytes: some Collection<UInt8>, maximumSize: Int = OCSPVerifier.defaultMaximumResponseSize) throws {
+    public init(
+        derBytes bytes: some Collection<UInt8>, maximumSize: Int = OCSPVerifier.defaultMaximumResponseSize
+    ) throws {
         guard bytes.count <= maximumSize else {
-            throw ASN1Error.invalidASN1Object(reason: "response is \(bytes.count) bytes, over the \(maximumSize)-byte cap")
+            throw ASN1Error.invalidASN1Object(
+                reason: "response is \(bytes.count) bytes, over the \(maximumSize)-byte cap")
         }
         self = try OCSPResponse(derEncoded: Array(bytes))
     }
@@ -86,10 +89,13 @@ public struct OCSPResponseStatus: DERImplicitlyTaggable, RawRepresentable, Hasha
     public static let sigRequired = OCSPResponseStatus(rawValue: 5)
     public static let unauthorized = OCSPResponseStatus(rawValue: 6)
 
-    private static let names = ["successful", "malformedRequest", "internalError", "tryLater", nil, "sigRequired", "unauthorized"]
+    private static let names = [
+        "successful", "malformedRequest", "internalError", "tryLater", nil, "sigRequired", "unauthorized",
+    ]
 
     public var description: String {
-        rawValue >= 0 && rawValue < Self.names.count ? (Self.names[rawValue] ?? "status(\(rawValue))") : "status(\(rawValue))"
+        rawValue >= 0 && rawValue < Self.names.count
+            ? (Self.names[rawValue] ?? "status(\(rawValue))") : "status(\(rawValue))"
     }
 
     public init?(name: String) {

@@ -38,7 +38,8 @@ public enum ResponderID: DERParseable, DERSerializable, Hashable, Sendable {
         case .byName(let name):
             try coder.serialize(name, explicitlyTaggedWithTagNumber: 1, tagClass: .contextSpecific)
         case .byKey(let hash):
-            try coder.serialize(ASN1OctetString(contentBytes: hash[...]), explicitlyTaggedWithTagNumber: 2, tagClass: .contextSpecific)
+            try coder.serialize(
+                ASN1OctetString(contentBytes: hash[...]), explicitlyTaggedWithTagNumber: 2, tagClass: .contextSpecific)
         }
     }
 

@@ -34,7 +34,9 @@ public struct ResponseData: DERImplicitlyTaggable, Hashable, Sendable {
 
     public init(derEncoded rootNode: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
         self = try DER.sequence(rootNode, identifier: identifier) { nodes in
-            let version = try DER.decodeDefaultExplicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific, defaultValue: 0) {
+            let version = try DER.decodeDefaultExplicitlyTagged(
+                &nodes, tagNumber: 0, tagClass: .contextSpecific, defaultValue: 0
+            ) {
                 try Int(derEncoded: $0)
             }
             let responderID = try ResponderID(derEncoded: &nodes)

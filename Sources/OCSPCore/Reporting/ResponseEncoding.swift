@@ -12,7 +12,9 @@ public enum ResponseEncoding {
             throw OCSPCoreError(.unreadableInput, reason: "neither DER (no SEQUENCE tag) nor text (not UTF-8)")
         }
         if text.contains("-----BEGIN ") {
-            guard let block = try PEM.blocks(in: text).first else { throw OCSPCoreError(.unreadableInput, reason: "no complete PEM block") }
+            guard let block = try PEM.blocks(in: text).first else {
+                throw OCSPCoreError(.unreadableInput, reason: "no complete PEM block")
+            }
             return block.der
         }
         let compact = text.filter { !$0.isWhitespace }

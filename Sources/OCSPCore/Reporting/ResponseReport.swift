@@ -122,7 +122,8 @@ public struct ResponseReport: Codable, Sendable, Equatable {
     ]
 
     static func extensionReport(_ ext: Certificate.Extension) -> ExtensionReport {
-        ExtensionReport(oid: "\(ext.oid)", name: extensionNames[ext.oid], critical: ext.critical, value: ext.value.hexString)
+        ExtensionReport(
+            oid: "\(ext.oid)", name: extensionNames[ext.oid], critical: ext.critical, value: ext.value.hexString)
     }
 
     static func certificate(_ cert: Certificate) -> CertificateReport {
@@ -136,7 +137,9 @@ public struct ResponseReport: Codable, Sendable, Equatable {
     static func verification(_ v: OCSPVerification, at: Date) -> VerificationReport {
         var report = VerificationReport(
             verdict: v.verdict.name, stapleable: v.isStapleable, at: at.iso8601,
-            checks: v.checks.map { CheckReport(id: $0.id, reference: $0.reference, outcome: $0.outcome.rawValue, detail: $0.detail) }
+            checks: v.checks.map {
+                CheckReport(id: $0.id, reference: $0.reference, outcome: $0.outcome.rawValue, detail: $0.detail)
+            }
         )
         switch v.verdict {
         case .rejected(let rejection):

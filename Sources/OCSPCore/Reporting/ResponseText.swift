@@ -2,7 +2,9 @@
 extension ResponseReport {
     public var text: String {
         var lines = ["OCSP Response Data:", "    OCSP Response Status: \(responseStatus)"]
-        if let responseType { lines.append("    Response Type: \(responseType == "basic" ? "Basic OCSP Response" : responseType)") }
+        if let responseType {
+            lines.append("    Response Type: \(responseType == "basic" ? "Basic OCSP Response" : responseType)")
+        }
         if let version { lines.append("    Version: \(version)") }
         if let responderID { lines.append("    Responder Id: \(responderID)") }
         if let producedAt { lines.append("    Produced At: \(producedAt)") }

@@ -26,13 +26,17 @@ struct CheckLog {
     }
 
     /// Records a failed check and returns the stop to throw.
-    mutating func fail(_ id: String, _ reference: String, _ stop: VerificationStop, _ detail: String) -> VerificationStop {
+    mutating func fail(
+        _ id: String, _ reference: String, _ stop: VerificationStop, _ detail: String
+    ) -> VerificationStop {
         checks.append(OCSPCheck(id: id, reference: reference, outcome: .failed, detail: detail))
         return stop
     }
 
     /// Records a failed check that rejects the response.
-    mutating func reject(_ id: String, _ reference: String, _ code: OCSPRejection.Code, _ reason: String) -> VerificationStop {
+    mutating func reject(
+        _ id: String, _ reference: String, _ code: OCSPRejection.Code, _ reason: String
+    ) -> VerificationStop {
         fail(id, reference, .rejected(OCSPRejection(code, reason)), reason)
     }
 }

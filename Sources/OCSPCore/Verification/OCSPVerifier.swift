@@ -62,7 +62,8 @@ public struct OCSPVerifier: Sendable {
                 into: &result
             )
             try Self.nonce(basic, expected: nonce, log: &log)
-            let single = try Self.matchingResponse(basic, certificate: certificate, issuer: issuer, digests: &digests, log: &log)
+            let single = try Self.matchingResponse(
+                basic, certificate: certificate, issuer: issuer, digests: &digests, log: &log)
             result.singleResponse = single
             try Self.criticalExtensions(single.singleExtensions, scope: "single-response", log: &log)
             try Self.timeWindow(single, now: now, skew: clockSkew, log: &log)
@@ -97,7 +98,8 @@ public struct OCSPVerifier: Sendable {
     }
 
     private func authenticate(
-        _ bytes: [UInt8], issuer: Certificate, trustedResponders: [Certificate], now: Date, digests: inout IssuerDigests,
+        _ bytes: [UInt8], issuer: Certificate, trustedResponders: [Certificate], now: Date,
+        digests: inout IssuerDigests,
         log: inout CheckLog, into result: inout OCSPVerification
     ) throws(VerificationStop) -> BasicOCSPResponse {
         let response = try Self.decode(bytes, maximumSize: maximumResponseSize, log: &log)
@@ -106,10 +108,12 @@ public struct OCSPVerifier: Sendable {
         result.response = basic
         try Self.version(basic, log: &log)
         let algorithm = try Self.signatureAlgorithm(basic, log: &log)
-        let signer = try Self.locateSigner(basic, issuer: issuer, trustedResponders: trustedResponders, digests: &digests, log: &log)
+        let signer = try Self.locateSigner(
+            basic, issuer: issuer, trustedResponders: trustedResponders, digests: &digests, log: &log)
         result.signer = signer
         try Self.signature(basic, signer: signer, algorithm: algorithm, log: &log)
-        try Self.authorization(signer: signer, issuer: issuer, trustedResponders: trustedResponders, now: now, log: &log)
+        try Self.authorization(
+            signer: signer, issuer: issuer, trustedResponders: trustedResponders, now: now, log: &log)
         try Self.criticalExtensions(basic.tbsResponseData.responseExtensions, scope: "response", log: &log)
         return basic
     }

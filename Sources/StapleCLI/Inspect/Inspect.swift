@@ -52,7 +52,8 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         let now = at?.date ?? Date()
-        let (der, decoded, verification) = try Self.exitingOnUnreadableInput { () throws -> ([UInt8], OCSPResponse, OCSPVerification?) in
+        let (der, decoded, verification) = try Self.exitingOnUnreadableInput {
+            () throws -> ([UInt8], OCSPResponse, OCSPVerification?) in
             let raw = try InputFiles.bytes(response, what: "response")
             let der: [UInt8]
             let decoded: OCSPResponse

@@ -60,7 +60,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds open connections get to finish after SIGTERM.")
     var drain: Int = 10
 
-    @Option(help: "Seconds before the first retry after a failed fetch; later retries back off exponentially to 30 minutes.")
+    @Option(
+        help: "Seconds before the first retry after a failed fetch; later retries back off exponentially to 30 minutes."
+    )
     var retryAfter: Int = Int(RefreshPolicy.defaultBackoffBase)
 
     @Option(help: "ALPN protocols to offer, comma-separated in order of preference (e.g. h2,http/1.1).")
@@ -73,7 +75,9 @@ struct Serve: AsyncParsableCommand {
         guard cert.count == key.count else {
             throw ValidationError("--cert and --key pair up in order: got \(cert.count) --cert and \(key.count) --key")
         }
-        guard startupWait >= 0, drain >= 0 else { throw ValidationError("--startup-wait and --drain are seconds, 0 or more") }
+        guard startupWait >= 0, drain >= 0 else {
+            throw ValidationError("--startup-wait and --drain are seconds, 0 or more")
+        }
         guard handshakeTimeout > 0 else { throw ValidationError("--handshake-timeout is seconds, more than 0") }
     }
 
@@ -83,13 +87,15 @@ struct Serve: AsyncParsableCommand {
             listen: listen.endpoint, backend: backend.endpoint,
             certificates: zip(cert, key).map { TLSCertificateSource(chainPath: $0, keyPath: $1) },
             stateDirectory: stateDir, startupWait: .seconds(startupWait),
-            alpnProtocols: alpn.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? [],
+            alpnProtocols: alpn.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+                ?? [],
             handshakeTimeout: .seconds(Int64(handshakeTimeout)), drainTimeout: .seconds(Int64(drain)),
             policy: RefreshPolicy(backoffBase: TimeInterval(max(1, retryAfter)))
         )
         let server: StapleServer
         do {
-            server = try StapleServer(configuration: configuration, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+            server = try StapleServer(
+                configuration: configuration, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("staple serve: \(error)\n".utf8))
             throw ExitCode(2)

@@ -9,7 +9,8 @@ enum InputFiles {
         guard let data = FileManager.default.contents(atPath: path) else {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let why = !exists ? "no such file" : (isDirectory.boolValue ? "is a directory" : "cannot be read (permission?)")
+            let why =
+                !exists ? "no such file" : (isDirectory.boolValue ? "is a directory" : "cannot be read (permission?)")
             throw UnreadableInput("\(what) \(path): \(why)")
         }
         return Array(data)

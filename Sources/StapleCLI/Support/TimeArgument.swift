@@ -12,7 +12,9 @@ struct TimeArgument: ExpressibleByArgument, Sendable {
             return
         }
         let formatter = ISO8601DateFormatter()
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate]] {
+        for options: ISO8601DateFormatter.Options in [
+            [.withInternetDateTime], [.withInternetDateTime, .withFractionalSeconds], [.withFullDate],
+        ] {
             formatter.formatOptions = options
             if let parsed = formatter.date(from: argument) {
                 date = parsed

@@ -11,7 +11,9 @@ public final class OpenSSLClientContext: @unchecked Sendable {
 
     public init(configuration: TLSClientConfiguration) throws {
         self.configuration = configuration
-        guard let context = SSL_CTX_new(TLS_client_method()) else { throw TLSError.openSSL(.configuration, "SSL_CTX_new") }
+        guard let context = SSL_CTX_new(TLS_client_method()) else {
+            throw TLSError.openSSL(.configuration, "SSL_CTX_new")
+        }
         self.context = context
         staple_SSL_CTX_set_min_proto_version(context, configuration.minimumVersion.openSSLValue)
         staple_SSL_CTX_set_max_proto_version(context, configuration.maximumVersion.openSSLValue)

@@ -52,7 +52,9 @@ public final class OpenSSLServerContext: @unchecked Sendable {
     var defaultContext: OpaquePointer { contexts[0].context }
 
     private func makeContext() throws -> OpaquePointer {
-        guard let context = SSL_CTX_new(TLS_server_method()) else { throw TLSError.openSSL(.configuration, "SSL_CTX_new") }
+        guard let context = SSL_CTX_new(TLS_server_method()) else {
+            throw TLSError.openSSL(.configuration, "SSL_CTX_new")
+        }
         staple_SSL_CTX_set_min_proto_version(context, configuration.minimumVersion.openSSLValue)
         staple_SSL_CTX_set_max_proto_version(context, configuration.maximumVersion.openSSLValue)
         // Memory BIOs never block: a write either completes or fails, so partial writes are not needed.
@@ -124,7 +126,9 @@ public final class OpenSSLServerContext: @unchecked Sendable {
         guard let certificate = SSL_get_certificate(ssl), let der = derBytes(certificate),
             let staple = provider.staple(forCertificateDER: der, at: Date()), !staple.isEmpty
         else { return SSL_TLSEXT_ERR_NOACK }
-        let stapled = staple.withUnsafeBufferPointer { staple_SSL_set_tlsext_status_ocsp_resp_copying(ssl, $0.baseAddress, $0.count) }
+        let stapled = staple.withUnsafeBufferPointer {
+            staple_SSL_set_tlsext_status_ocsp_resp_copying(ssl, $0.baseAddress, $0.count)
+        }
         return stapled == 1 ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK
     }
 
@@ -134,7 +138,8 @@ public final class OpenSSLServerContext: @unchecked Sendable {
     ) -> Int32 {
         var selected: UnsafeMutablePointer<UInt8>?
         let result = SSL_select_next_proto(
-            &selected, outLength, alpnWire.baseAddress, UInt32(configuration.alpnProtocols.isEmpty ? 0 : alpnWire.count),
+            &selected, outLength, alpnWire.baseAddress,
+            UInt32(configuration.alpnProtocols.isEmpty ? 0 : alpnWire.count),
             offered, offeredLength
         )
         guard result == OPENSSL_NPN_NEGOTIATED, let selected else { return SSL_TLSEXT_ERR_NOACK }
@@ -163,7 +168,9 @@ private let serverStatusCallback: staple_tlsext_callback = { ssl, argument in
 }
 
 private let serverNameCallback: staple_servername_callback = { ssl, _, argument in
-    guard let ssl, let argument, let name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) else { return SSL_TLSEXT_ERR_OK }
+    guard let ssl, let argument, let name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) else {
+        return SSL_TLSEXT_ERR_OK
+    }
     let context = Unmanaged<OpenSSLServerContext>.fromOpaque(argument).takeUnretainedValue()
     if let chosen = context.context(forServerName: String(cString: name)), chosen != SSL_get_SSL_CTX(ssl) {
         SSL_set_SSL_CTX(ssl, chosen)

@@ -62,7 +62,9 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
         timeout = context.eventLoop.scheduleTask(in: handshakeTimeout) {
             let (handler, context) = loopBound.value
             guard !handler.machine.isHandshakeComplete, handler.machine.state != .closed else { return }
-            handler.fail(context: context, TLSError(.handshakeTimeout, "no completed handshake within \(handler.handshakeTimeout)"))
+            handler.fail(
+                context: context,
+                TLSError(.handshakeTimeout, "no completed handshake within \(handler.handshakeTimeout)"))
         }
         if action == .startHandshake { advanceHandshake(context: context) }
     }
@@ -72,7 +74,9 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
         machine.channelInactive()
         timeout?.cancel()
         failPendingWrites(TLSError(.closedBeforeHandshake, "connection closed"))
-        if wasHandshaking { context.fireErrorCaught(TLSError(.closedBeforeHandshake, "peer closed during the handshake")) }
+        if wasHandshaking {
+            context.fireErrorCaught(TLSError(.closedBeforeHandshake, "peer closed during the handshake"))
+        }
         context.fireChannelInactive()
     }
 

@@ -49,7 +49,7 @@ struct CorpusCase: CustomStringConvertible, Sendable {
             let from = source + "/" + relative
             let to = directory + "/" + relative
             var isDirectory: ObjCBool = false
-            manager.fileExists(atPath: from, isDirectory: &isDirectory)
+            _ = manager.fileExists(atPath: from, isDirectory: &isDirectory)
             if isDirectory.boolValue {
                 try manager.createDirectory(atPath: to, withIntermediateDirectories: true)
                 continue

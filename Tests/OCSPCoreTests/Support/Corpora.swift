@@ -1,5 +1,6 @@
 import Foundation
 import OCSPCore
+import Testing
 import X509
 
 /// The third-party corpora in `../shared/corpora`, read in place.
@@ -31,15 +32,16 @@ enum Corpora {
         if name.hasSuffix(".ors") {
             // OpenSSL's test responses are base64 of one DER response, possibly wrapped.
             let text = String(decoding: data, as: UTF8.self).filter { !$0.isWhitespace }
-            guard let decoded = Data(base64Encoded: text) else { throw OCSPCoreError(.unreadableCertificate, source: name, reason: "bad base64") }
+            guard let decoded = Data(base64Encoded: text) else {
+                throw OCSPCoreError(.unreadableCertificate, source: name, reason: "bad base64")
+            }
             return Array(decoded)
         }
         return Array(data)
     }
 
     static func certificate(_ folder: String, _ name: String) throws -> Certificate {
-        try CertificateLoading.certificates(atPath: root.appendingPathComponent(folder).appendingPathComponent(name).path)[0]
+        try CertificateLoading.certificates(
+            atPath: root.appendingPathComponent(folder).appendingPathComponent(name).path)[0]
     }
 }
-
-import Testing

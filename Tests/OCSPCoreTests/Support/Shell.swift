@@ -5,7 +5,9 @@ import Foundation
 enum Shell {
     /// Runs `executable` in `directory` and returns its status and output.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> SystemTools.Execution {
+    static func run(
+        _ executable: String, _ arguments: [String], in directory: URL? = nil
+    ) throws -> SystemTools.Execution {
         try SystemTools.execute(executable, arguments, in: directory?.path)
     }
 
@@ -17,7 +19,8 @@ enum Shell {
     static func openssl(_ arguments: [String], in directory: URL) throws -> SystemTools.Execution {
         let output = try run("openssl", arguments, in: directory)
         if output.status != 0 {
-            throw ToolError(description: "openssl \(arguments.joined(separator: " ")) exited \(output.status): \(output.combined)")
+            throw ToolError(
+                description: "openssl \(arguments.joined(separator: " ")) exited \(output.status): \(output.combined)")
         }
         return output
     }

@@ -27,17 +27,22 @@ struct TestPKI {
         self.keyType = keyType
         try Shell.openssl(
             ["req", "-x509"] + keyType.newKeyArguments + [
-                "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30", "-subj", "/O=Staple Test/CN=Test CA \(keyType)",
+                "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30", "-subj",
+                "/O=Staple Test/CN=Test CA \(keyType)",
                 "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
             ], in: directory)
-        try issue(name: "responder", serial: "0FFF", extensions: ["extendedKeyUsage=OCSPSigning", "keyUsage=critical,digitalSignature"])
+        try issue(
+            name: "responder", serial: "0FFF",
+            extensions: ["extendedKeyUsage=OCSPSigning", "keyUsage=critical,digitalSignature"])
         try Data().write(to: directory.appendingPathComponent("index.txt"))
     }
 
     /// Issues `name.pem`/`name.key` from the CA with the given serial (hex) and extra extensions.
     func issue(name: String, serial: String, extensions: [String] = [], days: Int = 10) throws {
         try Shell.openssl(
-            ["req"] + keyType.newKeyArguments + ["-nodes", "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(name)"],
+            ["req"] + keyType.newKeyArguments + [
+                "-nodes", "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(name)",
+            ],
             in: directory)
         let extfile = directory.appendingPathComponent("\(name).ext")
         let lines = ["basicConstraints=CA:FALSE", "authorityInfoAccess=OCSP;URI:http://127.0.0.1:9/"] + extensions
@@ -54,7 +59,8 @@ struct TestPKI {
         let url = directory.appendingPathComponent("index.txt")
         var index = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
         let status = revoked == nil ? "V" : "R"
-        index += "\(status)\t301231235959Z\t\(revoked.map { "240101000000Z,\($0)" } ?? "")\t\(serial)\tunknown\t/CN=\(name)\n"
+        index +=
+            "\(status)\t301231235959Z\t\(revoked.map { "240101000000Z,\($0)" } ?? "")\t\(serial)\tunknown\t/CN=\(name)\n"
         try index.write(to: url, atomically: true, encoding: .utf8)
     }
 
@@ -78,7 +84,9 @@ struct TestPKI {
     func opensslResponse(leaf: String, signer: String, sha256: Bool, ndays: Int? = 1, out: String) throws -> [UInt8] {
         let request = "\(out).req"
         try Shell.openssl(
-            ["ocsp", "-issuer", "ca.pem"] + (sha256 ? ["-sha256"] : []) + ["-cert", "\(leaf).pem", "-no_nonce", "-reqout", request],
+            ["ocsp", "-issuer", "ca.pem"] + (sha256 ? ["-sha256"] : []) + [
+                "-cert", "\(leaf).pem", "-no_nonce", "-reqout", request,
+            ],
             in: directory)
         try Shell.openssl(
             [

@@ -11,14 +11,17 @@ extension OCSPVerifier {
     static func authorization(
         signer: Certificate, issuer: Certificate, trustedResponders: [Certificate], now: Date, log: inout CheckLog
     ) throws(VerificationStop) {
-        let id = "signer-authorized", reference = "RFC 6960 §4.2.2.2, §3.2 item 4"
+        let id = "signer-authorized"
+        let reference = "RFC 6960 §4.2.2.2, §3.2 item 4"
         if signer == issuer {
             log.pass(id, reference, "signed by the issuing CA itself")
             return
         }
         if trustedResponders.contains(signer) {
             guard signer.isValid(at: now) else {
-                throw log.reject(id, reference, .unauthorizedSigner, "trusted responder \(signer.subject) is not valid at \(now.iso8601)")
+                throw log.reject(
+                    id, reference, .unauthorizedSigner,
+                    "trusted responder \(signer.subject) is not valid at \(now.iso8601)")
             }
             log.pass(id, reference, "explicitly trusted responder \(signer.subject)")
             return
@@ -42,7 +45,8 @@ extension OCSPVerifier {
                     + "\(signer.notValidAfter.iso8601), not at \(now.iso8601)"
             )
         }
-        log.pass(id, reference, "delegated responder \(signer.subject) issued by \(issuer.subject) with id-kp-OCSPSigning")
+        log.pass(
+            id, reference, "delegated responder \(signer.subject) issued by \(issuer.subject) with id-kp-OCSPSigning")
     }
 }
 

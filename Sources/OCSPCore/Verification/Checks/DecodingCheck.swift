@@ -1,9 +1,12 @@
 /// Check 1: size cap and strict DER (RFC 6960 §4.2.1; X.690 §10).
 extension OCSPVerifier {
-    static func decode(_ bytes: [UInt8], maximumSize: Int, log: inout CheckLog) throws(VerificationStop) -> OCSPResponse {
-        let id = "size-and-der", reference = "RFC 6960 §4.2.1, X.690 §10"
+    static func decode(_ bytes: [UInt8], maximumSize: Int, log: inout CheckLog) throws(VerificationStop) -> OCSPResponse
+    {
+        let id = "size-and-der"
+        let reference = "RFC 6960 §4.2.1, X.690 §10"
         guard bytes.count <= maximumSize else {
-            throw log.reject(id, reference, .tooLarge, "response is \(bytes.count) bytes, over the \(maximumSize)-byte cap")
+            throw log.reject(
+                id, reference, .tooLarge, "response is \(bytes.count) bytes, over the \(maximumSize)-byte cap")
         }
         do {
             let response = try OCSPResponse(derEncoded: bytes)

@@ -1,7 +1,9 @@
 /// Checks 2 to 4: response status, basic response type, version v1 (RFC 6960 §4.2.1).
 extension OCSPVerifier {
-    static func successfulBody(_ response: OCSPResponse, log: inout CheckLog) throws(VerificationStop) -> ResponseBytes {
-        let id = "response-status", reference = "RFC 6960 §4.2.1"
+    static func successfulBody(_ response: OCSPResponse, log: inout CheckLog) throws(VerificationStop) -> ResponseBytes
+    {
+        let id = "response-status"
+        let reference = "RFC 6960 §4.2.1"
         switch response {
         case .unsuccessful(let status):
             throw log.fail(id, reference, .responderError(status), "responder answered \(status) (\(status.rawValue))")
@@ -11,10 +13,13 @@ extension OCSPVerifier {
         }
     }
 
-    static func basicResponse(_ body: ResponseBytes, log: inout CheckLog) throws(VerificationStop) -> BasicOCSPResponse {
-        let id = "response-type", reference = "RFC 6960 §4.2.1"
+    static func basicResponse(_ body: ResponseBytes, log: inout CheckLog) throws(VerificationStop) -> BasicOCSPResponse
+    {
+        let id = "response-type"
+        let reference = "RFC 6960 §4.2.1"
         guard body.responseType == OCSPObjectIdentifier.basicResponse else {
-            throw log.reject(id, reference, .unsupportedResponseType, "response type \(body.responseType) is not id-pkix-ocsp-basic")
+            throw log.reject(
+                id, reference, .unsupportedResponseType, "response type \(body.responseType) is not id-pkix-ocsp-basic")
         }
         do {
             let basic = try BasicOCSPResponse(derEncoded: body.response)
@@ -26,7 +31,8 @@ extension OCSPVerifier {
     }
 
     static func version(_ basic: BasicOCSPResponse, log: inout CheckLog) throws(VerificationStop) {
-        let id = "version", reference = "RFC 6960 §4.2.1"
+        let id = "version"
+        let reference = "RFC 6960 §4.2.1"
         let version = basic.tbsResponseData.version
         guard version == 0 else {
             throw log.reject(id, reference, .unsupportedVersion, "ResponseData version \(version + 1) is not v1")

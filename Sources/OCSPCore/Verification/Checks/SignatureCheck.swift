@@ -5,26 +5,31 @@ import X509
 /// signature over the received tbsResponseData bytes (RFC 6960 §4.2.1, §4.2.2.3, §3.2 item 2).
 extension OCSPVerifier {
     /// The algorithm identifiers we verify; MD2 and MD5 are refused (RFC 6151, RFC 6960 §4.3).
-    static let signatureAlgorithms: [ASN1ObjectIdentifierKey: (name: String, algorithm: Certificate.SignatureAlgorithm?)] = [
-        .init([1, 2, 840, 113_549, 1, 1, 2]): ("md2WithRSAEncryption", nil),
-        .init([1, 2, 840, 113_549, 1, 1, 4]): ("md5WithRSAEncryption", nil),
-        .init([1, 2, 840, 113_549, 1, 1, 5]): ("sha1WithRSAEncryption", .sha1WithRSAEncryption),
-        .init([1, 2, 840, 113_549, 1, 1, 11]): ("sha256WithRSAEncryption", .sha256WithRSAEncryption),
-        .init([1, 2, 840, 113_549, 1, 1, 12]): ("sha384WithRSAEncryption", .sha384WithRSAEncryption),
-        .init([1, 2, 840, 113_549, 1, 1, 13]): ("sha512WithRSAEncryption", .sha512WithRSAEncryption),
-        .init([1, 2, 840, 10_045, 4, 3, 2]): ("ecdsa-with-SHA256", .ecdsaWithSHA256),
-        .init([1, 2, 840, 10_045, 4, 3, 3]): ("ecdsa-with-SHA384", .ecdsaWithSHA384),
-        .init([1, 2, 840, 10_045, 4, 3, 4]): ("ecdsa-with-SHA512", .ecdsaWithSHA512),
-        .init([1, 3, 101, 112]): ("ED25519", .ed25519),
-    ]
+    static let signatureAlgorithms:
+        [ASN1ObjectIdentifierKey: (name: String, algorithm: Certificate.SignatureAlgorithm?)] = [
+            .init([1, 2, 840, 113_549, 1, 1, 2]): ("md2WithRSAEncryption", nil),
+            .init([1, 2, 840, 113_549, 1, 1, 4]): ("md5WithRSAEncryption", nil),
+            .init([1, 2, 840, 113_549, 1, 1, 5]): ("sha1WithRSAEncryption", .sha1WithRSAEncryption),
+            .init([1, 2, 840, 113_549, 1, 1, 11]): ("sha256WithRSAEncryption", .sha256WithRSAEncryption),
+            .init([1, 2, 840, 113_549, 1, 1, 12]): ("sha384WithRSAEncryption", .sha384WithRSAEncryption),
+            .init([1, 2, 840, 113_549, 1, 1, 13]): ("sha512WithRSAEncryption", .sha512WithRSAEncryption),
+            .init([1, 2, 840, 10_045, 4, 3, 2]): ("ecdsa-with-SHA256", .ecdsaWithSHA256),
+            .init([1, 2, 840, 10_045, 4, 3, 3]): ("ecdsa-with-SHA384", .ecdsaWithSHA384),
+            .init([1, 2, 840, 10_045, 4, 3, 4]): ("ecdsa-with-SHA512", .ecdsaWithSHA512),
+            .init([1, 3, 101, 112]): ("ED25519", .ed25519),
+        ]
 
-    static func signatureAlgorithm(_ basic: BasicOCSPResponse, log: inout CheckLog) throws(VerificationStop)
+    static func signatureAlgorithm(
+        _ basic: BasicOCSPResponse, log: inout CheckLog
+    ) throws(VerificationStop)
         -> Certificate.SignatureAlgorithm
     {
-        let id = "signature-algorithm", reference = "RFC 6960 §4.3, RFC 6151"
+        let id = "signature-algorithm"
+        let reference = "RFC 6960 §4.3, RFC 6151"
         let oid = basic.signatureAlgorithm.algorithm
         guard let known = signatureAlgorithms[ASN1ObjectIdentifierKey(oid)] else {
-            throw log.reject(id, reference, .unsupportedSignatureAlgorithm, "signature algorithm \(oid) is not supported")
+            throw log.reject(
+                id, reference, .unsupportedSignatureAlgorithm, "signature algorithm \(oid) is not supported")
         }
         guard let algorithm = known.algorithm else {
             throw log.reject(id, reference, .weakSignatureAlgorithm, "\(known.name) is refused: MD2 and MD5 are broken")
@@ -45,7 +50,8 @@ extension OCSPVerifier {
         _ basic: BasicOCSPResponse, issuer: Certificate, trustedResponders: [Certificate], digests: inout IssuerDigests,
         log: inout CheckLog
     ) throws(VerificationStop) -> Certificate {
-        let id = "signer-located", reference = "RFC 6960 §4.2.1 (ResponderID), §4.2.2.3"
+        let id = "signer-located"
+        let reference = "RFC 6960 §4.2.1 (ResponderID), §4.2.2.3"
         let responderID = basic.tbsResponseData.responderID
         let issuerMatches: Bool
         switch responderID {
@@ -60,7 +66,9 @@ extension OCSPVerifier {
                     + "\(trustedResponders.count) trusted responder(s), \(basic.certs.count) embedded certificate(s))"
             )
         }
-        let source = issuerMatches ? "the issuer" : (trustedResponders.contains(signer) ? "a trusted responder" : "an embedded certificate")
+        let source =
+            issuerMatches
+            ? "the issuer" : (trustedResponders.contains(signer) ? "a trusted responder" : "an embedded certificate")
         log.pass(id, reference, "\(responderID.displayString) names \(source)")
         return signer
     }
@@ -69,11 +77,14 @@ extension OCSPVerifier {
         _ basic: BasicOCSPResponse, signer: Certificate, algorithm: Certificate.SignatureAlgorithm, log: inout CheckLog
     ) throws(VerificationStop) {
         let name = signatureAlgorithmName(basic.signatureAlgorithm)
-        let id = "signature", reference = "RFC 6960 §3.2 item 2, §4.2.1"
+        let id = "signature"
+        let reference = "RFC 6960 §3.2 item 2, §4.2.1"
         guard basic.signature.paddingBits == 0,
-            signer.publicKey.isValidSignature(basic.signature.bytes, for: basic.tbsResponseDataBytes, signatureAlgorithm: algorithm)
+            signer.publicKey.isValidSignature(
+                basic.signature.bytes, for: basic.tbsResponseDataBytes, signatureAlgorithm: algorithm)
         else {
-            throw log.reject(id, reference, .badSignature, "signature does not verify with the key of \(signer.subject)")
+            throw log.reject(
+                id, reference, .badSignature, "signature does not verify with the key of \(signer.subject)")
         }
         log.pass(id, reference, "valid \(name) signature over the received tbsResponseData")
     }

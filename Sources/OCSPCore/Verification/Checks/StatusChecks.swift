@@ -8,11 +8,13 @@ extension OCSPVerifier {
         _ basic: BasicOCSPResponse, certificate: Certificate, issuer: Certificate, digests: inout IssuerDigests,
         log: inout CheckLog
     ) throws(VerificationStop) -> SingleResponse {
-        let id = "certid-match", reference = "RFC 6960 §4.1.1, §3.2 item 1"
+        let id = "certid-match"
+        let reference = "RFC 6960 §4.1.1, §3.2 item 1"
         let responses = basic.tbsResponseData.responses
         let serial = Array(certificate.serialNumber.bytes)
         // The serial first (cheap), then both issuer hashes with the CertID's own algorithm.
-        guard let match = responses.first(where: { $0.certID.serialNumber == serial && digests.named(by: $0.certID) }) else {
+        guard let match = responses.first(where: { $0.certID.serialNumber == serial && digests.named(by: $0.certID) })
+        else {
             throw log.fail(
                 id, reference, .noStatus,
                 "none of the \(responses.count) SingleResponse(s) is for serial \(certificate.serialNumber.bytes.hexString) "
@@ -23,7 +25,9 @@ extension OCSPVerifier {
         return match
     }
 
-    static func timeWindow(_ single: SingleResponse, now: Date, skew: TimeInterval, log: inout CheckLog) throws(VerificationStop) {
+    static func timeWindow(
+        _ single: SingleResponse, now: Date, skew: TimeInterval, log: inout CheckLog
+    ) throws(VerificationStop) {
         let thisUpdate = Date(single.thisUpdate)
         let skewNote = "(clock skew \(Int(skew)) s)"
         guard thisUpdate <= now.addingTimeInterval(skew) else {
@@ -32,7 +36,9 @@ extension OCSPVerifier {
                 "thisUpdate \(thisUpdate.iso8601) is after \(now.iso8601) \(skewNote)"
             )
         }
-        log.pass("this-update", "RFC 6960 §3.2 item 5, §4.2.2.1", "thisUpdate \(thisUpdate.iso8601) is not in the future \(skewNote)")
+        log.pass(
+            "this-update", "RFC 6960 §3.2 item 5, §4.2.2.1",
+            "thisUpdate \(thisUpdate.iso8601) is not in the future \(skewNote)")
 
         guard let next = single.nextUpdate.map({ Date($0) }) else {
             log.warn(
@@ -54,7 +60,8 @@ extension OCSPVerifier {
                 "nextUpdate \(next.iso8601) has passed at \(now.iso8601) \(skewNote)"
             )
         }
-        log.pass("next-update", "RFC 6960 §3.2 item 6, §4.2.2.1", "nextUpdate \(next.iso8601) has not passed \(skewNote)")
+        log.pass(
+            "next-update", "RFC 6960 §3.2 item 6, §4.2.2.1", "nextUpdate \(next.iso8601) has not passed \(skewNote)")
     }
 }
 
