@@ -153,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "HandshakeBenchmark",
             dependencies: [
-                "TLSStapling", "OCSPCore", "Stapling",
+                "TLSStapling", "OCSPCore", "Stapling", "EngineTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -1,66 +1,35 @@
-import Crypto
+import EngineTestSupport
 import Foundation
 import OCSPCore
 import Stapling
-import SwiftASN1
 import X509
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A P-256 CA and leaf, a good staple signed by the CA, and the files both servers read.
+/// A P-256 CA and leaf (the shared test PKI), a good staple signed by the CA, and the files both
+/// servers read.
 struct BenchFixture {
-    let directory: String
+    let pki: TestPKI
     let leaf: Certificate
     let chainPath: String
     let keyPath: String
     let staplePath: String
     let stateDirectory: String
+    var directory: String { pki.directory }
 
     init() throws {
-        directory = NSTemporaryDirectory() + "staple-handshake-bench-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let now = Date()
-        let caKey = P256.Signing.PrivateKey()
-        let caName = try DistinguishedName { CommonName("Handshake Bench CA") }
-        let ca = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: .init(caKey.publicKey), notValidBefore: now - 3_600,
-            notValidAfter: now + 30 * 86_400, issuer: caName, subject: caName, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
-                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-            },
-            issuerPrivateKey: .init(caKey)
-        )
-        let key = P256.Signing.PrivateKey()
-        leaf = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: now - 3_600,
-            notValidAfter: now + 10 * 86_400, issuer: caName,
-            subject: try DistinguishedName { CommonName("bench.test") },
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                BasicConstraints.notCertificateAuthority
-                SubjectAlternativeNames([.dnsName("bench.test")])
-                // A responder that never answers: both servers staple the file they were given.
-                AuthorityInformationAccess([
-                    .init(method: .ocspServer, location: .uniformResourceIdentifier("http://127.0.0.1:9/"))
-                ])
-            },
-            issuerPrivateKey: .init(caKey)
-        )
-        chainPath = "\(directory)/leaf.pem"
-        keyPath = "\(directory)/leaf.key"
-        staplePath = "\(directory)/staple.der"
-        stateDirectory = "\(directory)/state"
-        try (CertificateLoading.pem(leaf) + CertificateLoading.pem(ca)).write(
-            toFile: chainPath, atomically: true, encoding: .utf8)
-        try (key.pemRepresentation + "\n").write(toFile: keyPath, atomically: true, encoding: .utf8)
-        let single = SingleResponse(
-            certID: try CertID(certificate: leaf, issuer: ca), certStatus: .good,
-            thisUpdate: try GeneralizedTime(now - 60), nextUpdate: try GeneralizedTime(now + 7 * 86_400)
-        )
-        let staple = try OCSPResponseSigner(certificate: ca, privateKey: .init(caKey)).sign([single], producedAt: now)
+        pki = try TestPKI(name: "handshake-bench")
+        // A responder that never answers: both servers staple the file they were given.
+        let issued = try pki.issue(commonName: "bench.test", ocspURLs: ["http://127.0.0.1:9/"])
+        leaf = issued.certificate
+        chainPath = issued.pemPath
+        keyPath = issued.keyPath
+        staplePath = "\(pki.directory)/staple.der"
+        stateDirectory = "\(pki.directory)/state"
+        let staple = try pki.signedResponse(for: leaf, thisUpdate: now - 60, nextUpdate: now + 7 * 86_400)
         try Data(staple).write(to: URL(fileURLWithPath: staplePath))
         // `staple serve` finds the same staple in its state directory, as after a restart.
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
@@ -68,7 +37,7 @@ struct BenchFixture {
         try Data(staple).write(to: URL(fileURLWithPath: store.path(for: CertificateKey(certificate: leaf))))
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+    func remove() { pki.remove() }
 }
 
 /// Waits until something listens on `port` (read from `ss`, without connecting).
