@@ -1,6 +1,6 @@
 // `staple serve` against nginx 1.22 on the same machine, certificate, staple and load client:
 //
-//   swift build -c release --product HandshakeBenchmark --product staple
+//   swift build -c release --product staple && swift build -c release --product HandshakeBenchmark
 //   .build/release/HandshakeBenchmark --staple .build/release/staple [--seconds 5] [--concurrency 16]
 //
 // 1. New TLS handshakes per second with status requested (ECDSA P-256; TLS 1.3 and TLS 1.2), by a
