@@ -111,7 +111,7 @@ struct RobustnessTests {
                 .connect(host: "127.0.0.1", port: setup.serve.port).get()
             try await handshake.futureResult.get()
             // Stop reading: the echo backend's answers pile up in the proxy unless it respects backpressure.
-            try await channel.setOption(.autoRead, value: false)
+            try await channel.setOption(.autoRead, value: false).get()
             let chunk = ByteBuffer(repeating: 0x41, count: 64 * 1_024)
             for _ in 0..<512 { channel.write(chunk, promise: nil) }  // 32 MiB offered
             channel.flush()
