@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "staple", targets: ["StapleCLI"]),
         .executable(name: "staple-bench", targets: ["StapleBenchmarks"]),
         .library(name: "OCSPCore", targets: ["OCSPCore"]),
+        .library(name: "OCSPReporting", targets: ["OCSPReporting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
@@ -106,7 +107,7 @@ let package = Package(
         .target(
             name: "TLSStapling",
             dependencies: [
-                "COpenSSL", "OCSPCore",
+                "COpenSSL", "OCSPCore", "StapleFiles",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -129,7 +130,7 @@ let package = Package(
         .target(
             name: "StaplingProxy",
             dependencies: [
-                "TLSStapling", "Stapling", "OCSPCore", "OCSPFetching",
+                "TLSStapling", "Stapling", "OCSPCore", "OCSPFetching", "StapleFiles",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -171,8 +172,22 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
+        ),
+        // `staple inspect`'s presentation of a response and its verification (text and JSON), and
+        // reading a stored response in DER, PEM or base64.
+        .target(
+            name: "OCSPReporting",
+            dependencies: [
+                "OCSPCore",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        // Reading the certificate, chain and response files commands and servers are given.
+        .target(
+            name: "StapleFiles",
+            dependencies: ["OCSPCore", .product(name: "X509", package: "swift-certificates")]
         ),
         // The system OpenSSL (libssl-dev) and a shim for the macros Swift cannot import.
         .systemLibrary(
@@ -184,6 +199,8 @@ let package = Package(
             name: "StapleCLI",
             dependencies: [
                 "OCSPCore",
+                "OCSPReporting",
+                "StapleFiles",
                 "OCSPFetching",
                 "Stapling",
                 "ConfigLint",
@@ -232,7 +249,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OCSPCoreTests",
-            dependencies: ["OCSPCore", "EngineTestSupport"]
+            dependencies: ["OCSPCore", "OCSPReporting", "StapleFiles", "EngineTestSupport"]
         ),
         // Runs the built `staple` executable as a user would.
         .testTarget(

@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [.package(name: "Staple", path: "..")],
     targets: [
-        .executableTarget(name: "OCSPFuzz", dependencies: [.product(name: "OCSPCore", package: "Staple")])
+        .executableTarget(name: "OCSPFuzz", dependencies: [
+                .product(name: "OCSPCore", package: "Staple"), .product(name: "OCSPReporting", package: "Staple"),
+            ])
     ]
 )

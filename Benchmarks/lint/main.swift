@@ -38,8 +38,9 @@ struct Options {
             case "--lint":
                 // Child mode: lint one nginx configuration as `staple lint --nginx --json` does.
                 let report = Linter(now: Date()).lint(paths: [iterator.next() ?? ""], as: .nginx)
-                print(JSONReporter.render(report), terminator: "")
-                exit(report.exitCode)
+                let status: Int32 = [.clean: 0, .warnings: 1, .errors: 2, .unlintable: 3][report.grade] ?? 3
+                print(JSONReporter.render(report, exitCode: status), terminator: "")
+                exit(status)
             default:
                 FileHandle.standardError.write(
                     Data("usage: LintBenchmark [--servers N] [--files N] [--runs N] [--keep DIR]\n".utf8))

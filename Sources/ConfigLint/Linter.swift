@@ -27,15 +27,27 @@ public struct LintReport: Sendable {
 
     public var findings: [Finding] { configurations.flatMap { $0.sites.flatMap(\.findings) } }
 
-    /// 0 clean (notes at most), 1 warnings, 2 errors or critical findings, 3 something could not be linted.
-    public var exitCode: Int32 {
-        if !failures.isEmpty { return 3 }
+    /// The run's overall judgement: the worst finding, unless some input could not be linted.
+    public var grade: LintGrade {
+        if !failures.isEmpty { return .unlintable }
         switch findings.map(\.severity).max() {
-        case .critical?, .error?: return 2
-        case .warning?: return 1
-        default: return 0
+        case .critical?, .error?: return .errors
+        case .warning?: return .warnings
+        default: return .clean
         }
     }
+}
+
+/// A lint run's overall judgement; the executable maps it to an exit status.
+public enum LintGrade: Sendable, Hashable, Comparable {
+    /// No finding above a note.
+    case clean
+    /// Warnings at worst.
+    case warnings
+    /// Errors or critical findings.
+    case errors
+    /// Some input could not be linted (unreadable, unparsable, nothing to lint).
+    case unlintable
 }
 
 /// Reads configurations, loads the files they name, and runs the rules.

@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import NIOCore
 import OCSPCore
+import StapleFiles
 import OCSPFetching
 import ServiceLifecycle
 import Stapling
@@ -155,7 +156,7 @@ public final class StapleServer: Sendable {
         var mustStapleMissing = 0
         let now = Date()
         for source in configuration.certificates {
-            guard let leaf = try? CertificateLoading.certificates(atPath: source.chainPath).first else { continue }
+            guard let leaf = try? InputFile.certificates(atPath: source.chainPath).first else { continue }
             guard snapshot.staple(for: leaf, at: now) == nil else { continue }
             missing.append(source.chainPath)
             if leaf.isMustStaple {
@@ -182,7 +183,7 @@ public final class StapleServer: Sendable {
         try sources.map { source in
             let chain: [Certificate]
             do {
-                chain = try CertificateLoading.certificates(atPath: source.chainPath)
+                chain = try InputFile.certificates(atPath: source.chainPath)
             } catch {
                 throw ServeError("certificate chain \(error)")
             }

@@ -1,34 +1,34 @@
 import COpenSSL
+import OCSPCore
 
-/// A TLS failure: a stable code and a reason that includes OpenSSL's own error text.
-///
-/// Equality compares the code only.
-public struct TLSError: Error, Hashable, Sendable, CustomStringConvertible {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
+/// A TLS failure; the reason includes OpenSSL's own error text.
+public typealias TLSError = StapleError<TLSErrorCode>
 
-        public static let configuration = Code(rawValue: "configuration")
-        public static let handshakeFailed = Code(rawValue: "handshake-failed")
-        public static let handshakeTimeout = Code(rawValue: "handshake-timeout")
-        public static let protocolError = Code(rawValue: "protocol-error")
-        public static let closedBeforeHandshake = Code(rawValue: "closed-before-handshake")
-        public static let uncleanShutdown = Code(rawValue: "unclean-shutdown")
+/// The codes of ``TLSError``.
+public struct TLSErrorCode: StapleErrorCode {
+    private enum Backing: String {
+        case configuration
+        case handshakeFailed = "handshake-failed"
+        case handshakeTimeout = "handshake-timeout"
+        case protocolError = "protocol-error"
+        case closedBeforeHandshake = "closed-before-handshake"
     }
+    private let backing: Backing
+    public var description: String { backing.rawValue }
 
-    public var code: Code
-    public var reason: String
+    /// A certificate, key or setting OpenSSL refused.
+    public static let configuration = Self(backing: .configuration)
+    /// The peer's handshake failed (alert, no shared cipher, not TLS).
+    public static let handshakeFailed = Self(backing: .handshakeFailed)
+    /// The handshake did not complete in time.
+    public static let handshakeTimeout = Self(backing: .handshakeTimeout)
+    /// A TLS record or state OpenSSL refused after the handshake.
+    public static let protocolError = Self(backing: .protocolError)
+    /// The connection closed before the handshake completed.
+    public static let closedBeforeHandshake = Self(backing: .closedBeforeHandshake)
+}
 
-    public init(_ code: Code, _ reason: String) {
-        self.code = code
-        self.reason = reason
-    }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-    public var description: String { "TLS \(code): \(reason)" }
-
+extension StapleError where Code == TLSErrorCode {
     /// An error carrying and clearing OpenSSL's error queue for this thread.
     static func openSSL(_ code: Code, _ what: String) -> TLSError {
         TLSError(code, "\(what): \(drainErrorQueue())")

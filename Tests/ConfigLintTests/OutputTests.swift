@@ -11,13 +11,13 @@ struct OutputTests {
         return Linter(now: fixture.now).lint(paths: [prepared.mainFile], as: .nginx)
     }
 
-    @Test func exitCodes() throws {
-        #expect(try Self.report("clean").exitCode == 0)
-        #expect(try Self.report("misc").exitCode == 2)
+    @Test func grades() throws {
+        #expect(try Self.report("clean").grade == .clean)
+        #expect(try Self.report("misc").grade == .errors)
         // Warnings only: resolver-missing (warning) and resolver-timeout (note).
-        #expect(try Self.report("resolver").exitCode == 1)
+        #expect(try Self.report("resolver").grade == .warnings)
         let unreadable = Linter(now: Date()).lint(paths: ["/nonexistent/nginx.conf"])
-        #expect(unreadable.exitCode == 3)
+        #expect(unreadable.grade == .unlintable)
         #expect(unreadable.failures.first?.reason.contains("/nonexistent/nginx.conf") == true)
     }
 
@@ -32,7 +32,7 @@ struct OutputTests {
 
     @Test func jsonHasStableFields() throws {
         let report = try Self.report("misc")
-        let json = JSONReporter.render(report)
+        let json = JSONReporter.render(report, exitCode: 2)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(Set(object.keys) == ["version", "time", "exitCode", "failures", "configurations"])
         let configuration = try #require((object["configurations"] as? [[String: Any]])?.first)
@@ -72,7 +72,7 @@ struct OutputTests {
         let later = Linter(now: fixture.now.addingTimeInterval(2 * 365 * 86_400)).lint(paths: [prepared.mainFile], as: .nginx)
         #expect(now.findings.isEmpty)
         #expect(later.findings.map(\.ruleID) == ["certificate-expired", "certificate-expired"])
-        #expect(later.exitCode == 2)
+        #expect(later.grade == .errors)
     }
 
     @Test func ruleIDsAreUnique() {

@@ -1,5 +1,6 @@
 import Foundation
 import OCSPCore
+import StapleFiles
 import Testing
 import X509
 
@@ -22,7 +23,7 @@ struct CorpusTests {
         let f = row.fields
         let response = try Corpora.bytes(row.folder, f[1])
         let anchor = try Corpora.certificate(row.folder, f[2])
-        let others = try CertificateLoading.certificates(
+        let others = try InputFile.certificates(
             atPath: Corpora.root.appendingPathComponent(row.folder).appendingPathComponent(f[3]).path)
         let now = Date(timeIntervalSince1970: TimeInterval(f[4])!)
         // Path building: every certificate among the others that chains up to the anchor.

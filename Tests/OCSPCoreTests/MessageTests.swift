@@ -1,5 +1,6 @@
 import Foundation
 import OCSPCore
+import OCSPReporting
 import SwiftASN1
 import Testing
 import X509

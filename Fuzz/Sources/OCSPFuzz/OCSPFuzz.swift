@@ -1,5 +1,6 @@
 import Foundation
 import OCSPCore
+import OCSPReporting
 import X509
 
 /// Fixtures read once from `../shared/corpora`: a certificate, its issuer and a time at which the
@@ -15,8 +16,8 @@ enum Fixtures {
 
     static func load(_ name: String) -> Certificate {
         guard
-            let certificate = try? CertificateLoading.certificates(atPath: corpora.appendingPathComponent(name).path)
-                .first
+            let data = FileManager.default.contents(atPath: corpora.appendingPathComponent(name).path),
+            let certificate = try? CertificateLoading.certificates(in: Array(data), source: name).first
         else {
             fatalError(
                 "fuzz fixtures missing: \(corpora.path)/\(name) (the shared corpora must sit beside the project)")

@@ -1,34 +1,49 @@
-/// Why a configuration could not be linted: a stable code and a reason naming the file and line.
-///
-/// Equality compares the code only.
-public struct LintError: Error, Hashable, Sendable, CustomStringConvertible {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
+import OCSPCore
 
-        public static let unreadable = Code(rawValue: "unreadable")
-        public static let tooLarge = Code(rawValue: "too-large")
-        public static let binary = Code(rawValue: "binary")
-        public static let syntax = Code(rawValue: "syntax")
-        public static let tooDeep = Code(rawValue: "too-deep")
-        public static let includeCycle = Code(rawValue: "include-cycle")
-        public static let tooManyFiles = Code(rawValue: "too-many-files")
-        public static let unknownServer = Code(rawValue: "unknown-server")
+/// Why a configuration could not be linted; the subject is the file and line.
+public typealias LintError = StapleError<LintErrorCode>
+
+/// The codes of ``LintError``.
+public struct LintErrorCode: StapleErrorCode {
+    public typealias Subject = SourceLocation
+
+    private enum Backing: String {
+        case unreadable
+        case tooLarge = "too-large"
+        case binary
+        case syntax
+        case tooDeep = "too-deep"
+        case includeCycle = "include-cycle"
+        case tooManyFiles = "too-many-files"
+        case unknownServer = "unknown-server"
+    }
+    private let backing: Backing
+    public var description: String { backing.rawValue }
+
+    /// A file that is missing, unreadable, a device or a FIFO.
+    public static let unreadable = Self(backing: .unreadable)
+    /// A file, or all files together, over the size bounds.
+    public static let tooLarge = Self(backing: .tooLarge)
+    /// NUL bytes or invalid UTF-8.
+    public static let binary = Self(backing: .binary)
+    /// A configuration the parser cannot read.
+    public static let syntax = Self(backing: .syntax)
+    /// Includes or blocks nested deeper than allowed.
+    public static let tooDeep = Self(backing: .tooDeep)
+    /// A file that includes itself, directly or not.
+    public static let includeCycle = Self(backing: .includeCycle)
+    /// More files than allowed.
+    public static let tooManyFiles = Self(backing: .tooManyFiles)
+    /// Neither the name nor the content tells which server the file is for.
+    public static let unknownServer = Self(backing: .unknownServer)
+}
+
+extension StapleError where Code == LintErrorCode {
+    /// An error at `location` (line 0 for a whole file).
+    public init(_ code: Code, at location: SourceLocation, _ reason: String, file: String = #fileID, line: UInt = #line) {
+        self.init(code, subject: location, reason: reason, file: file, line: line)
     }
 
-    public var code: Code
-    /// Where the problem is (the file, and the line when there is one).
-    public var location: SourceLocation
-    public var reason: String
-
-    public init(_ code: Code, at location: SourceLocation, _ reason: String) {
-        self.code = code
-        self.location = location
-        self.reason = reason
-    }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-    public var description: String { "\(location): \(reason)" }
+    /// The file and line at fault.
+    public var location: SourceLocation { subject ?? SourceLocation(file: "", line: 0) }
 }

@@ -51,9 +51,10 @@ public enum JSONReporter {
         var fix: String
     }
 
-    public static func render(_ report: LintReport) -> String {
+    /// - Parameter exitCode: the exit status the executable gives for this report, recorded in the document.
+    public static func render(_ report: LintReport, exitCode: Int32) -> String {
         let document = Document(
-            time: report.now.iso8601, exitCode: report.exitCode,
+            time: report.now.iso8601, exitCode: exitCode,
             failures: report.failures.map {
                 Failure(code: $0.code.rawValue, file: $0.location.file, line: $0.location.line, message: $0.reason)
             },

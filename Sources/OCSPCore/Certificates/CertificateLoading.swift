@@ -2,28 +2,28 @@ import Foundation
 import SwiftASN1
 import X509
 
-/// Reading certificates from PEM or DER files and bundles.
+/// Reading certificates from the bytes of PEM or DER files and bundles (the caller reads the file).
 public enum CertificateLoading {
     /// Every certificate in `bytes`: one DER certificate, or any number of PEM `CERTIFICATE` blocks
     /// (other PEM blocks, such as keys, are skipped).
     ///
     /// - Throws: ``OCSPCoreError`` naming `source` and what is wrong.
-    public static func certificates(in bytes: [UInt8], source: String) throws -> [Certificate] {
+    public static func certificates(in bytes: [UInt8], source: String) throws(OCSPCoreError) -> [Certificate] {
         if let first = bytes.first, first == 0x30 {
             do {
                 return [try certificate(der: bytes)]
             } catch {
-                throw OCSPCoreError(.unreadableCertificate, source: source, reason: "not a DER certificate: \(error)")
+                throw OCSPCoreError(.unreadableCertificate, subject: source, reason: "not a DER certificate: \(error)")
             }
         }
         guard let text = String(bytes: bytes, encoding: .utf8) else {
-            throw OCSPCoreError(.unreadableCertificate, source: source, reason: "neither DER nor PEM text")
+            throw OCSPCoreError(.unreadableCertificate, subject: source, reason: "neither DER nor PEM text")
         }
         let blocks: [PEM.Block]
         do {
             blocks = try PEM.blocks(in: text)
         } catch {
-            throw OCSPCoreError(.unreadableCertificate, source: source, reason: "\(error)")
+            throw OCSPCoreError(.unreadableCertificate, subject: source, reason: "\(error)")
         }
         var certificates: [Certificate] = []
         for (index, block) in blocks.enumerated()
@@ -31,24 +31,13 @@ public enum CertificateLoading {
             do {
                 certificates.append(try certificate(der: block.der))
             } catch {
-                throw OCSPCoreError(
-                    .unreadableCertificate, source: source,
-                    reason: "PEM block \(index + 1) is not a valid certificate: \(error)")
+                throw OCSPCoreError(.unreadableCertificate, subject: source, reason: "PEM block \(index + 1) is not a valid certificate: \(error)")
             }
         }
         guard !certificates.isEmpty else {
-            throw OCSPCoreError(.unreadableCertificate, source: source, reason: "contains no CERTIFICATE block")
+            throw OCSPCoreError(.unreadableCertificate, subject: source, reason: "contains no CERTIFICATE block")
         }
         return certificates
-    }
-
-    /// Every certificate in the file at `path`.
-    public static func certificates(atPath path: String) throws -> [Certificate] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw OCSPCoreError(
-                .unreadableCertificate, source: path, reason: "cannot be read (missing or no permission)")
-        }
-        return try certificates(in: Array(data), source: path)
     }
 
     /// Decodes one DER certificate, tolerating an MD2 or MD5 signature on the certificate itself.

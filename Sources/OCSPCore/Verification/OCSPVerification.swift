@@ -29,44 +29,6 @@ public enum OCSPVerdict: Hashable, Sendable {
     }
 }
 
-/// Why a response was rejected: a stable code and a human reason naming what was involved.
-///
-/// Equality compares the code only.
-public struct OCSPRejection: Error, Hashable, Sendable, CustomStringConvertible {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-
-        public static let tooLarge = Code(rawValue: "too-large")
-        public static let malformed = Code(rawValue: "malformed")
-        public static let unsupportedResponseType = Code(rawValue: "unsupported-response-type")
-        public static let unsupportedVersion = Code(rawValue: "unsupported-version")
-        public static let weakSignatureAlgorithm = Code(rawValue: "weak-signature-algorithm")
-        public static let unsupportedSignatureAlgorithm = Code(rawValue: "unsupported-signature-algorithm")
-        public static let signerNotFound = Code(rawValue: "signer-not-found")
-        public static let badSignature = Code(rawValue: "bad-signature")
-        public static let unauthorizedSigner = Code(rawValue: "unauthorized-signer")
-        public static let unknownCriticalExtension = Code(rawValue: "unknown-critical-extension")
-        public static let nonceMismatch = Code(rawValue: "nonce-mismatch")
-        public static let notYetValid = Code(rawValue: "not-yet-valid")
-        public static let nextUpdateBeforeThisUpdate = Code(rawValue: "next-update-before-this-update")
-        public static let expired = Code(rawValue: "expired")
-    }
-
-    public var code: Code
-    public var reason: String
-
-    public init(_ code: Code, _ reason: String) {
-        self.code = code
-        self.reason = reason
-    }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
-    public var description: String { "\(code): \(reason)" }
-}
-
 /// One check the verifier ran, with the RFC section it enforces and what it found.
 public struct OCSPCheck: Hashable, Sendable {
     public enum Outcome: String, Hashable, Sendable {

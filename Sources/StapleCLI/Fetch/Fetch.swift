@@ -81,7 +81,9 @@ struct Fetch: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (leaf, issuerCertificate) = try loadCertificates()
+        let (leaf, issuerCertificate) = try Self.exitingOnUnusableInput {
+            try InputFiles.leafAndIssuer(chain: chain, issuer: issuer)
+        }
         var logger = Logger(label: "staple.fetch")
         logger.logLevel = verbose ? .debug : .critical
         let fetcher = OCSPFetcher(
@@ -97,7 +99,7 @@ struct Fetch: AsyncParsableCommand {
         try? await fetcher.shutdown()
         if json {
             print(try FetchReportJSON(report).encoded())
-        } else if report.status.exitCode == 0 {
+        } else if Self.exitStatus(report.status) == .hoped {
             print(report.message)
         } else {
             for failure in report.failures.dropLast() {
@@ -105,34 +107,17 @@ struct Fetch: AsyncParsableCommand {
             }
             FileHandle.standardError.write(Data("staple: \(report.message)\n".utf8))
         }
-        if report.status.exitCode != 0 { throw ExitCode(report.status.exitCode) }
+        let status = Self.exitStatus(report.status)
+        if status != .hoped { throw status.exitCode }
     }
 
-    private func loadCertificates() throws -> (Certificate, Certificate) {
-        do {
-            let certificates = try CertificateLoading.certificates(atPath: chain)
-            let extra = try issuer.map { try CertificateLoading.certificates(atPath: $0) } ?? []
-            guard let (leaf, found) = IssuerLookup.leafAndIssuer(chain: certificates, extra: extra) else {
-                throw FetchInputError("\(chain): no certificate")
-            }
-            guard let found else {
-                throw FetchInputError(
-                    "\(chain): the issuer of \(leaf.subject) was not found \(issuer.map { "in \($0)" } ?? "after the leaf; give --issuer")"
-                )
-            }
-            return (leaf, found)
-        } catch let error as FetchInputError {
-            FileHandle.standardError.write(Data("staple: \(error.description)\n".utf8))
-            throw ExitCode(2)
-        } catch {
-            FileHandle.standardError.write(Data("staple: \(error)\n".utf8))
-            throw ExitCode(2)
+    /// The exit status for what the update did.
+    static func exitStatus(_ status: StapleFileUpdate.Status) -> ExitStatus {
+        switch status {
+        case .written, .alreadyCurrent: .hoped
+        case .revoked, .notGood: .judged
+        case .writeFailed: .unusable
+        default: .unreachable
         }
     }
-}
-
-/// Input `staple fetch` cannot use: exit status 2.
-private struct FetchInputError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -24,7 +24,7 @@ struct FetchReportJSON: Encodable {
 
     init(_ report: StapleFileUpdate) {
         status = report.status.rawValue
-        exitCode = report.status.exitCode
+        exitCode = Fetch.exitStatus(report.status).rawValue
         output = report.path
         serial = report.serialNumberHex
         responder = report.responderURL

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OCSPCore
+import OCSPReporting
 import X509
 
 struct Inspect: ParsableCommand {
@@ -52,7 +53,7 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         let now = at?.date ?? Date()
-        let (der, decoded, verification) = try Self.exitingOnUnreadableInput {
+        let (der, decoded, verification) = try Self.exitingOnUnusableInput {
             () throws -> ([UInt8], OCSPResponse, OCSPVerification?) in
             let raw = try InputFiles.bytes(response, what: "response")
             let der: [UInt8]
@@ -61,27 +62,20 @@ struct Inspect: ParsableCommand {
                 der = try ResponseEncoding.derBytes(from: raw)
                 decoded = try OCSPResponse(derBytes: der)
             } catch {
-                throw UnreadableInput("response \(response): not an OCSP response: \(error)")
+                throw CommandError(
+                    .unusableInput, subject: "response \(response)", reason: "not an OCSP response: \(error)")
             }
             return (der, decoded, try verify(der, now: now))
         }
         let report = ResponseReport(response: decoded, der: der, verification: verification, at: now)
         print(json ? try report.json() : report.text)
         let success = verification.map(\.isStapleable) ?? (decoded.status == .successful)
-        if !success { throw ExitCode(1) }
+        if !success { throw ExitStatus.judged.exitCode }
     }
 
     private func verify(_ der: [UInt8], now: Date) throws -> OCSPVerification? {
         guard let cert else { return nil }
-        let chain = try InputFiles.certificates(cert, what: "certificate")
-        let extra = try issuer.map { try InputFiles.certificates($0, what: "issuer") } ?? []
-        guard let (leaf, found) = IssuerLookup.leafAndIssuer(chain: chain, extra: extra) else {
-            throw UnreadableInput("certificate \(cert): no certificate")
-        }
-        guard let issuerCertificate = found else {
-            let looked = issuer.map { "in \($0)" } ?? "after the leaf in \(cert); give --issuer"
-            throw UnreadableInput("certificate \(cert): the issuer of \(leaf.subject) was not found \(looked)")
-        }
+        let (leaf, issuerCertificate) = try InputFiles.leafAndIssuer(chain: cert, issuer: issuer)
         let trusted = try trust.map { try InputFiles.certificates($0, what: "trusted responders") } ?? []
         return OCSPVerifier().verify(
             response: der, certificate: leaf, issuer: issuerCertificate, trustedResponders: trusted, now: now

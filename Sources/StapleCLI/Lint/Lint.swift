@@ -2,7 +2,7 @@ import ArgumentParser
 import ConfigLint
 import Foundation
 
-struct Lint: ParsableCommand {
+struct Lint: MonitoringCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find stapling mistakes in nginx, Apache and HAProxy configurations before clients do.",
         discussion: """
@@ -29,12 +29,12 @@ struct Lint: ParsableCommand {
             Every finding names its rule id, severity (note, warning, error, critical), the file \
             and line at fault, and the fix. Text output groups findings by site, worst first.
 
-            Exit status:
-              0  clean (notes at most)
-              1  warnings
-              2  errors or critical findings
-              3  could not lint: a configuration is unreadable or unparsable (the message names \
-            the file and line), or there was nothing to lint
+            Exit status (Nagios plugin convention, as for every monitoring command):
+              0  OK: clean (notes at most)
+              1  WARNING: warnings
+              2  CRITICAL: errors or critical findings
+              3  UNKNOWN: could not lint: a usage error, a configuration that is unreadable or \
+            unparsable (the message names the file and line), or nothing to lint
             """
     )
 
@@ -77,20 +77,18 @@ struct Lint: ParsableCommand {
     func run() throws {
         let targets = paths.isEmpty ? Linter.defaultPaths() : paths
         guard !targets.isEmpty else {
-            FileHandle.standardError.write(
-                Data(
-                    "error: nothing to lint: none of \(ConfigurationParser.defaultPaths.joined(separator: ", ")) exists; name a PATH\n"
-                        .utf8
-                ))
-            throw ExitCode(3)
+            let looked = ConfigurationParser.defaultPaths.joined(separator: ", ")
+            FileHandle.standardError.write(Data("error: nothing to lint: none of \(looked) exists; name a PATH\n".utf8))
+            throw MonitoringStatus.unknown.exitCode
         }
         let kind = server.flatMap { ServerKind(rawValue: $0.rawValue) }
         let report = Linter(now: at?.date ?? Date()).lint(paths: targets, as: kind)
+        let status = Self.status(report.grade)
         switch format {
         case .text:
             print(TextReporter.render(report), terminator: "")
         case .json:
-            print(JSONReporter.render(report), terminator: "")
+            print(JSONReporter.render(report, exitCode: status.rawValue), terminator: "")
         case .sarif:
             print(SARIFReporter.render(report), terminator: "")
         }
@@ -99,6 +97,16 @@ struct Lint: ParsableCommand {
                 FileHandle.standardError.write(Data("error: could not lint \(failure)\n".utf8))
             }
         }
-        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+        if status != .ok { throw status.exitCode }
+    }
+
+    /// The monitoring status for a lint run's grade.
+    static func status(_ grade: LintGrade) -> MonitoringStatus {
+        switch grade {
+        case .clean: .ok
+        case .warnings: .warning
+        case .errors: .critical
+        case .unlintable: .unknown
+        }
     }
 }

@@ -1,44 +1,62 @@
 import ArgumentParser
 import Foundation
 import OCSPCore
+import StapleFiles
 import X509
 
-/// Reading the files a command names, turning every problem into an exit-2 message that names the file.
+/// Reading the files a command names; every problem becomes a ``CommandError`` naming the file.
 enum InputFiles {
-    static func bytes(_ path: String, what: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            let why =
-                !exists ? "no such file" : (isDirectory.boolValue ? "is a directory" : "cannot be read (permission?)")
-            throw UnreadableInput("\(what) \(path): \(why)")
-        }
-        return Array(data)
-    }
-
-    static func certificates(_ path: String, what: String) throws -> [Certificate] {
+    static func bytes(_ path: String, what: String) throws(CommandError) -> [UInt8] {
         do {
-            return try CertificateLoading.certificates(in: try bytes(path, what: what), source: path)
-        } catch let error as OCSPCoreError {
-            throw UnreadableInput("\(what) \(error)")
+            return try InputFile.bytes(atPath: path)
+        } catch {
+            throw CommandError(.unusableInput, subject: "\(what) \(path)", reason: error.reason)
         }
     }
-}
 
-/// Input that cannot be used: printed to standard error, exit status 2.
-struct UnreadableInput: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+    static func certificates(_ path: String, what: String) throws(CommandError) -> [Certificate] {
+        do {
+            return try InputFile.certificates(atPath: path)
+        } catch {
+            throw CommandError(.unusableInput, subject: "\(what) \(path)", reason: error.reason)
+        }
+    }
+
+    /// The leaf (first certificate of `chainPath`) and its issuer (later in the chain, or in `issuerPath`).
+    static func leafAndIssuer(chain chainPath: String, issuer issuerPath: String?) throws(CommandError) -> (
+        leaf: Certificate, issuer: Certificate
+    ) {
+        let chain = try certificates(chainPath, what: "certificate")
+        var extra: [Certificate] = []
+        if let issuerPath { extra = try certificates(issuerPath, what: "issuer") }
+        guard let (leaf, found) = IssuerLookup.leafAndIssuer(chain: chain, extra: extra) else {
+            throw CommandError(.unusableInput, subject: "certificate \(chainPath)", reason: "no certificate")
+        }
+        guard let found else {
+            let looked = issuerPath.map { "in \($0)" } ?? "after the leaf in \(chainPath); give --issuer"
+            throw CommandError(
+                .unusableInput, subject: "certificate \(chainPath)",
+                reason: "the issuer of \(leaf.subject) was not found \(looked)")
+        }
+        return (leaf, found)
+    }
 }
 
 extension ParsableCommand {
-    /// Runs `body`, mapping unreadable input to a message on standard error and exit status 2.
-    static func exitingOnUnreadableInput<T>(_ body: () throws -> T) throws -> T {
+    /// Runs `body`; a ``CommandError`` is printed to standard error and exits `status`.
+    static func exitingOnUnusableInput<T>(status: Int32 = ExitStatus.unusable.rawValue, _ body: () throws -> T) throws
+        -> T
+    {
         do {
             return try body()
-        } catch let error as UnreadableInput {
-            FileHandle.standardError.write(Data("staple: \(error.description)\n".utf8))
-            throw ExitCode(2)
+        } catch let error as CommandError {
+            printError(error.message)
+            throw ExitCode(status)
         }
     }
+}
+
+/// Prints `staple: message` to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("staple: \(message)\n".utf8))
 }

@@ -1,28 +1,29 @@
-/// A staple store or staple file problem: a stable code and a reason naming the path.
-///
-/// Equality compares the code only.
-public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
+import OCSPCore
 
-        public static let directoryUnusable = Code(rawValue: "directory-unusable")
-        public static let writeFailed = Code(rawValue: "write-failed")
-        public static let readFailed = Code(rawValue: "read-failed")
+/// A staple store or staple file problem; the subject is the path.
+public typealias StoreError = StapleError<StoreErrorCode>
+
+/// The codes of ``StoreError``.
+public struct StoreErrorCode: StapleErrorCode {
+    private enum Backing: String {
+        case directoryUnusable = "directory-unusable"
+        case writeFailed = "write-failed"
+    }
+    private let backing: Backing
+    public var description: String { backing.rawValue }
+
+    /// The state directory cannot be created, or is not a directory.
+    public static let directoryUnusable = Self(backing: .directoryUnusable)
+    /// A file could not be written; the previous one is untouched.
+    public static let writeFailed = Self(backing: .writeFailed)
+}
+
+extension StapleError where Code == StoreErrorCode {
+    /// An error about the file or directory at `path`.
+    public init(_ code: Code, path: String, reason: String, file: String = #fileID, line: UInt = #line) {
+        self.init(code, subject: path, reason: reason, file: file, line: line)
     }
 
-    public var code: Code
-    public var path: String
-    public var reason: String
-
-    public init(_ code: Code, path: String, reason: String) {
-        self.code = code
-        self.path = path
-        self.reason = reason
-    }
-
-    public var description: String { "\(path): \(code): \(reason)" }
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.code == rhs.code }
-    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+    /// The file or directory involved.
+    public var path: String { subject ?? "" }
 }

@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import OCSPCore
+import StapleFiles
 import X509
 
 /// The OpenSSL contexts of a TLS server: one per distinct set of names, with the status (staple),
@@ -89,7 +90,7 @@ public final class OpenSSLServerContext: @unchecked Sendable {
     private static func dnsNames(of source: TLSCertificateSource) throws -> [String] {
         let leaf: Certificate
         do {
-            guard let first = try CertificateLoading.certificates(atPath: source.chainPath).first else {
+            guard let first = try InputFile.certificates(atPath: source.chainPath).first else {
                 throw TLSError(.configuration, "certificate chain \(source.chainPath) is empty")
             }
             leaf = first

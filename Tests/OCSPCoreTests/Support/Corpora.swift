@@ -1,5 +1,6 @@
 import Foundation
 import OCSPCore
+import StapleFiles
 import Testing
 import X509
 
@@ -33,7 +34,7 @@ enum Corpora {
             // OpenSSL's test responses are base64 of one DER response, possibly wrapped.
             let text = String(decoding: data, as: UTF8.self).filter { !$0.isWhitespace }
             guard let decoded = Data(base64Encoded: text) else {
-                throw OCSPCoreError(.unreadableCertificate, source: name, reason: "bad base64")
+                throw OCSPCoreError(.unreadableCertificate, subject: name, reason: "bad base64")
             }
             return Array(decoded)
         }
@@ -41,7 +42,7 @@ enum Corpora {
     }
 
     static func certificate(_ folder: String, _ name: String) throws -> Certificate {
-        try CertificateLoading.certificates(
+        try InputFile.certificates(
             atPath: root.appendingPathComponent(folder).appendingPathComponent(name).path)[0]
     }
 }

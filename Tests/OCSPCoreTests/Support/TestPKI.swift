@@ -1,5 +1,6 @@
 import Foundation
 import OCSPCore
+import StapleFiles
 import X509
 
 /// A throwaway PKI made with the `openssl` CLI in a temporary directory: a root CA, a delegated
@@ -67,7 +68,7 @@ struct TestPKI {
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     func certificate(_ name: String) throws -> Certificate {
-        try CertificateLoading.certificates(atPath: path("\(name).pem"))[0]
+        try InputFile.certificates(atPath: path("\(name).pem"))[0]
     }
 
     func privateKey(_ name: String) throws -> Certificate.PrivateKey {

@@ -105,3 +105,10 @@ extension ResponderID {
         }
     }
 }
+
+extension OCSPVerifier {
+    /// The name of a signature algorithm identifier (`sha256WithRSAEncryption`), or its OID.
+    public static func signatureAlgorithmName(_ identifier: AlgorithmIdentifier) -> String {
+        signatureAlgorithms[ASN1ObjectIdentifierKey(identifier.algorithm)]?.name ?? "\(identifier.algorithm)"
+    }
+}

@@ -1,3 +1,4 @@
+import OCSPCore
 import Foundation
 import SwiftASN1
 import X509
@@ -167,12 +168,5 @@ public struct ResponseReport: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-}
-
-extension OCSPVerifier {
-    /// The name of a signature algorithm identifier (`sha256WithRSAEncryption`), or its OID.
-    public static func signatureAlgorithmName(_ identifier: AlgorithmIdentifier) -> String {
-        signatureAlgorithms[ASN1ObjectIdentifierKey(identifier.algorithm)]?.name ?? "\(identifier.algorithm)"
     }
 }

@@ -1,3 +1,4 @@
+import OCSPCore
 import Foundation
 import SwiftASN1
 
