@@ -142,7 +142,9 @@ let package = Package(
         .testTarget(
             name: "StaplingProxyTests",
             dependencies: [
-                "StaplingProxy", "TLSStapling", "OCSPCore", "EngineTestSupport", "StapleCLI",
+                "StaplingProxy", "TLSStapling", "OCSPCore", "EngineTestSupport", "StapleCLI", "Stapling", "OCSPFetching",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

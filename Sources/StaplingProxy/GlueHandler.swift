@@ -60,7 +60,12 @@ final class GlueHandler: ChannelDuplexHandler {
 
     private func partnerEndedInput() { context?.close(mode: .output, promise: nil) }
 
-    private func partnerClosed() { context?.close(promise: nil) }
+    private func partnerClosed() {
+        switch machine.partnerClosed() {
+        case .close: context?.close(promise: nil)
+        case .ignore: break
+        }
+    }
 
     private func partnerBecameWritable() {
         switch machine.partnerBecameWritable() {

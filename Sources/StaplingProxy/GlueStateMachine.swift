@@ -115,6 +115,19 @@ struct GlueStateMachine {
         return .close
     }
 
+    enum PartnerClosedAction {
+        case close
+        /// Closing already.
+        case ignore
+    }
+
+    /// The partner went away (or failed): this side closes too, once.
+    mutating func partnerClosed() -> PartnerClosedAction {
+        if case .closed = state { return .ignore }
+        state = .closed
+        return .close
+    }
+
     // MARK: - Reads (backpressure)
 
     enum ReadAction {

@@ -232,7 +232,7 @@ struct GlueHandlerTests {
     func backendFailsLater() throws {
         let harness = try GlueHarness.joined()
         defer { harness.finish() }
-        harness.backend.pipeline.fireErrorCaught(ChannelError.eof)
+        harness.backend.pipeline.fireErrorCaught(ChannelError.connectTimeout(.seconds(1)))
         harness.loop.run()
         #expect(harness.backendSocket.closes == [.all])
         #expect(harness.clientSocket.closes == [.all])

@@ -12,7 +12,7 @@ struct HangupReloader: Service {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in hangups {
-                do {
+                do throws(ServeError) {
                     try await server.reload()
                 } catch {
                     logger.error(

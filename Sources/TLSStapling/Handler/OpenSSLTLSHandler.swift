@@ -221,7 +221,9 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     ///
     /// - Returns: false when OpenSSL failed, and the connection with it.
     @discardableResult
-    private func encrypt(context: ChannelHandlerContext, _ buffer: ByteBuffer, promise: EventLoopPromise<Void>?)
+    private func encrypt(
+        context: ChannelHandlerContext, _ buffer: ByteBuffer, promise: EventLoopPromise<Void>?
+    )
         -> Bool
     {
         if let error = connection.write(buffer) {
