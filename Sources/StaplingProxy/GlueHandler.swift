@@ -7,32 +7,31 @@ import NIOCore
 /// The client-facing handler can start without a partner: it connects the backend when the first
 /// plaintext byte arrives, so TLS handshakes (scanners, health checks, failed handshakes) never
 /// cost a backend connection. What arrives before the backend is connected is held (one read's
-/// worth: no more reads are issued meanwhile) and written once it is.
+/// worth: no more reads are issued meanwhile) and written once it is. The decisions are
+/// ``GlueStateMachine``'s; this handler performs them.
 final class GlueHandler: ChannelDuplexHandler {
-    typealias InboundIn = NIOAny
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = NIOAny
-    typealias OutboundOut = NIOAny
+    typealias OutboundOut = ByteBuffer
 
     /// Connects the backend and returns its handler, already in the backend channel's pipeline
     /// (bound to this channel's event loop, where the backend channel runs too).
     typealias Connector = (ChannelHandlerContext) -> EventLoopFuture<NIOLoopBound<GlueHandler>>
 
+    private var machine: GlueStateMachine
     private var partner: GlueHandler?
     private var context: ChannelHandlerContext?
-    private var pendingRead = false
     private var connector: Connector?
-    private var connecting = false
-    private var held: [NIOAny] = []
-    private var inputEndedWhileConnecting = false
 
-    private init(connector: Connector? = nil) {
+    private init(machine: GlueStateMachine, connector: Connector? = nil) {
+        self.machine = machine
         self.connector = connector
     }
 
     /// Two handlers joined from the start.
     static func matchedPair() -> (GlueHandler, GlueHandler) {
-        let first = GlueHandler()
-        let second = GlueHandler()
+        let first = GlueHandler(machine: .joined())
+        let second = GlueHandler(machine: .joined())
         first.partner = second
         second.partner = first
         return (first, second)
@@ -40,11 +39,11 @@ final class GlueHandler: ChannelDuplexHandler {
 
     /// A client-facing handler that connects its partner with `connector` on the first byte.
     static func connectingOnFirstByte(_ connector: @escaping Connector) -> GlueHandler {
-        GlueHandler(connector: connector)
+        GlueHandler(machine: .connectingOnFirstByte(), connector: connector)
     }
 
     /// The backend side for a handler made with ``connectingOnFirstByte(_:)``.
-    static func backendSide() -> GlueHandler { GlueHandler() }
+    static func backendSide() -> GlueHandler { GlueHandler(machine: .backendSide()) }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
@@ -55,18 +54,24 @@ final class GlueHandler: ChannelDuplexHandler {
 
     // MARK: - What the partner asks of this side
 
-    private func partnerWrite(_ data: NIOAny) { context?.write(data, promise: nil) }
+    private func partnerWrite(_ data: ByteBuffer) { context?.write(wrapOutboundOut(data), promise: nil) }
 
     private func partnerFlush() { context?.flush() }
 
     private func partnerEndedInput() { context?.close(mode: .output, promise: nil) }
 
-    private func partnerClosed() { context?.close(promise: nil) }
+    private func partnerClosed() {
+        switch machine.partnerClosed() {
+        case .close: context?.close(promise: nil)
+        case .ignore: break
+        }
+    }
 
     private func partnerBecameWritable() {
-        guard pendingRead, let context else { return }
-        pendingRead = false
-        context.read()
+        switch machine.partnerBecameWritable() {
+        case .read: context?.read()
+        case .ignore: break
+        }
     }
 
     private var isWritable: Bool { context?.channel.isWritable ?? false }
@@ -74,8 +79,8 @@ final class GlueHandler: ChannelDuplexHandler {
     // MARK: - Connecting the backend on the first byte
 
     private func connectPartner(context: ChannelHandlerContext) {
-        guard let connector, !connecting else { return }
-        connecting = true
+        guard let connector else { preconditionFailure("a glue handler without a connector has no first byte") }
+        self.connector = nil
         // The backend is connected on this channel's event loop, so the result arrives on it too.
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         connector(context).hop(to: context.eventLoop).whenComplete { result in
@@ -84,69 +89,88 @@ final class GlueHandler: ChannelDuplexHandler {
     }
 
     private func partnerConnected(_ result: Result<NIOLoopBound<GlueHandler>, any Error>) {
-        connecting = false
-        connector = nil
         switch result {
         case .failure:
-            held.removeAll()
-            context?.close(promise: nil)
+            switch machine.partnerConnectFailed() {
+            case .close: context?.close(promise: nil)
+            case .ignore: break
+            }
         case .success(let bound):
             let backend = bound.value
-            guard let context else {
+            switch machine.partnerAttached(partnerWritable: backend.isWritable) {
+            case .closePartner:
                 backend.partnerClosed()
-                return
+            case .join(let held, let halfClosePartner, let read):
+                partner = backend
+                backend.partner = self
+                for data in held { backend.partnerWrite(data) }
+                backend.partnerFlush()
+                if halfClosePartner { backend.partnerEndedInput() }
+                if read { context?.read() }
+                backend.attached(to: self)
             }
-            partner = backend
-            backend.partner = self
-            for data in held { backend.partnerWrite(data) }
-            held.removeAll()
-            backend.partnerFlush()
-            if inputEndedWhileConnecting { backend.partnerEndedInput() }
-            if pendingRead, backend.isWritable {
-                pendingRead = false
-                context.read()
-            }
+        }
+    }
+
+    /// The backend side learns its partner is there.
+    private func attached(to front: GlueHandler) {
+        switch machine.partnerAttached(partnerWritable: front.isWritable) {
+        case .closePartner:
+            front.partnerClosed()
+        case .join(let held, let halfClosePartner, let read):
+            for data in held { front.partnerWrite(data) }
+            if !held.isEmpty { front.partnerFlush() }
+            if halfClosePartner { front.partnerEndedInput() }
+            if read { context?.read() }
         }
     }
 
     // MARK: - Events on this side
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if let partner {
-            partner.partnerWrite(data)
-        } else if connector != nil {
-            held.append(data)
-            connectPartner(context: context)
+        let buffer = unwrapInboundIn(data)
+        switch machine.channelRead(buffer) {
+        case .forwardToPartner: partner?.partnerWrite(buffer)
+        case .connectPartner: connectPartner(context: context)
+        case .hold, .drop: break
         }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        partner?.partnerFlush()
+        switch machine.channelReadComplete() {
+        case .flushPartner: partner?.partnerFlush()
+        case .ignore: break
+        }
         context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        partner?.partnerClosed()
+        switch machine.channelInactive() {
+        case .closePartner: partner?.partnerClosed()
+        case .ignore: break
+        }
         context.fireChannelInactive()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .some(.inputClosed) = event as? ChannelEvent {
-            if let partner {
-                partner.partnerEndedInput()
-            } else if connecting {
-                inputEndedWhileConnecting = true
-            } else {
-                // The client ended its side without sending anything: nothing to proxy.
-                context.close(promise: nil)
+            switch machine.inputEnded() {
+            case .halfClosePartner: partner?.partnerEndedInput()
+            case .close: context.close(promise: nil)
+            case .deferUntilJoined, .ignore: break
             }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        partner?.partnerClosed()
-        context.close(promise: nil)
+        switch machine.errorCaught() {
+        case .closePartnerAndSelf:
+            partner?.partnerClosed()
+            context.close(promise: nil)
+        case .close:
+            context.close(promise: nil)
+        }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -155,13 +179,9 @@ final class GlueHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if let partner {
-            if partner.isWritable { context.read() } else { pendingRead = true }
-        } else if connector != nil, !connecting {
-            // Not started yet: the TLS handshake below needs reads.
-            context.read()
-        } else {
-            pendingRead = true
+        switch machine.read(partnerWritable: partner?.isWritable ?? false) {
+        case .read: context.read()
+        case .wait: break
         }
     }
 }

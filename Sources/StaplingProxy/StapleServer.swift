@@ -3,18 +3,16 @@ import Logging
 import Metrics
 import NIOCore
 import OCSPCore
-import StapleFiles
-import OCSPFetching
 import ServiceLifecycle
+import StapleFiles
 import Stapling
 import TLSStapling
-import UnixSignals
 import X509
 
 /// What `staple serve` runs: the staple engine and the TLS proxy, composed.
 public struct StapleServerConfiguration: Sendable {
-    public var listen: StaplingProxy.Endpoint
-    public var backend: StaplingProxy.Endpoint
+    public var listen: TLSProxy.Endpoint
+    public var backend: TLSProxy.Endpoint
     /// Chains (leaf first, then its issuer) and keys. The first is the default certificate.
     public var certificates: [TLSCertificateSource]
     /// Where staples persist across restarts; nil keeps them in memory only.
@@ -30,7 +28,7 @@ public struct StapleServerConfiguration: Sendable {
     public var policy: RefreshPolicy
 
     public init(
-        listen: StaplingProxy.Endpoint, backend: StaplingProxy.Endpoint, certificates: [TLSCertificateSource],
+        listen: TLSProxy.Endpoint, backend: TLSProxy.Endpoint, certificates: [TLSCertificateSource],
         stateDirectory: String? = nil, startupWait: Duration = .seconds(10), alpnProtocols: [String] = [],
         handshakeTimeout: TimeAmount = .seconds(10), drainTimeout: TimeAmount = .seconds(10),
         fetchTimeout: TimeInterval = 5,
@@ -49,17 +47,12 @@ public struct StapleServerConfiguration: Sendable {
     }
 }
 
-/// A configuration `staple serve` cannot use, naming the file and the problem.
-public struct ServeError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-}
-
-/// The engine (``StapleRefresher``) feeding the TLS proxy (``StaplingProxy``) through its snapshot.
+/// The engine (``StapleRefresher``) feeding the TLS proxy (``TLSProxy``) through its snapshot,
+/// built once from a ``StapleServerConfiguration``.
 ///
 /// ``prepare()`` loads persisted staples and fetches missing ones, for at most the start-up wait,
-/// so that the first handshake is stapled. ``run()`` then serves until SIGTERM or SIGINT (drain,
-/// then stop), reloading certificates and keys on SIGHUP.
+/// so that the first handshake is stapled. The executable then runs ``services`` in a
+/// `ServiceGroup` (graceful shutdown drains the proxy) and calls ``reload()`` on SIGHUP.
 ///
 /// A Must-Staple certificate without a valid staple is still served (clients that do not honour
 /// Must-Staple keep working), logged at error level and counted in the gauge
@@ -67,42 +60,44 @@ public struct ServeError: Error, CustomStringConvertible, Sendable {
 public final class StapleServer: Sendable {
     public let configuration: StapleServerConfiguration
     public let refresher: StapleRefresher
-    public let proxy: StaplingProxy
-    private let fetcher: OCSPFetcher
+    public let proxy: TLSProxy
     private let logger: Logger
-    private let mustStapleGauge = Gauge(label: "staple_must_staple_without_staple")
+    private let mustStapleGauge: Gauge
 
-    public init(configuration: StapleServerConfiguration, group: any EventLoopGroup, logger: Logger) throws {
+    /// Reads every certificate, key and the state directory, and builds the engine and the proxy.
+    ///
+    /// - Parameters:
+    ///   - fetch: how the engine fetches responses; its fetcher is the caller's to shut down.
+    ///   - metricsFactory: where the engine's and the server's metrics go; nil for `MetricsSystem.factory`.
+    /// - Throws: ``ServeError`` naming the file that cannot be used and why.
+    public init(
+        configuration: StapleServerConfiguration, fetch: StapleFetch, group: any EventLoopGroup,
+        metricsFactory: (any MetricsFactory)? = nil, logger: Logger
+    ) throws(ServeError) {
         self.configuration = configuration
         self.logger = logger
+        let metricsFactory = metricsFactory ?? MetricsSystem.factory
+        mustStapleGauge = Gauge(label: "staple_must_staple_without_staple", factory: metricsFactory)
         let managed = try Self.managedCertificates(configuration.certificates)
-        // Every file is checked before anything that needs an orderly shutdown (the HTTP client) exists.
-        _ = try Self.tlsContext(configuration, provider: FixedStapleProvider())
-        if let directory = configuration.stateDirectory {
-            do {
-                _ = try StapleStore(directory: directory, logger: logger)
-            } catch {
-                throw ServeError("state directory \(directory): \(error)")
-            }
-        }
-        fetcher = OCSPFetcher(
-            configuration: OCSPFetchConfiguration(attemptTimeout: configuration.fetchTimeout), logger: logger)
         let store: StapleStore?
         do {
             store = try configuration.stateDirectory.map { try StapleStore(directory: $0, logger: logger) }
         } catch {
-            throw ServeError("state directory \(configuration.stateDirectory ?? ""): \(error)")
+            throw ServeError(.stateDirectory, "state directory \(error)")
         }
         refresher = StapleRefresher(
-            certificates: managed, fetch: StapleFetch(fetcher: fetcher, logger: logger), store: store,
-            policy: configuration.policy, logger: logger
+            certificates: managed, fetch: fetch, store: store, policy: configuration.policy,
+            metricsFactory: metricsFactory, logger: logger
         )
         let context = try Self.tlsContext(configuration, provider: EngineStapleProvider(refresher.provider))
-        proxy = StaplingProxy(
+        proxy = TLSProxy(
             listen: configuration.listen, backend: configuration.backend, context: context, group: group,
             drainTimeout: configuration.drainTimeout, logger: logger
         )
     }
+
+    /// What to run until graceful shutdown: the engine and the proxy.
+    public var services: [any Service] { [refresher, proxy] }
 
     /// Loads persisted staples, then fetches what is missing or stale for at most the start-up wait.
     ///
@@ -120,26 +115,10 @@ public final class StapleServer: Sendable {
         return await reportUnstapled()
     }
 
-    /// Serves until SIGTERM/SIGINT, reloading certificates on SIGHUP; shuts the fetcher down at the end.
-    public func run() async throws {
-        let services: [any Service] = [refresher, proxy, HangupReloader(server: self, logger: logger)]
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-            )
-        )
-        do {
-            try await group.run()
-        } catch {
-            try? await fetcher.shutdown()
-            throw error
-        }
-        try? await fetcher.shutdown()
-    }
-
     /// Re-reads every certificate and key: new handshakes use them; the engine follows renewals.
-    public func reload() async throws {
+    ///
+    /// - Throws: ``ServeError`` when a file cannot be used; the previous certificates stay in use.
+    public func reload() async throws(ServeError) {
         let managed = try Self.managedCertificates(configuration.certificates)
         let context = try Self.tlsContext(configuration, provider: EngineStapleProvider(refresher.provider))
         for certificate in managed { await refresher.upsert(certificate) }
@@ -179,16 +158,17 @@ public final class StapleServer: Sendable {
         return missing
     }
 
-    static func managedCertificates(_ sources: [TLSCertificateSource]) throws -> [ManagedCertificate] {
-        try sources.map { source in
+    static func managedCertificates(_ sources: [TLSCertificateSource]) throws(ServeError) -> [ManagedCertificate] {
+        try sources.map { source throws(ServeError) in
             let chain: [Certificate]
             do {
                 chain = try InputFile.certificates(atPath: source.chainPath)
             } catch {
-                throw ServeError("certificate chain \(error)")
+                throw ServeError(.certificateChain, "certificate chain \(error)")
             }
             guard let (leaf, issuer) = IssuerLookup.leafAndIssuer(chain: chain), let issuer else {
                 throw ServeError(
+                    .certificateChain,
                     "certificate chain \(source.chainPath): the issuer of \(chain.first?.subject.description ?? "the leaf") "
                         + "is not in the file; stapling needs the leaf followed by its issuer"
                 )
@@ -199,7 +179,7 @@ public final class StapleServer: Sendable {
 
     static func tlsContext(
         _ configuration: StapleServerConfiguration, provider: any StapleProvider
-    ) throws -> OpenSSLServerContext {
+    ) throws(ServeError) -> OpenSSLServerContext {
         do {
             return try OpenSSLServerContext(
                 configuration: TLSServerConfiguration(
@@ -209,27 +189,7 @@ public final class StapleServer: Sendable {
                 provider: provider
             )
         } catch {
-            throw ServeError("\(error)")
-        }
-    }
-}
-
-/// Reloads certificates and keys on SIGHUP, until graceful shutdown.
-struct HangupReloader: Service {
-    let server: StapleServer
-    let logger: Logger
-
-    func run() async throws {
-        let hangups = await UnixSignalsSequence(trapping: .sighup)
-        await cancelWhenGracefulShutdown {
-            for await _ in hangups {
-                do {
-                    try await server.reload()
-                } catch {
-                    logger.error(
-                        "Reload failed; still serving the previous certificates", metadata: ["error": "\(error)"])
-                }
-            }
+            throw ServeError(.tlsConfiguration, "\(error)")
         }
     }
 }

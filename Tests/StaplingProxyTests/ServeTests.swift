@@ -286,6 +286,29 @@ struct ServeTests {
         await echo.stop()
     }
 
+    @Test("an address already in use exits 3 and names it")
+    func cannotListen() async throws {
+        let pki = try TestPKI(name: "serve-in-use")
+        defer { pki.remove() }
+        let leaf = try pki.issue()
+        let occupant = try await EchoServer()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ServeProcess.executable)
+        process.arguments = [
+            "serve", "--listen", "127.0.0.1:\(occupant.port)", "--backend", "127.0.0.1:9", "--cert", leaf.pemPath,
+            "--key", leaf.keyPath, "--startup-wait", "0",
+        ]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        await occupant.stop()
+        #expect(process.terminationStatus == 3, "\(message)")
+        #expect(message.contains("cannot listen on 127.0.0.1:\(occupant.port)"), "\(message)")
+    }
+
     @Test("unusable input exits 2 and names the file")
     func badInput() throws {
         let pki = try TestPKI(name: "serve-bad")

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
+import OCSPFetching
+import ServiceLifecycle
 import Stapling
 import StaplingProxy
 import TLSStapling
@@ -92,20 +95,43 @@ struct Serve: AsyncParsableCommand {
             handshakeTimeout: .seconds(Int64(handshakeTimeout)), drainTimeout: .seconds(Int64(drain)),
             policy: RefreshPolicy(backoffBase: TimeInterval(max(1, retryAfter)))
         )
+        try await Self.serve(configuration, logger: logger)
+    }
+
+    /// The composition: the fetcher, the server (engine and proxy), a `ServiceGroup` that drains on
+    /// SIGTERM/SIGINT, and SIGHUP reloads; then the exit status.
+    static func serve(_ configuration: StapleServerConfiguration, logger: Logger) async throws {
+        let fetcher = OCSPFetcher(
+            configuration: OCSPFetchConfiguration(attemptTimeout: configuration.fetchTimeout), logger: logger)
         let server: StapleServer
         do {
             server = try StapleServer(
-                configuration: configuration, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+                configuration: configuration, fetch: StapleFetch(fetcher: fetcher, logger: logger),
+                group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         } catch {
+            try? await fetcher.shutdown()
             FileHandle.standardError.write(Data("staple serve: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw ExitStatus.unusable.exitCode
         }
         await server.prepare()
+        let services = server.services + [HangupReloader(server: server, logger: logger)]
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            )
+        )
         do {
-            try await server.run()
+            try await group.run()
         } catch let error as IOError {
-            FileHandle.standardError.write(Data("staple serve: cannot listen on \(listen.endpoint): \(error)\n".utf8))
-            throw ExitCode(3)
+            try? await fetcher.shutdown()
+            FileHandle.standardError.write(
+                Data("staple serve: cannot listen on \(configuration.listen): \(error)\n".utf8))
+            throw ExitStatus.unreachable.exitCode
+        } catch {
+            try? await fetcher.shutdown()
+            throw error
         }
+        try? await fetcher.shutdown()
     }
 }

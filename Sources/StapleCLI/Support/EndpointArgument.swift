@@ -3,7 +3,7 @@ import StaplingProxy
 
 /// `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (all IPv4 addresses) on the command line.
 struct EndpointArgument: ExpressibleByArgument, Sendable {
-    var endpoint: StaplingProxy.Endpoint
+    var endpoint: TLSProxy.Endpoint
 
     init?(argument: String) {
         guard let colon = argument.lastIndex(of: ":"), let port = Int(argument[argument.index(after: colon)...]),
@@ -11,6 +11,6 @@ struct EndpointArgument: ExpressibleByArgument, Sendable {
         else { return nil }
         var host = String(argument[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        endpoint = StaplingProxy.Endpoint(host: host.isEmpty ? "0.0.0.0" : host, port: port)
+        endpoint = TLSProxy.Endpoint(host: host.isEmpty ? "0.0.0.0" : host, port: port)
     }
 }

@@ -58,10 +58,20 @@ final class OpenSSLConnection {
     }
 
     /// Hands ciphertext received from the network to OpenSSL.
-    func receive(_ buffer: ByteBuffer) {
-        buffer.withUnsafeReadableBytes { bytes in
-            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-            _ = BIO_write(networkIn, base, Int32(bytes.count))
+    ///
+    /// - Returns: nil, or the error when the memory BIO could not take all of `buffer` (it grows
+    ///   as needed, so only a failed allocation refuses bytes).
+    func receive(_ buffer: ByteBuffer) -> TLSError? {
+        buffer.withUnsafeReadableBytes { bytes -> TLSError? in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return nil }
+            guard bytes.count <= Int32.max else {
+                return TLSError(.protocolError, "\(bytes.count) bytes of ciphertext in one read")
+            }
+            let written = BIO_write(networkIn, base, Int32(bytes.count))
+            guard written == Int32(bytes.count) else {
+                return .openSSL(.protocolError, "BIO_write took \(written) of \(bytes.count) bytes")
+            }
+            return nil
         }
     }
 

@@ -15,8 +15,8 @@ public struct TLSHandshakeCompleted: Sendable, Equatable {
 /// TLS over OpenSSL 3 inside a SwiftNIO pipeline, for a server (which staples through its context's
 /// ``StapleProvider``) or a client (which requests a staple and reports it).
 ///
-/// Inbound ciphertext becomes plaintext `ByteBuffer`s; outbound plaintext is encrypted on flush.
-/// Writes made before the handshake completes wait for it. `close(mode: .output)` sends close_notify
+/// Inbound ciphertext becomes plaintext `ByteBuffer`s; outbound plaintext is encrypted as it is
+/// written and sent on flush. Writes made before the handshake completes wait for it. `close(mode: .output)` sends close_notify
 /// and half-closes; a peer's close_notify is surfaced as `ChannelEvent.inputClosed`. Handshakes that
 /// take longer than the configured timeout fail with ``TLSError`` `handshakeTimeout`.
 public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -56,26 +56,40 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func becomeActive(context: ChannelHandlerContext) {
-        let action = machine.channelActive(isClient: isClient)
-        guard machine.state == .handshaking, timeout == nil else { return }
+        switch machine.channelActive(isClient: isClient) {
+        case .ignore:
+            return
+        case .awaitClientHello:
+            scheduleTimeout(context: context)
+        case .startHandshake:
+            scheduleTimeout(context: context)
+            advanceHandshake(context: context)
+        }
+    }
+
+    private func scheduleTimeout(context: ChannelHandlerContext) {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         timeout = context.eventLoop.scheduleTask(in: handshakeTimeout) {
             let (handler, context) = loopBound.value
-            guard !handler.machine.isHandshakeComplete, handler.machine.state != .closed else { return }
-            handler.fail(
-                context: context,
-                TLSError(.handshakeTimeout, "no completed handshake within \(handler.handshakeTimeout)"))
+            switch handler.machine.handshakeTimedOut() {
+            case .ignore: break
+            case .failHandshake:
+                handler.failAndClose(
+                    context: context,
+                    TLSError(.handshakeTimeout, "no completed handshake within \(handler.handshakeTimeout)"))
+            }
         }
-        if action == .startHandshake { advanceHandshake(context: context) }
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
-        let wasHandshaking = machine.state == .handshaking
-        machine.channelInactive()
+        let action = machine.channelInactive()
         timeout?.cancel()
         failPendingWrites(TLSError(.closedBeforeHandshake, "connection closed"))
-        if wasHandshaking {
+        switch action {
+        case .failHandshake:
             context.fireErrorCaught(TLSError(.closedBeforeHandshake, "peer closed during the handshake"))
+        case .forward:
+            break
         }
         context.fireChannelInactive()
     }
@@ -88,25 +102,41 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     // MARK: - Inbound
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        connection.receive(unwrapInboundIn(data))
         switch machine.bytesReceived() {
-        case .continueHandshake: advanceHandshake(context: context)
-        case .readPlaintext: readPlaintext(context: context)
-        default: break
+        case .discard:
+            return
+        case .continueHandshake:
+            guard receive(context: context, unwrapInboundIn(data)) else { return }
+            advanceHandshake(context: context)
+        case .readPlaintext:
+            guard receive(context: context, unwrapInboundIn(data)) else { return }
+            readPlaintext(context: context)
         }
     }
 
+    /// Hands ciphertext to OpenSSL; false (the connection failed) when it could not take it.
+    private func receive(context: ChannelHandlerContext, _ buffer: ByteBuffer) -> Bool {
+        guard let error = connection.receive(buffer) else { return true }
+        fail(context: context, error)
+        return false
+    }
+
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .some(.inputClosed) = event as? ChannelEvent {
-            // The peer's TCP side ended. Before the handshake that is a failure; after it, it is a
-            // half-close without close_notify, which many clients do: pass it on.
-            if !machine.isHandshakeComplete {
-                fail(context: context, TLSError(.closedBeforeHandshake, "peer ended its side during the handshake"))
-                return
-            }
-            machine.closeNotifyReceived()
+        guard case .some(.inputClosed) = event as? ChannelEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
         }
-        context.fireUserInboundEventTriggered(event)
+        switch machine.inputEnded() {
+        case .failHandshake:
+            failAndClose(context: context, TLSError(.closedBeforeHandshake, "peer ended its side during the handshake"))
+        case .fireInputClosed:
+            context.fireUserInboundEventTriggered(event)
+        case .fireInputClosedAndClose:
+            context.fireUserInboundEventTriggered(event)
+            context.close(promise: nil)
+        case .ignore:
+            break
+        }
     }
 
     private func advanceHandshake(context: ChannelHandlerContext) {
@@ -117,18 +147,20 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
             flushCiphertext(context: context)
             fail(context: context, error)
         case .complete:
-            machine.handshakeCompleted()
-            timeout?.cancel()
-            flushCiphertext(context: context)
-            context.fireUserInboundEventTriggered(
-                TLSHandshakeCompleted(
-                    negotiatedProtocol: connection.negotiatedProtocol, version: connection.version,
-                    stapledResponse: isClient ? connection.stapledResponse : nil,
-                    peerCertificateChain: isClient ? connection.peerCertificateChain : []
+            switch machine.handshakeCompleted() {
+            case .reportAndFlushWrites:
+                timeout?.cancel()
+                flushCiphertext(context: context)
+                context.fireUserInboundEventTriggered(
+                    TLSHandshakeCompleted(
+                        negotiatedProtocol: connection.negotiatedProtocol, version: connection.version,
+                        stapledResponse: isClient ? connection.stapledResponse : nil,
+                        peerCertificateChain: isClient ? connection.peerCertificateChain : []
+                    )
                 )
-            )
-            writePending(context: context)
-            readPlaintext(context: context)
+                writePending(context: context)
+                readPlaintext(context: context)
+            }
         }
     }
 
@@ -142,11 +174,18 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
             case .wantRead:
                 break loop
             case .closeNotify:
-                machine.closeNotifyReceived()
+                let action = machine.closeNotifyReceived()
                 flushCiphertext(context: context)
                 if delivered { context.fireChannelReadComplete() }
-                context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
-                if machine.state == .closed { context.close(promise: nil) }
+                switch action {
+                case .ignore:
+                    break
+                case .fireInputClosed:
+                    context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+                case .fireInputClosedAndClose:
+                    context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+                    context.close(promise: nil)
+                }
                 return
             case .failed(let error):
                 fail(context: context, error)
@@ -161,31 +200,54 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     // MARK: - Outbound
 
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let buffer = unwrapOutboundIn(data)
         switch machine.write() {
-        case .failWrite: promise?.fail(ChannelError.outputClosed)
-        default: pendingWrites.append((buffer, promise))
+        case .buffer:
+            pendingWrites.append((unwrapOutboundIn(data), promise))
+        case .encrypt:
+            encrypt(context: context, unwrapOutboundIn(data), promise: promise)
+        case .fail:
+            promise?.fail(ChannelError.outputClosed)
         }
     }
 
     public func flush(context: ChannelHandlerContext) {
-        if machine.isHandshakeComplete { writePending(context: context) }
+        switch machine.flush() {
+        case .awaitHandshake: break
+        case .flush: context.flush()
+        }
     }
 
+    /// Encrypts `buffer` and writes (without flushing) the ciphertext, which completes `promise`.
+    ///
+    /// - Returns: false when OpenSSL failed, and the connection with it.
+    @discardableResult
+    private func encrypt(
+        context: ChannelHandlerContext, _ buffer: ByteBuffer, promise: EventLoopPromise<Void>?
+    )
+        -> Bool
+    {
+        if let error = connection.write(buffer) {
+            promise?.fail(error)
+            fail(context: context, error)
+            return false
+        }
+        if let output = connection.pendingOutput(allocator: context.channel.allocator) {
+            context.write(wrapOutboundOut(output), promise: promise)
+        } else {
+            promise?.succeed()
+        }
+        return true
+    }
+
+    /// Encrypts and flushes the writes that waited for the handshake.
     private func writePending(context: ChannelHandlerContext) {
         guard !pendingWrites.isEmpty else { return }
         let writes = pendingWrites
-        pendingWrites.removeAll(keepingCapacity: true)
-        for (buffer, promise) in writes {
-            if let error = connection.write(buffer) {
-                promise?.fail(error)
-                fail(context: context, error)
+        pendingWrites.removeAll(keepingCapacity: false)
+        for (index, (buffer, promise)) in writes.enumerated() {
+            guard encrypt(context: context, buffer, promise: promise) else {
+                for (_, later) in writes[(index + 1)...] { later?.fail(ChannelError.ioOnClosedChannel) }
                 return
-            }
-            if let output = connection.pendingOutput(allocator: context.channel.allocator) {
-                context.write(wrapOutboundOut(output), promise: promise)
-            } else {
-                promise?.succeed()
             }
         }
         context.flush()
@@ -195,41 +257,51 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
         let action = mode == .output ? machine.closeOutput() : machine.close()
         switch action {
         case .sendCloseNotifyAndCloseOutput:
-            writePending(context: context)
-            connection.shutdown()
-            flushCiphertext(context: context)
+            sendCloseNotify(context: context)
             context.close(mode: .output, promise: promise)
         case .sendCloseNotifyAndClose:
-            writePending(context: context)
-            connection.shutdown()
-            flushCiphertext(context: context)
+            sendCloseNotify(context: context)
             context.close(mode: .all, promise: promise)
         case .closeNow:
+            timeout?.cancel()
             failPendingWrites(ChannelError.ioOnClosedChannel)
             context.close(mode: .all, promise: promise)
-        default:
+        case .forward:
             context.close(mode: mode, promise: promise)
         }
     }
 
     // MARK: - Helpers
 
+    private func sendCloseNotify(context: ChannelHandlerContext) {
+        writePending(context: context)
+        connection.shutdown()
+        flushCiphertext(context: context)
+    }
+
     private func flushCiphertext(context: ChannelHandlerContext) {
         guard let output = connection.pendingOutput(allocator: context.channel.allocator) else { return }
         context.writeAndFlush(wrapOutboundOut(output), promise: nil)
     }
 
+    /// OpenSSL failed: the connection ends, unless it has already.
     private func fail(context: ChannelHandlerContext, _ error: any Error) {
-        timeout?.cancel()
-        failPendingWrites(error)
-        context.fireErrorCaught(error)
-        if machine.state != .closed {
-            _ = machine.close()
-            context.close(promise: nil)
+        switch machine.failed() {
+        case .failAndClose: failAndClose(context: context, error)
+        case .report: context.fireErrorCaught(error)
         }
     }
 
+    /// Fails what waits, reports `error` and closes; the machine has already moved to closed.
+    private func failAndClose(context: ChannelHandlerContext, _ error: any Error) {
+        timeout?.cancel()
+        failPendingWrites(error)
+        context.fireErrorCaught(error)
+        context.close(promise: nil)
+    }
+
     private func failPendingWrites(_ error: any Error) {
+        guard !pendingWrites.isEmpty else { return }
         let writes = pendingWrites
         pendingWrites.removeAll()
         for (_, promise) in writes { promise?.fail(error) }

@@ -11,7 +11,7 @@ import TLSStapling
 /// A swift-service-lifecycle `Service`: `run()` binds and serves until graceful shutdown, then stops
 /// accepting, lets open connections finish for up to ``drainTimeout``, and closes the rest.
 /// ``reload(_:)`` swaps the TLS context (new certificates) for new connections without a restart.
-public final class StaplingProxy: Service, Sendable {
+public final class TLSProxy: Service, Sendable {
     public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         public var host: String
         public var port: Int
@@ -146,18 +146,37 @@ public final class StaplingProxy: Service, Sendable {
         }
     }
 
-    /// Waits for open connections to finish, up to the drain timeout, then closes what is left.
+    /// Waits for open connections to close, up to the drain timeout, then closes what is left.
     private func drain() async {
-        let deadline = NIODeadline.now() + drainTimeout
-        while openConnections > 0, NIODeadline.now() < deadline {
-            try? await Task.sleep(for: .milliseconds(50))
+        let open = connections.withLockedValue { Array($0.values) }
+        if !open.isEmpty {
+            let allClosed = EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: group.next())
+            let timeout = Duration.nanoseconds(drainTimeout.nanoseconds)
+            await withTaskGroup(of: Bool.self) { waits in
+                waits.addTask {
+                    try? await allClosed.get()
+                    return true
+                }
+                waits.addTask {
+                    (try? await Task.sleep(for: timeout)) == nil
+                }
+                // Whichever comes first: all closed, or the deadline (then the rest is closed, which
+                // completes the first wait too).
+                _ = await waits.next()
+                waits.cancelAll()
+                await closeRemaining()
+            }
+        } else {
+            await closeRemaining()
         }
+    }
+
+    /// Closes the connections still open (those left after the drain timeout).
+    private func closeRemaining() async {
         let left = connections.withLockedValue { Array($0.values) }
-        if !left.isEmpty {
-            logger.info(
-                "Closing connections still open after the drain timeout",
-                metadata: ["proxy.connections": "\(left.count)"])
-        }
+        guard !left.isEmpty else { return }
+        logger.info(
+            "Closing connections still open after the drain timeout", metadata: ["proxy.connections": "\(left.count)"])
         for channel in left { try? await channel.close() }
     }
 }
