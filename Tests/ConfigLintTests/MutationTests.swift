@@ -1,5 +1,5 @@
 import ConfigLint
-import EngineTestSupport
+import StapleTestSupport
 import Foundation
 import Testing
 

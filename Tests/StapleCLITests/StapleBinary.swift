@@ -1,4 +1,4 @@
-import EngineTestSupport
+import StapleTestSupport
 import Foundation
 
 /// The `staple` executable built next to this test bundle, run as a user runs it.

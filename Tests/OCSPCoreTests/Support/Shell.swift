@@ -1,4 +1,4 @@
-import EngineTestSupport
+import StapleTestSupport
 import Foundation
 
 /// Running the real `openssl` CLI from tests.
