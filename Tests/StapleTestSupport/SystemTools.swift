@@ -1,24 +1,25 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Running system programs from tests, and deciding whether a test that needs one may run.
+/// The one process runner of the tests and benchmarks: finding system programs, running them,
+/// and deciding whether a test that needs one may run.
 public enum SystemTools {
-    /// Whether this run is CI (`CI=true`): there, a missing tool fails the test instead of skipping it.
+    /// Whether this run is CI: `CI` is `1`, `true` or `yes` (any case). There, a missing tool fails
+    /// the test instead of skipping it.
     public static var isCI: Bool {
         ProcessInfo.processInfo.environment["CI"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
     }
 
-    /// The full path of `name` on PATH, if any.
+    /// The full path of `name` on PATH or in the sbin directories Debian installs servers to, if any.
     public static func which(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") + ":/usr/sbin:/sbin:/usr/local/sbin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
         }
-        return nil
     }
 
     /// Whether tests needing `tools` should run: always under CI (so that a missing tool fails
@@ -27,13 +28,15 @@ public enum SystemTools {
         isCI || tools.allSatisfy { which($0) != nil }
     }
 
-    /// Runs a program to completion and returns its standard output; throws with its standard error
-    /// when it exits non-zero.
+    /// Runs a program to completion and returns its standard output; throws with its output when it
+    /// exits non-zero.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> String {
         let execution = try execute(executable, arguments, in: directory)
         guard execution.status == 0 else {
-            throw ToolError(description: "\(executable) \(arguments.joined(separator: " ")) exited \(execution.status): \(execution.stderr)")
+            throw ToolError(
+                description:
+                    "\(executable) \(arguments.joined(separator: " ")) exited \(execution.status): \(execution.combined)")
         }
         return execution.stdout
     }
@@ -46,29 +49,64 @@ public enum SystemTools {
         public var combined: String { stdout + stderr }
     }
 
-    /// Runs `executable` (a path, or a name looked up on PATH) to completion, standard input closed,
-    /// and returns its status and output whatever the status.
-    public static func execute(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Execution {
+    /// Runs `executable` (a path, or a name looked up with ``which(_:)``) to completion, standard input
+    /// closed, and returns its status and output whatever the status.
+    ///
+    /// - Parameter outputFile: send standard output and error to this file instead of pipes (for a
+    ///   program that writes more than anyone wants in memory); `stdout` is then the file's text.
+    public static func execute(
+        _ executable: String, _ arguments: [String], in directory: String? = nil, outputFile: String? = nil
+    ) throws -> Execution {
+        let process = try makeProcess(executable, arguments, in: directory)
+        if let outputFile {
+            FileManager.default.createFile(atPath: outputFile, contents: nil)
+            let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
+            defer { try? output.close() }
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            process.waitUntilExit()
+            let text = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+            return Execution(status: process.terminationStatus, stdout: text, stderr: "")
+        }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Standard error is drained on another thread while this one drains standard output, so a
+        // child that fills either pipe cannot block.
+        let errorData = NIOLockedValueBox(Data())
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            errorData.withLockedValue { $0 = data }
+            drained.signal()
+        }
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
+        process.waitUntilExit()
+        return Execution(
+            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+            stderr: String(decoding: errorData.withLockedValue { $0 }, as: UTF8.self)
+        )
+    }
+
+    /// A process for `executable` (a path, or a name looked up with ``which(_:)``), standard input
+    /// closed, not started.
+    public static func makeProcess(_ executable: String, _ arguments: [String], in directory: String? = nil) throws
+        -> Process
+    {
         guard let path = executable.hasPrefix("/") ? executable : which(executable) else {
-            throw ToolError(description: "\(executable) is not installed (apt-get install \(debianPackage(for: executable)))")
+            throw ToolError(
+                description: "\(executable) is not installed (apt-get install \(debianPackage(for: executable)))")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let error = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Execution(
-            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
-            stderr: String(decoding: error, as: UTF8.self)
-        )
+        return process
     }
 
     /// The Debian package that ships a program the tests use.
@@ -142,4 +180,15 @@ public struct SplitMix64: RandomNumberGenerator {
 public struct ToolError: Error, CustomStringConvertible {
     public var description: String
     public init(description: String) { self.description = description }
+}
+
+/// Temporary directories under the system's temporary directory.
+public enum TemporaryDirectory {
+    /// A new empty directory whose name starts with `prefix`.
+    public static func make(prefix: String) throws -> String {
+        let name = prefix.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }
+        let path = NSTemporaryDirectory() + "/\(String(name))-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return (path as NSString).standardizingPath
+    }
 }

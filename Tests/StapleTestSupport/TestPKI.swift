@@ -2,121 +2,238 @@ import Crypto
 import Foundation
 import OCSPCore
 import SwiftASN1
+import TLSStapling
 import X509
+import _CryptoExtras
 
-/// A throw-away PKI for tests and benchmarks: a P-256 CA and leaves with chosen serials and AIA
-/// OCSP URLs, written as PEM files into a temporary directory that `openssl ocsp` can use.
+/// The one throw-away PKI of the tests and benchmarks: a CA (root, or intermediate under another
+/// `TestPKI`), leaves with chosen serials, names, key types and AIA OCSP URLs, delegated OCSP
+/// responders, and the `index.txt` that `openssl ocsp -index` answers from, all written as PEM files
+/// into a temporary directory.
 ///
-/// Built in process with swift-certificates (thousands of leaves in seconds); the independent
-/// oracle is `openssl ocsp`, which reads these files and answers.
+/// Built in process with swift-certificates (thousands of leaves in seconds); the independent oracle
+/// is `openssl`, which reads these files (``opensslResponse(for:signer:sha256:ndays:out:)``,
+/// ``opensslVerdict(response:leaf:sha256:)``, ``OpenSSLResponder``).
 public final class TestPKI: @unchecked Sendable {
     // @unchecked: every stored property is a `let` of Sendable values, except `leaves` and
     // `nextSerial`, which are only touched under `lock`.
-    public let directory: String
-    public let caKey: P256.Signing.PrivateKey
-    public let ca: Certificate
-    public let notAfter: Date
-    private let lock = NSLock()
-    private var leaves: [Leaf] = []
-    private var nextSerial: UInt32 = 0x1000
+
+    /// The key algorithm of a CA or a leaf.
+    public enum KeyType: String, CaseIterable, CustomStringConvertible, Sendable {
+        case rsa, p256, p384
+
+        public var description: String { rawValue }
+        /// How benchmarks print it.
+        public var displayName: String {
+            switch self {
+            case .rsa: "RSA-2048"
+            case .p256: "P-256"
+            case .p384: "P-384"
+            }
+        }
+
+        /// A new private key of this type.
+        public func newKey() throws -> Certificate.PrivateKey {
+            switch self {
+            case .rsa: Certificate.PrivateKey(try _RSA.Signing.PrivateKey(keySize: .bits2048))
+            case .p256: Certificate.PrivateKey(P256.Signing.PrivateKey())
+            case .p384: Certificate.PrivateKey(P384.Signing.PrivateKey())
+            }
+        }
+
+        /// The algorithm a key of this type signs certificates with.
+        public var signatureAlgorithm: Certificate.SignatureAlgorithm {
+            switch self {
+            case .rsa: .sha256WithRSAEncryption
+            case .p256: .ecdsaWithSHA256
+            case .p384: .ecdsaWithSHA384
+            }
+        }
+    }
+
+    /// What a leaf is for.
+    public enum Purpose: Sendable {
+        /// A TLS server certificate: serverAuth, its common name as DNS SAN.
+        case server
+        /// A delegated OCSP responder (RFC 6960 §4.2.2.2): the OCSPSigning extended key usage.
+        case ocspSigning
+    }
 
     /// One leaf certificate and where its files are.
     public struct Leaf: Sendable {
         public var certificate: Certificate
+        public var privateKey: Certificate.PrivateKey
+        /// The leaf then its issuing chain (PEM), as servers and `staple fetch` read it.
         public var pemPath: String
-        /// The leaf's private key (PEM, PKCS#8), written beside `pemPath` as `<serial>.key`.
+        /// The leaf's private key (PEM).
         public var keyPath: String
         /// The serial in the form `openssl ocsp -index` uses: upper-case hex.
         public var serialHex: String
         public var status: Status
+
+        /// The certificate's DER bytes.
+        public var der: [UInt8] { CertificateLoading.derBytes(certificate) }
+        /// The certificate alone (PEM).
+        public var pem: String { CertificateLoading.pem(certificate) }
+        /// The private key (PEM).
+        public var keyPEM: String { (try? privateKey.serializeAsPEM().pemString).map { $0 + "\n" } ?? "" }
+        /// The files as the TLS handler loads them.
+        public var tlsSource: TLSCertificateSource { TLSCertificateSource(chainPath: pemPath, keyPath: keyPath) }
     }
 
     /// What the index says about a leaf.
     public enum Status: Sendable, Hashable {
         case valid
+        /// Revoked at this time, for keyCompromise.
         case revoked(Date)
         /// Not in the index: `openssl ocsp` answers unknown.
         case absent
     }
 
-    /// Creates the directory and the CA (`ca.pem`, `ca.key`).
-    public init(name: String = "pki", now: Date = Date()) throws {
-        directory = try TemporaryDirectory.make(prefix: "staple-\(name)")
-        let caKey = P256.Signing.PrivateKey()
+    public let directory: String
+    public let keyType: KeyType
+    public let caKey: Certificate.PrivateKey
+    public let ca: Certificate
+    /// The CA's issuers, nearest first (empty for a root).
+    public let issuers: [Certificate]
+    public let notAfter: Date
+    private let lock = NSLock()
+    private var leaves: [Leaf] = []
+    private var nextSerial: UInt32 = 0x1000
+
+    /// Creates the directory and a root CA (`ca.pem`, `ca.key`).
+    ///
+    /// - Parameters:
+    ///   - name: names the directory and the CA ("Staple Test CA <name>").
+    ///   - validFor: the CA's lifetime from `now`; leaves never outlive it.
+    public convenience init(
+        name: String = "pki", keyType: KeyType = .p256, validFor: TimeInterval = 30 * 86_400, now: Date = Date()
+    ) throws {
+        try self.init(
+            name: name, keyType: keyType, validFor: validFor, now: now, issuer: nil,
+            directory: try TemporaryDirectory.make(prefix: "staple-\(name)"))
+    }
+
+    private init(
+        name: String, keyType: KeyType, validFor: TimeInterval, now: Date, issuer: TestPKI?, directory: String
+    ) throws {
+        self.directory = directory
+        self.keyType = keyType
+        let caKey = try keyType.newKey()
         self.caKey = caKey
-        let notAfter = now.addingTimeInterval(30 * 86_400)
+        let notAfter = min(now.addingTimeInterval(validFor), issuer?.notAfter ?? .distantFuture)
         self.notAfter = notAfter
         let caName = try DistinguishedName { CommonName("Staple Test CA \(name)") }
         ca = try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(bytes: [0x01]),
-            publicKey: .init(caKey.publicKey), notValidBefore: now.addingTimeInterval(-3600), notValidAfter: notAfter,
-            issuer: caName, subject: caName, signatureAlgorithm: .ecdsaWithSHA256,
+            publicKey: caKey.publicKey, notValidBefore: now.addingTimeInterval(-3600), notValidAfter: notAfter,
+            issuer: issuer?.ca.subject ?? caName, subject: caName,
+            signatureAlgorithm: (issuer?.keyType ?? keyType).signatureAlgorithm,
             extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: issuer == nil ? nil : 0))
                 Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
-                SubjectKeyIdentifier(hash: .init(caKey.publicKey))
+                SubjectKeyIdentifier(hash: caKey.publicKey)
             },
-            issuerPrivateKey: .init(caKey)
+            issuerPrivateKey: issuer?.caKey ?? caKey
         )
-        try write(CertificateLoading.pem(ca), to: "\(directory)/ca.pem")
-        try write(caKey.pemRepresentation + "\n", to: "\(directory)/ca.key")
+        issuers = issuer.map { [$0.ca] + $0.issuers } ?? []
+        try Self.write(CertificateLoading.pem(ca), to: caPath)
+        try Self.write(try caKey.serializeAsPEM().pemString + "\n", to: caKeyPath)
+    }
+
+    /// An intermediate CA issued by this one, in its own subdirectory `name` (its `ca.pem` and
+    /// `ca.key`; ``chainPEM`` is the intermediate then this CA's chain).
+    public func intermediate(name: String, keyType: KeyType? = nil, now: Date = Date()) throws -> TestPKI {
+        let path = "\(directory)/\(name)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return try TestPKI(
+            name: name, keyType: keyType ?? self.keyType, validFor: notAfter.timeIntervalSince(now), now: now,
+            issuer: self, directory: path)
     }
 
     public var caPath: String { "\(directory)/ca.pem" }
     public var caKeyPath: String { "\(directory)/ca.key" }
     public var indexPath: String { "\(directory)/index.txt" }
+    /// The CA then its issuers (PEM), what a leaf's chain file holds after the leaf.
+    public var chainPEM: String { ([ca] + issuers).map(CertificateLoading.pem).joined() }
 
-    /// The issuer's private key as swift-certificates wants it (for `OCSPResponseSigner`).
-    public var caPrivateKey: Certificate.PrivateKey { .init(caKey) }
+    /// The path of `name` in the directory.
+    public func path(_ name: String) -> String { "\(directory)/\(name)" }
 
-    /// Issues a leaf with the given AIA OCSP URLs and index status; the index is rewritten.
+    /// Issues a leaf; the index is rewritten.
     ///
-    /// - Parameter writePEM: also write `<serial>.pem` (leaf then CA), as `staple fetch` reads.
+    /// - Parameters:
+    ///   - commonName: also the DNS SAN of a server certificate; `leaf-<serial>.test` by default.
+    ///   - fileName: the files are `<fileName>.pem` (leaf then chain) and `<fileName>.key`; the serial
+    ///     in hex by default.
+    ///   - serialHex: the serial (hex); the next of a counter by default.
+    ///   - keyType: the leaf's key; the CA's type by default.
+    ///   - writePEM: write the two files (thousands of leaves for a benchmark need not).
     @discardableResult
     public func issue(
-        commonName: String? = nil, ocspURLs: [String] = [], status: Status = .valid,
-        validFor: TimeInterval = 10 * 86_400,
-        writePEM: Bool = true, writeIndex: Bool = true, now: Date = Date()
+        commonName: String? = nil, fileName: String? = nil, serialHex: String? = nil, keyType: KeyType? = nil,
+        purpose: Purpose = .server, ocspURLs: [String] = [], status: Status = .valid,
+        validFor: TimeInterval = 10 * 86_400, writePEM: Bool = true, writeIndex: Bool = true, now: Date = Date()
     ) throws -> Leaf {
-        let serial: UInt32 = lock.withLock {
-            nextSerial += 1
-            return nextSerial
-        }
-        let serialBytes: [UInt8] = [
-            0x10, UInt8(serial >> 24 & 0xff), UInt8(serial >> 16 & 0xff), UInt8(serial >> 8 & 0xff),
-            UInt8(serial & 0xff),
-        ]
-        let key = P256.Signing.PrivateKey()
-        let name = commonName ?? "leaf-\(serial).test"
-        let leafCertificate = try Certificate(
+        let serialBytes = try serialHex.map(Self.bytes(hex:)) ?? counterSerial()
+        let key = try (keyType ?? self.keyType).newKey()
+        let hex = serialBytes.map { String(format: "%02X", $0) }.joined()
+        let name = commonName ?? "leaf-\(hex).test"
+        let certificate = try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(bytes: serialBytes),
-            publicKey: .init(key.publicKey), notValidBefore: now.addingTimeInterval(-3600),
+            publicKey: key.publicKey, notValidBefore: now.addingTimeInterval(-3600),
             notValidAfter: min(now.addingTimeInterval(validFor), notAfter),
             issuer: ca.subject, subject: try DistinguishedName { CommonName(name) },
-            signatureAlgorithm: .ecdsaWithSHA256,
+            signatureAlgorithm: self.keyType.signatureAlgorithm,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true))
-                try ExtendedKeyUsage([.serverAuth])
-                SubjectAlternativeNames([.dnsName(name)])
+                switch purpose {
+                case .server:
+                    try ExtendedKeyUsage([.serverAuth])
+                    SubjectAlternativeNames([.dnsName(name)])
+                case .ocspSigning:
+                    try ExtendedKeyUsage([.ocspSigning])
+                }
                 if !ocspURLs.isEmpty {
                     AuthorityInformationAccess(
                         ocspURLs.map { .init(method: .ocspServer, location: .uniformResourceIdentifier($0)) })
                 }
             },
-            issuerPrivateKey: .init(caKey)
+            issuerPrivateKey: caKey
         )
-        let hex = serialBytes.map { String(format: "%02X", $0) }.joined()
-        let path = "\(directory)/\(hex).pem"
-        let keyPath = "\(directory)/\(hex).key"
+        let base = fileName ?? hex
+        let leaf = Leaf(
+            certificate: certificate, privateKey: key, pemPath: path("\(base).pem"), keyPath: path("\(base).key"),
+            serialHex: hex, status: status)
         if writePEM {
-            try write(CertificateLoading.pem(leafCertificate) + CertificateLoading.pem(ca), to: path)
-            try write(key.pemRepresentation + "\n", to: keyPath)
+            try Self.write(leaf.pem + chainPEM, to: leaf.pemPath)
+            try Self.write(leaf.keyPEM, to: leaf.keyPath)
         }
-        let leaf = Leaf(certificate: leafCertificate, pemPath: path, keyPath: keyPath, serialHex: hex, status: status)
         lock.withLock { leaves.append(leaf) }
         if writeIndex { try writeIndexFile() }
         return leaf
+    }
+
+    private func counterSerial() -> [UInt8] {
+        let serial: UInt32 = lock.withLock {
+            nextSerial += 1
+            return nextSerial
+        }
+        return [
+            0x10, UInt8(serial >> 24 & 0xff), UInt8(serial >> 16 & 0xff), UInt8(serial >> 8 & 0xff),
+            UInt8(serial & 0xff),
+        ]
+    }
+
+    private static func bytes(hex: String) throws -> [UInt8] {
+        let digits = Array(hex.count % 2 == 0 ? hex : "0" + hex)
+        return try stride(from: 0, to: digits.count, by: 2).map {
+            guard let byte = UInt8(String(digits[$0...$0 + 1]), radix: 16) else {
+                throw ToolError(description: "serial \(hex) is not hex")
+            }
+            return byte
+        }
     }
 
     /// Writes `index.txt` in the `openssl ca` format that `openssl ocsp -index` reads.
@@ -133,8 +250,8 @@ public final class TestPKI: @unchecked Sendable {
             case .absent: continue
             }
         }
-        try write(text, to: indexPath)
-        try write("unique_subject = no\n", to: indexPath + ".attr")
+        try Self.write(text, to: indexPath)
+        try Self.write("unique_subject = no\n", to: indexPath + ".attr")
     }
 
     static func indexTime(_ date: Date) -> String {
@@ -145,15 +262,65 @@ public final class TestPKI: @unchecked Sendable {
         return formatter.string(from: date)
     }
 
-    /// A response signed by the CA with chosen times and status, for fault tests.
+    /// A response signed by the CA with chosen times and status (by default a good one, valid for a day).
     public func signedResponse(
-        for certificate: Certificate, status: CertStatus = .good, thisUpdate: Date, nextUpdate: Date?,
-        hash: OCSPHashAlgorithm = .sha1
+        for certificate: Certificate, status: CertStatus = .good, thisUpdate: Date = Date() - 60,
+        nextUpdate: Date? = Date() + 86_400, hash: OCSPHashAlgorithm = .sha1
     ) throws -> [UInt8] {
         let single = SingleResponse(
             certID: try CertID(certificate: certificate, issuer: ca, hash: hash), certStatus: status,
             thisUpdate: try GeneralizedTime(thisUpdate), nextUpdate: try nextUpdate.map { try GeneralizedTime($0) })
-        return try OCSPResponseSigner(certificate: ca, privateKey: caPrivateKey).sign([single], producedAt: thisUpdate)
+        return try OCSPResponseSigner(certificate: ca, privateKey: caKey).sign([single], producedAt: thisUpdate)
+    }
+
+    // MARK: openssl as the oracle
+
+    /// Has `openssl ocsp` answer a request for `leaf` offline from the index, signed by `signer` (a
+    /// delegated responder) or by the CA; the response is written to `out` in the directory.
+    ///
+    /// - Parameter ndays: the validity period (nextUpdate); nil gives no nextUpdate.
+    public func opensslResponse(
+        for leaf: Leaf, signer: Leaf? = nil, sha256: Bool = false, ndays: Int? = 1, out: String
+    ) throws -> [UInt8] {
+        let request = "\(out).req"
+        try SystemTools.run(
+            "openssl",
+            ["ocsp", "-issuer", caPath] + (sha256 ? ["-sha256"] : []) + [
+                "-cert", leaf.pemPath, "-no_nonce", "-reqout", request,
+            ],
+            in: directory)
+        try SystemTools.run(
+            "openssl",
+            [
+                "ocsp", "-index", indexPath, "-CA", caPath, "-rsigner", signer?.pemPath ?? caPath, "-rkey",
+                signer?.keyPath ?? caKeyPath, "-reqin", request, "-respout", out,
+            ] + (ndays.map { ["-ndays", "\($0)"] } ?? []), in: directory)
+        return try bytes(out)
+    }
+
+    /// OpenSSL's own verdict on the response file `response` for `leaf`: "rejected", or after
+    /// verification and the time check, "good", "revoked", "unknown" (or "no-status").
+    /// `sha256` makes OpenSSL look the leaf up by a SHA-256 CertID (it matches by its own CertID).
+    public func opensslVerdict(response: String, leaf: Leaf, sha256: Bool = false) throws -> String {
+        let output = try SystemTools.execute(
+            "openssl",
+            ["ocsp", "-respin", response, "-issuer", caPath] + (sha256 ? ["-sha256"] : [])
+                + ["-cert", leaf.pemPath, "-CAfile", caPath, "-no_nonce"],
+            in: directory)
+        guard output.combined.contains("Response verify OK") else { return "rejected" }
+        if output.combined.contains("Status times invalid") { return "rejected" }
+        for status in ["good", "revoked", "unknown"] where output.stdout.contains("\(leaf.pemPath): \(status)") {
+            return status
+        }
+        return "no-status"
+    }
+
+    /// The bytes of `name` in the directory.
+    public func bytes(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path(name)))) }
+
+    /// Writes `bytes` to `name` in the directory.
+    public func write(_ bytes: [UInt8], to name: String) throws {
+        try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
     }
 
     /// Removes the directory.
@@ -161,16 +328,7 @@ public final class TestPKI: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func write(_ text: String, to path: String) throws {
+    private static func write(_ text: String, to path: String) throws {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-    }
-}
-
-/// Temporary directories under the system's temporary directory.
-public enum TemporaryDirectory {
-    public static func make(prefix: String) throws -> String {
-        let path = NSTemporaryDirectory() + "/\(prefix)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return (path as NSString).standardizingPath
     }
 }
