@@ -46,7 +46,7 @@ for _ in 0..<count {
     leaves.append(try pki.issue(writePEM: false, writeIndex: false))
 }
 try pki.writeIndexFile()
-let responder = try OpenSSLResponder(pki: pki, port: port, validity: ["-nmin", "2"])
+let responder = try await OpenSSLResponder(pki: pki, port: port, validity: ["-nmin", "2"])
 defer { responder.stop() }
 
 let fetcher = OCSPFetcher(configuration: OCSPFetchConfiguration(proxies: .none), logger: logger)

@@ -1,66 +1,26 @@
-import Crypto
 import Foundation
 import OCSPCore
-import SwiftASN1
+import StapleTestSupport
 import X509
-import _CryptoExtras
 
-enum BenchKeyType: String, CaseIterable {
-    case rsa2048 = "RSA-2048"
-    case p256 = "P-256"
-
-    func newKey() throws -> Certificate.PrivateKey {
-        switch self {
-        case .rsa2048: Certificate.PrivateKey(try _RSA.Signing.PrivateKey(keySize: .bits2048))
-        case .p256: Certificate.PrivateKey(P256.Signing.PrivateKey())
-        }
-    }
-
-    var signatureAlgorithm: Certificate.SignatureAlgorithm {
-        switch self {
-        case .rsa2048: .sha256WithRSAEncryption
-        case .p256: .ecdsaWithSHA256
-        }
-    }
-}
-
-/// A CA, a leaf and a good response signed by the CA, made in-process.
+/// A CA, a leaf and a good response signed by the CA: the shared test PKI, in memory.
 struct VerificationFixture {
-    let ca: Certificate
+    let pki: TestPKI
     let leaf: Certificate
     let response: [UInt8]
     let now = Date()
 
-    init(keyType: BenchKeyType) throws {
-        let caKey = try keyType.newKey()
-        let caName = try DistinguishedName { CommonName("Staple Bench CA \(keyType.rawValue)") }
-        ca = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: caKey.publicKey, notValidBefore: now - 3_600,
-            notValidAfter: now + 30 * 86_400, issuer: caName, subject: caName,
-            signatureAlgorithm: keyType.signatureAlgorithm,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
-                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-            },
-            issuerPrivateKey: caKey
-        )
-        let leafKey = try keyType.newKey()
-        leaf = try Certificate(
-            version: .v3, serialNumber: .init(), publicKey: leafKey.publicKey, notValidBefore: now - 3_600,
-            notValidAfter: now + 10 * 86_400, issuer: caName,
-            subject: try DistinguishedName { CommonName("bench.example") },
-            signatureAlgorithm: keyType.signatureAlgorithm,
-            extensions: try Certificate.Extensions { BasicConstraints.notCertificateAuthority },
-            issuerPrivateKey: caKey
-        )
-        let single = SingleResponse(
-            certID: try CertID(certificate: leaf, issuer: ca), certStatus: .good,
-            thisUpdate: try GeneralizedTime(now - 60), nextUpdate: try GeneralizedTime(now + 86_400)
-        )
-        response = try OCSPResponseSigner(certificate: ca, privateKey: caKey).sign([single], producedAt: now)
+    init(keyType: TestPKI.KeyType) throws {
+        pki = try TestPKI(name: "verify-bench-\(keyType)", keyType: keyType, now: now)
+        leaf = try pki.issue(commonName: "bench.example", writePEM: false, writeIndex: false, now: now).certificate
+        response = try pki.signedResponse(for: leaf, thisUpdate: now - 60, nextUpdate: now + 86_400)
     }
+
+    var ca: Certificate { pki.ca }
 
     func verifyWithStaple() -> Bool {
         OCSPVerifier().verify(response: response, certificate: leaf, issuer: ca, now: now).verdict == .good
     }
+
+    func remove() { pki.remove() }
 }

@@ -72,9 +72,9 @@ public final class TestPKI: @unchecked Sendable {
         public var status: Status
 
         /// The certificate's DER bytes.
-        public var der: [UInt8] { CertificateLoading.derBytes(certificate) }
+        public var der: [UInt8] { TestPKI.der(certificate) }
         /// The certificate alone (PEM).
-        public var pem: String { CertificateLoading.pem(certificate) }
+        public var pem: String { TestPKI.pem(certificate) }
         /// The private key (PEM).
         public var keyPEM: String { (try? privateKey.serializeAsPEM().pemString).map { $0 + "\n" } ?? "" }
         /// The files as the TLS handler loads them.
@@ -137,7 +137,7 @@ public final class TestPKI: @unchecked Sendable {
             issuerPrivateKey: issuer?.caKey ?? caKey
         )
         issuers = issuer.map { [$0.ca] + $0.issuers } ?? []
-        try Self.write(CertificateLoading.pem(ca), to: caPath)
+        try Self.write(Self.pem(ca), to: caPath)
         try Self.write(try caKey.serializeAsPEM().pemString + "\n", to: caKeyPath)
     }
 
@@ -155,7 +155,19 @@ public final class TestPKI: @unchecked Sendable {
     public var caKeyPath: String { "\(directory)/ca.key" }
     public var indexPath: String { "\(directory)/index.txt" }
     /// The CA then its issuers (PEM), what a leaf's chain file holds after the leaf.
-    public var chainPEM: String { ([ca] + issuers).map(CertificateLoading.pem).joined() }
+    public var chainPEM: String { ([ca] + issuers).map(Self.pem).joined() }
+
+    /// A certificate in PEM, with a final newline.
+    public static func pem(_ certificate: Certificate) -> String {
+        ((try? certificate.serializeAsPEM().pemString) ?? "") + "\n"
+    }
+
+    /// A certificate's DER bytes.
+    public static func der(_ certificate: Certificate) -> [UInt8] {
+        var serializer = DER.Serializer()
+        try? serializer.serialize(certificate)
+        return serializer.serializedBytes
+    }
 
     /// The path of `name` in the directory.
     public func path(_ name: String) -> String { "\(directory)/\(name)" }
