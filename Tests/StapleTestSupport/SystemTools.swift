@@ -59,7 +59,7 @@ public enum SystemTools {
     ) throws -> Execution {
         let process = try makeProcess(executable, arguments, in: directory)
         if let outputFile {
-            FileManager.default.createFile(atPath: outputFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
             let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
             defer { try? output.close() }
             process.standardOutput = output

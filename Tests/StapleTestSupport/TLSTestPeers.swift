@@ -11,18 +11,22 @@ import TLSStapling
 public final class EchoServer: Sendable {
     public let port: Int
     private let channel: any Channel
-    private let counts = NIOLockedValueBox(Counts())
+    private let state = NIOLockedValueBox(State())
 
     /// Bytes received, and bytes of echo the kernel has taken, over all connections.
     public struct Counts: Sendable {
         public var received = 0
         public var sent = 0
+    }
+
+    struct State {
+        var counts = Counts()
         var waiters: [(atLeast: Int, continuation: CheckedContinuation<Counts, Never>)] = []
     }
 
     /// - Parameter sendBuffer: `SO_SNDBUF` of its connections, to bound what the kernel buffers.
     public init(sendBuffer: Int? = nil) async throws {
-        let counts = counts
+        let state = state
         var bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
@@ -31,7 +35,7 @@ public final class EchoServer: Sendable {
         }
         channel = try await bootstrap.childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(Echo(counts: counts))
+                try channel.pipeline.syncOperations.addHandler(Echo(state: state))
             }
         }
         .bind(host: "127.0.0.1", port: 0).get()
@@ -39,15 +43,15 @@ public final class EchoServer: Sendable {
     }
 
     /// The counts now.
-    public var current: Counts { counts.withLockedValue { $0 } }
+    public var current: Counts { state.withLockedValue { $0.counts } }
 
     /// Returns the counts at the moment at least `bytes` have been received in all, or earlier, when a
     /// connection ends (then `received` may be less).
     public func received(atLeast bytes: Int) async -> Counts {
         await withCheckedContinuation { continuation in
-            let now: Counts? = counts.withLockedValue { counts in
-                if counts.received >= bytes { return counts }
-                counts.waiters.append((bytes, continuation))
+            let now: Counts? = state.withLockedValue { state in
+                if state.counts.received >= bytes { return state.counts }
+                state.waiters.append((bytes, continuation))
                 return nil
             }
             if let now { continuation.resume(returning: now) }
@@ -59,28 +63,28 @@ public final class EchoServer: Sendable {
     final class Echo: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
         typealias OutboundOut = ByteBuffer
-        let counts: NIOLockedValueBox<Counts>
-        init(counts: NIOLockedValueBox<Counts>) { self.counts = counts }
+        let state: NIOLockedValueBox<State>
+        init(state: NIOLockedValueBox<State>) { self.state = state }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             let size = unwrapInboundIn(data).readableBytes
             let written = context.eventLoop.makePromise(of: Void.self)
-            written.futureResult.whenSuccess { [counts] in counts.withLockedValue { $0.sent += size } }
+            written.futureResult.whenSuccess { [state] in state.withLockedValue { $0.counts.sent += size } }
             context.write(data, promise: written)
-            let (snapshot, ready) = counts.withLockedValue { counts in
-                counts.received += size
-                let total = counts.received
-                let ready = counts.waiters.filter { $0.atLeast <= total }.map(\.continuation)
-                counts.waiters.removeAll { $0.atLeast <= total }
-                return (counts, ready)
+            let (snapshot, ready) = state.withLockedValue { state in
+                state.counts.received += size
+                let total = state.counts.received
+                let ready = state.waiters.filter { $0.atLeast <= total }.map(\.continuation)
+                state.waiters.removeAll { $0.atLeast <= total }
+                return (state.counts, ready)
             }
             for continuation in ready { continuation.resume(returning: snapshot) }
         }
         func channelReadComplete(context: ChannelHandlerContext) { context.flush() }
         func channelInactive(context: ChannelHandlerContext) {
-            let (snapshot, waiting) = counts.withLockedValue { counts in
-                defer { counts.waiters.removeAll() }
-                return (counts, counts.waiters.map(\.continuation))
+            let (snapshot, waiting) = state.withLockedValue { state in
+                defer { state.waiters.removeAll() }
+                return (state.counts, state.waiters.map(\.continuation))
             }
             for continuation in waiting { continuation.resume(returning: snapshot) }
             context.fireChannelInactive()
