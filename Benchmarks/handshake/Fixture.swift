@@ -35,8 +35,3 @@ struct BenchFixture {
 
     func remove() { pki.remove() }
 }
-
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}

@@ -7,21 +7,15 @@ import StapleTestSupport
 /// A private nginx: 2 workers, stapling the fixture's file, `return 200` and a `proxy_pass` location.
 func startNginx(fixture: BenchFixture, backendPort: Int) async throws -> NginxProcess {
     let port = try SystemTools.freePort()
+    let server = NginxProcess.stapledServer(
+        port: port, chainPath: fixture.chainPath, keyPath: fixture.keyPath, staplePath: fixture.staplePath,
+        body: """
+            location / { return 200 "ok"; }
+                    location /big { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+            """)
     return try await NginxProcess(
         root: "\(fixture.directory)/nginx", port: port, workers: 2,
-        http: """
-                upstream backend { server 127.0.0.1:\(backendPort); keepalive 16; }
-                server {
-                    listen 127.0.0.1:\(port) ssl;
-                    ssl_protocols TLSv1.2 TLSv1.3;
-                    ssl_certificate \(fixture.chainPath);
-                    ssl_certificate_key \(fixture.keyPath);
-                    ssl_stapling on;
-                    ssl_stapling_file \(fixture.staplePath);
-                    location / { return 200 "ok"; }
-                    location /big { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
-                }
-            """)
+        http: "    upstream backend { server 127.0.0.1:\(backendPort); keepalive 16; }\n" + server)
 }
 
 /// `staple serve` from the given executable, with the staple already in its state directory.
@@ -97,13 +91,13 @@ enum STime {
                 $0.contains("connections in") && $0.contains("real seconds")
             })
         else {
-            throw BenchError("openssl s_time printed no summary: \(output)")
+            throw ToolError(description: "openssl s_time printed no summary: \(output)")
         }
         let words = line.split(separator: " ")
         guard let count = Double(words[0]), let index = words.firstIndex(of: "in"), let real = Double(words[index + 1]),
             real > 0
         else {
-            throw BenchError("cannot read \(line)")
+            throw ToolError(description: "cannot read \(line)")
         }
         return count / real
     }

@@ -70,11 +70,12 @@ struct RobustnessTests {
         let depth = 100_000
         let text = String(repeating: "a {\n", count: depth) + String(repeating: "}\n", count: depth)
         let directory = try Self.tree(["nginx.conf": text])
-        Self.expectRefusal(
-            directory + "/nginx.conf", .tooDeep, file: "nginx.conf", line: ReadLimits().maximumDepth + 1)
+        // Files and blocks share the depth limit: the file is one level, its top-level blocks the next,
+        // so the block opened at line `maximumDepth - 1` is the first one too deep.
+        let refusedLine = ReadLimits().maximumDepth - 1
+        Self.expectRefusal(directory + "/nginx.conf", .tooDeep, file: "nginx.conf", line: refusedLine)
         let apache = try Self.tree(["apache2.conf": String(repeating: "<IfModule x>\n", count: depth)])
-        Self.expectRefusal(
-            apache + "/apache2.conf", as: .apache, .tooDeep, file: "apache2.conf", line: ReadLimits().maximumDepth + 1)
+        Self.expectRefusal(apache + "/apache2.conf", as: .apache, .tooDeep, file: "apache2.conf", line: refusedLine)
     }
 
     @Test func hugeFile() throws {

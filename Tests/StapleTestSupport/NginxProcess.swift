@@ -43,10 +43,33 @@ public final class NginxProcess: Sendable {
 
             """
         try configuration.write(toFile: "\(root)/nginx.conf", atomically: true, encoding: .utf8)
-        // SIGQUIT: nginx's graceful stop, which also ends its workers.
+        // One process: SIGKILL (started from a Swift concurrency thread, it inherits that thread's
+        // blocked signal mask and may never see SIGQUIT). With workers: SIGQUIT, nginx's graceful stop,
+        // which also ends the workers (a killed master would leave them listening).
         process = try await ListeningProcess(
             "nginx", ["-p", root, "-c", "\(root)/nginx.conf"], port: port, logPath: "\(root)/logs/output.log",
-            stopSignal: SIGQUIT)
+            stopSignal: workers == nil ? SIGKILL : SIGQUIT)
+    }
+
+    /// A `server` block that terminates TLS 1.2 and 1.3 on `127.0.0.1:port` with a certificate and
+    /// stapling from `staplePath` (`ssl_stapling_file`), then `body` (locations, `return`).
+    ///
+    /// - Parameters:
+    ///   - chainPath: the leaf then its chain (PEM); `keyPath` its key.
+    public static func stapledServer(
+        port: Int, chainPath: String, keyPath: String, staplePath: String, body: String
+    ) -> String {
+        """
+            server {
+                listen 127.0.0.1:\(port) ssl;
+                ssl_protocols TLSv1.2 TLSv1.3;
+                ssl_certificate \(chainPath);
+                ssl_certificate_key \(keyPath);
+                ssl_stapling on;
+                ssl_stapling_file \(staplePath);
+                \(body)
+            }
+        """
     }
 
     /// nginx's error log so far.

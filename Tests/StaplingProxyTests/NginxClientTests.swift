@@ -22,17 +22,9 @@ struct NginxClientTests {
         let port = try SystemTools.freePort()
         let nginx = try await NginxProcess(
             root: pki.directory, port: port,
-            http: """
-                    server {
-                        listen 127.0.0.1:\(port) ssl;
-                        ssl_protocols TLSv1.2 TLSv1.3;
-                        ssl_certificate \(leaf.pemPath);
-                        ssl_certificate_key \(leaf.keyPath);
-                        ssl_stapling on;
-                        ssl_stapling_file \(staplePath);
-                        return 200 "ok";
-                    }
-                """)
+            http: NginxProcess.stapledServer(
+                port: port, chainPath: leaf.pemPath, keyPath: leaf.keyPath, staplePath: staplePath,
+                body: #"return 200 "ok";"#))
         defer { nginx.stop() }
         for version in [TLSVersion.tls12, .tls13] {
             let result = try await TLSTestClient.connect(port: port, version: version)
