@@ -128,7 +128,8 @@ func measure(_ command: [String], scratch: String) throws -> Measurement {
     let timing = scratch + "/time.txt"
     let run = try SystemTools.execute(
         "/usr/bin/time", ["-o", timing, "-f", "%e %M"] + command, outputFile: scratch + "/output.txt")
-    let parts = ((try? String(contentsOfFile: timing, encoding: .utf8)) ?? "")
+    let parts =
+        ((try? String(contentsOfFile: timing, encoding: .utf8)) ?? "")
         .split(separator: "\n").last { $0.first?.isNumber == true }?.split(separator: " ") ?? []
     guard parts.count == 2 else { throw ToolError(description: "no timing from /usr/bin/time") }
     // GNU time exits with the command's status; keep it for the report.

@@ -101,7 +101,8 @@ struct DifferentialTests {
         let now = Date()
         let signers = [
             "issuer": OCSPResponseSigner(certificate: ca, privateKey: pki.caKey, responderIDByKey: false),
-            "delegated": OCSPResponseSigner.delegated(certificate: responder.certificate, privateKey: responder.privateKey),
+            "delegated": OCSPResponseSigner.delegated(
+                certificate: responder.certificate, privateKey: responder.privateKey),
         ]
         let statuses: [(String, CertStatus)] = [
             ("good", .good),

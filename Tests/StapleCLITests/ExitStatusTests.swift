@@ -27,7 +27,8 @@ struct ExitStatusTests {
         // A missing required argument or option.
         UsageError(arguments: ["inspect"], mentions: nil),
         UsageError(arguments: ["fetch"], mentions: nil),
-        UsageError(arguments: ["serve", "--backend", "127.0.0.1:9", "--cert", "a.pem", "--key", "a.key"], mentions: "--listen"),
+        UsageError(
+            arguments: ["serve", "--backend", "127.0.0.1:9", "--cert", "a.pem", "--key", "a.key"], mentions: "--listen"),
         // A value the command refuses.
         UsageError(arguments: ["inspect", "response.der", "--at", "2025-01-01"], mentions: "--cert"),
         UsageError(arguments: ["fetch", "chain.pem", "--timeout", "0"], mentions: "--timeout"),
@@ -61,7 +62,9 @@ struct ExitStatusTests {
 
     @Test("no command exits 64, whatever the usage error")
     func never64() throws {
-        for arguments in (Self.usageErrors + Self.lintUsageErrors).map(\.arguments) + [["no-such-command"], ["--bogus"]] {
+        for arguments in (Self.usageErrors + Self.lintUsageErrors).map(\.arguments) + [
+            ["no-such-command"], ["--bogus"],
+        ] {
             let result = try StapleBinary.run(arguments)
             #expect(result.status != 64, "staple \(arguments.joined(separator: " ")) exited 64")
         }

@@ -36,7 +36,8 @@ public enum SystemTools {
         guard execution.status == 0 else {
             throw ToolError(
                 description:
-                    "\(executable) \(arguments.joined(separator: " ")) exited \(execution.status): \(execution.combined)")
+                    "\(executable) \(arguments.joined(separator: " ")) exited \(execution.status): \(execution.combined)"
+            )
         }
         return execution.stdout
     }
@@ -94,7 +95,9 @@ public enum SystemTools {
 
     /// A process for `executable` (a path, or a name looked up with ``which(_:)``), standard input
     /// closed, not started.
-    public static func makeProcess(_ executable: String, _ arguments: [String], in directory: String? = nil) throws
+    public static func makeProcess(
+        _ executable: String, _ arguments: [String], in directory: String? = nil
+    ) throws
         -> Process
     {
         guard let path = executable.hasPrefix("/") ? executable : which(executable) else {
@@ -111,7 +114,8 @@ public enum SystemTools {
 
     /// The Debian package that ships a program the tests use.
     public static func debianPackage(for executable: String) -> String {
-        ["ss": "iproute2", "nginx": "nginx", "haproxy": "haproxy", "openssl": "openssl", "socat": "socat"][executable] ?? executable
+        ["ss": "iproute2", "nginx": "nginx", "haproxy": "haproxy", "openssl": "openssl", "socat": "socat"][executable]
+            ?? executable
     }
 
     /// A free TCP port on the loopback interface (bound, read, released).
@@ -152,12 +156,16 @@ public final class ClosedPort: @unchecked Sendable {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
         guard bound == 0 else {
             close(fd)
             throw ToolError(description: "bind: \(errno)")
         }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 

@@ -328,7 +328,9 @@ public final class TestPKI: @unchecked Sendable {
     }
 
     /// The bytes of `name` in the directory.
-    public func bytes(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path(name)))) }
+    public func bytes(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: path(name))))
+    }
 
     /// Writes `bytes` to `name` in the directory.
     public func write(_ bytes: [UInt8], to name: String) throws {

@@ -1,9 +1,9 @@
-import StapleTestSupport
 import Foundation
 import NIOCore
 import NIOEmbedded
 import NIOPosix
 import OCSPCore
+import StapleTestSupport
 import TLSStapling
 import Testing
 
@@ -135,7 +135,8 @@ struct RobustnessTests {
             // arrived there, a proxy that reads the backend only as fast as the client reads has let the
             // echo server hand the kernel little; a proxy that buffers has taken nearly all of it.
             let counts = await setup.echo.received(atLeast: offered)
-            #expect(counts.received >= offered, "the backend connection ended after \(counts.received) of \(offered) bytes")
+            #expect(
+                counts.received >= offered, "the backend connection ended after \(counts.received) of \(offered) bytes")
             #expect(
                 counts.sent <= bound,
                 """
