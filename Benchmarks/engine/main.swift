@@ -4,12 +4,12 @@
 // responder whose answers are valid for 2 minutes (so a refresh cycle is about a minute), and
 // reports, after start-up: memory per certificate, CPU time per refresh, and the peak-to-mean
 // ratio of requests per second sent to the responder (1-second buckets).
-import StapleTestSupport
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import OCSPFetching
 import ServiceLifecycle
+import StapleTestSupport
 import Stapling
 
 #if canImport(Glibc)

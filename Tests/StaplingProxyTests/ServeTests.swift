@@ -1,7 +1,7 @@
-import StapleTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import OCSPCore
+import StapleTestSupport
 import TLSStapling
 import Testing
 
