@@ -117,14 +117,9 @@ let package = Package(
             name: "TLSStaplingTests",
             dependencies: [
                 "TLSStapling", "OCSPCore", "StapleTestSupport",
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // `staple serve`: TLS termination that staples, proxying to a backend.
@@ -157,8 +152,6 @@ let package = Package(
             dependencies: [
                 "TLSStapling", "OCSPCore", "Stapling", "StapleTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -220,8 +213,6 @@ let package = Package(
             name: "LintBenchmark",
             dependencies: [
                 "ConfigLint", "StapleTestSupport",
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Benchmarks/lint"
         ),

@@ -28,7 +28,8 @@ struct ExitStatusTests {
         UsageError(arguments: ["inspect"], mentions: nil),
         UsageError(arguments: ["fetch"], mentions: nil),
         UsageError(
-            arguments: ["serve", "--backend", "127.0.0.1:9", "--cert", "a.pem", "--key", "a.key"], mentions: "--listen"),
+            arguments: ["serve", "--backend", "127.0.0.1:9", "--cert", "a.pem", "--key", "a.key"],
+            mentions: "--listen"),
         // A value the command refuses.
         UsageError(arguments: ["inspect", "response.der", "--at", "2025-01-01"], mentions: "--cert"),
         UsageError(arguments: ["fetch", "chain.pem", "--timeout", "0"], mentions: "--timeout"),

@@ -36,7 +36,8 @@ public enum SystemTools {
         guard execution.status == 0 else {
             throw ToolError(
                 description:
-                    "\(executable) \(arguments.joined(separator: " ")) exited \(execution.status): \(execution.combined)"
+                    "\(([executable] + arguments).joined(separator: " ")) exited \(execution.status): "
+                    + execution.combined
             )
         }
         return execution.stdout
@@ -50,7 +51,7 @@ public enum SystemTools {
         public var combined: String { stdout + stderr }
     }
 
-    /// Runs `executable` (a path, or a name looked up with ``which(_:)``) to completion, standard input
+    /// Runs `executable` (a path, or a name without `/` looked up with ``which(_:)``) to completion, standard input
     /// closed, and returns its status and output whatever the status.
     ///
     /// - Parameter outputFile: send standard output and error to this file instead of pipes (for a
@@ -93,14 +94,14 @@ public enum SystemTools {
         )
     }
 
-    /// A process for `executable` (a path, or a name looked up with ``which(_:)``), standard input
+    /// A process for `executable` (a path, or a name without `/` looked up with ``which(_:)``), standard input
     /// closed, not started.
     public static func makeProcess(
         _ executable: String, _ arguments: [String], in directory: String? = nil
     ) throws
         -> Process
     {
-        guard let path = executable.hasPrefix("/") ? executable : which(executable) else {
+        guard let path = executable.contains("/") ? executable : which(executable) else {
             throw ToolError(
                 description: "\(executable) is not installed (apt-get install \(debianPackage(for: executable)))")
         }
