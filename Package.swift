@@ -6,7 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "staple", targets: ["StapleCLI"]),
-        .executable(name: "staple-bench", targets: ["StapleBenchmarks"]),
+        .executable(name: "staple-bench", targets: ["VerifyBenchmark"]),
         .library(name: "OCSPCore", targets: ["OCSPCore"]),
         .library(name: "OCSPReporting", targets: ["OCSPReporting"]),
     ],
@@ -47,27 +47,29 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        // Test support for the engine's tests and benchmark: openssl PKIs, `openssl ocsp` responders,
-        // a scriptable HTTP server. Not a product.
+        // The one test kit of every test target and benchmark: the test PKI, the process runner,
+        // waiting for listeners, `openssl ocsp` responders, a scriptable HTTP server, TLS test peers.
+        // Not a product.
         .target(
-            name: "EngineTestSupport",
+            name: "StapleTestSupport",
             dependencies: [
-                "OCSPCore",
+                "OCSPCore", "TLSStapling",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
-            path: "Tests/EngineTestSupport"
+            path: "Tests/StapleTestSupport"
         ),
         .testTarget(
             name: "OCSPFetchingTests",
             dependencies: [
                 "OCSPFetching",
-                "EngineTestSupport",
+                "StapleTestSupport",
                 "OCSPCore",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
@@ -80,7 +82,7 @@ let package = Package(
             name: "StaplingTests",
             dependencies: [
                 "Stapling",
-                "EngineTestSupport",
+                "StapleTestSupport",
                 "OCSPFetching",
                 "OCSPCore",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "EngineBenchmark",
             dependencies: [
-                "Stapling", "OCSPFetching", "OCSPCore", "EngineTestSupport",
+                "Stapling", "OCSPFetching", "OCSPCore", "StapleTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -115,15 +117,10 @@ let package = Package(
         .testTarget(
             name: "TLSStaplingTests",
             dependencies: [
-                "TLSStapling", "OCSPCore",
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                "TLSStapling", "OCSPCore", "StapleTestSupport",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // `staple serve`: TLS termination that staples, proxying to a backend.
@@ -143,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "StaplingProxyTests",
             dependencies: [
-                "StaplingProxy", "TLSStapling", "OCSPCore", "EngineTestSupport", "StapleCLI", "Stapling", "OCSPFetching",
+                "StaplingProxy", "TLSStapling", "OCSPCore", "StapleTestSupport", "StapleCLI", "Stapling", "OCSPFetching",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -156,10 +153,8 @@ let package = Package(
         .executableTarget(
             name: "HandshakeBenchmark",
             dependencies: [
-                "TLSStapling", "OCSPCore", "Stapling", "EngineTestSupport",
+                "TLSStapling", "OCSPCore", "Stapling", "StapleTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -218,14 +213,12 @@ let package = Package(
         ),
         // `swift run -c release staple-bench`: our verifier against OpenSSL's, same process.
         .executableTarget(
-            name: "StapleBenchmarks",
+            name: "VerifyBenchmark",
             dependencies: [
-                "OCSPCore", "COpenSSL",
+                "OCSPCore", "COpenSSL", "StapleTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
-            ]
+            ],
+            path: "Benchmarks/verify"
         ),
         // `staple lint`: nginx, Apache and HAProxy parsers -> one site model -> rules, one per file.
         .target(
@@ -240,25 +233,23 @@ let package = Package(
         .executableTarget(
             name: "LintBenchmark",
             dependencies: [
-                "ConfigLint",
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "ConfigLint", "StapleTestSupport",
             ],
             path: "Benchmarks/lint"
         ),
         .testTarget(
             name: "ConfigLintTests",
-            dependencies: ["ConfigLint", "OCSPCore", "EngineTestSupport"],
+            dependencies: ["ConfigLint", "OCSPCore", "StapleTestSupport"],
             resources: [.copy("Corpus")]
         ),
         .testTarget(
             name: "OCSPCoreTests",
-            dependencies: ["OCSPCore", "OCSPReporting", "StapleFiles", "EngineTestSupport"]
+            dependencies: ["OCSPCore", "OCSPReporting", "StapleFiles", "StapleTestSupport"]
         ),
         // Runs the built `staple` executable as a user would.
         .testTarget(
             name: "StapleCLITests",
-            dependencies: ["StapleCLI", "OCSPCore", "EngineTestSupport"]
+            dependencies: ["StapleCLI", "OCSPCore", "StapleTestSupport"]
         ),
     ]
 )

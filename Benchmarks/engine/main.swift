@@ -4,12 +4,12 @@
 // responder whose answers are valid for 2 minutes (so a refresh cycle is about a minute), and
 // reports, after start-up: memory per certificate, CPU time per refresh, and the peak-to-mean
 // ratio of requests per second sent to the responder (1-second buckets).
-import EngineTestSupport
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import OCSPFetching
 import ServiceLifecycle
+import StapleTestSupport
 import Stapling
 
 #if canImport(Glibc)
@@ -46,7 +46,7 @@ for _ in 0..<count {
     leaves.append(try pki.issue(writePEM: false, writeIndex: false))
 }
 try pki.writeIndexFile()
-let responder = try OpenSSLResponder(pki: pki, port: port, validity: ["-nmin", "2"])
+let responder = try await OpenSSLResponder(pki: pki, port: port, validity: ["-nmin", "2"])
 defer { responder.stop() }
 
 let fetcher = OCSPFetcher(configuration: OCSPFetchConfiguration(proxies: .none), logger: logger)

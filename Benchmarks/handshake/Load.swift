@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import StapleTestSupport
 import TLSStapling
 
 /// Handshakes in closed loops: connect, handshake requesting status, check the staple, close.
@@ -43,30 +44,9 @@ enum HandshakeLoad {
 
     /// One full handshake; true when the server stapled.
     static func handshake(port: Int, context: OpenSSLClientContext) async throws -> Bool {
-        let promise = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Bool.self)
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        try OpenSSLTLSHandler(client: context), Outcome(promise),
-                    ])
-                }
-            }
-            .connect(host: "127.0.0.1", port: port).get()
-        let stapled = try await promise.futureResult.get()
+        let (channel, handshake) = try await TLSTestClient.open(port: port, context: context)
         try? await channel.close()
-        return stapled
-    }
-
-    final class Outcome: ChannelInboundHandler, Sendable {
-        typealias InboundIn = ByteBuffer
-        let promise: EventLoopPromise<Bool>
-        init(_ promise: EventLoopPromise<Bool>) { self.promise = promise }
-        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-            if let completed = event as? TLSHandshakeCompleted { promise.succeed(completed.stapledResponse != nil) }
-        }
-        func errorCaught(context: ChannelHandlerContext, error: any Error) { promise.fail(error) }
-        func channelInactive(context: ChannelHandlerContext) { promise.fail(ChannelError.ioOnClosedChannel) }
+        return handshake.stapledResponse != nil
     }
 }
 
@@ -117,13 +97,7 @@ final class KeepAliveFetcher: Sendable {
 
     static func connect(port: Int, context: OpenSSLClientContext) async throws -> KeepAliveFetcher {
         let reader = Reader()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([try OpenSSLTLSHandler(client: context), reader])
-                }
-            }
-            .connect(host: "127.0.0.1", port: port).get()
+        let (channel, _) = try await TLSTestClient.open(port: port, context: context, handlers: [reader])
         return KeepAliveFetcher(channel: channel, reader: reader)
     }
 

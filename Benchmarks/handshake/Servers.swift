@@ -2,84 +2,32 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import StapleTestSupport
 
 /// A private nginx: 2 workers, stapling the fixture's file, `return 200` and a `proxy_pass` location.
-struct NginxInstance {
-    let port: Int
-    let process: Process
-
-    init(fixture: BenchFixture, backendPort: Int) throws {
-        port = try freePort()
-        let root = "\(fixture.directory)/nginx"
-        for directory in ["logs", "tmp"] {
-            try FileManager.default.createDirectory(atPath: "\(root)/\(directory)", withIntermediateDirectories: true)
-        }
-        let configuration = """
-            daemon off;
-            worker_processes 2;
-            pid \(root)/nginx.pid;
-            error_log \(root)/logs/error.log;
-            events { worker_connections 4096; }
-            http {
-                access_log off;
-                client_body_temp_path \(root)/tmp/body;
-                proxy_temp_path \(root)/tmp/proxy;
-                fastcgi_temp_path \(root)/tmp/fastcgi;
-                uwsgi_temp_path \(root)/tmp/uwsgi;
-                scgi_temp_path \(root)/tmp/scgi;
-                upstream backend { server 127.0.0.1:\(backendPort); keepalive 16; }
-                server {
-                    listen 127.0.0.1:\(port) ssl;
-                    ssl_protocols TLSv1.2 TLSv1.3;
-                    ssl_certificate \(fixture.chainPath);
-                    ssl_certificate_key \(fixture.keyPath);
-                    ssl_stapling on;
-                    ssl_stapling_file \(fixture.staplePath);
-                    location / { return 200 "ok"; }
+func startNginx(fixture: BenchFixture, backendPort: Int) async throws -> NginxProcess {
+    let port = try SystemTools.freePort()
+    let server = NginxProcess.stapledServer(
+        port: port, chainPath: fixture.chainPath, keyPath: fixture.keyPath, staplePath: fixture.staplePath,
+        body: """
+            location / { return 200 "ok"; }
                     location /big { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
-                }
-            }
-            """
-        try configuration.write(toFile: "\(root)/nginx.conf", atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        process.arguments = ["-p", root, "-c", "\(root)/nginx.conf"]
-        try process.run()
-        try waitUntilListening(port, what: "nginx")
-    }
-
-    func stop() {
-        kill(process.processIdentifier, SIGQUIT)
-        process.waitUntilExit()
-    }
+            """)
+    return try await NginxProcess(
+        root: "\(fixture.directory)/nginx", port: port, workers: 2,
+        http: "    upstream backend { server 127.0.0.1:\(backendPort); keepalive 16; }\n" + server)
 }
 
 /// `staple serve` from the given executable, with the staple already in its state directory.
-struct ServeInstance {
-    let port: Int
-    let process: Process
-
-    init(executable: String, fixture: BenchFixture, backendPort: Int) throws {
-        port = try freePort()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
+func startServe(executable: String, fixture: BenchFixture, backendPort: Int) async throws -> ListeningProcess {
+    let port = try SystemTools.freePort()
+    return try await ListeningProcess(
+        executable,
+        [
             "serve", "--listen", "127.0.0.1:\(port)", "--cert", fixture.chainPath, "--key", fixture.keyPath,
             "--backend", "127.0.0.1:\(backendPort)", "--state-dir", fixture.stateDirectory, "--startup-wait", "0",
             "--log-level", "critical",
-        ]
-        try process.run()
-        try waitUntilListening(port, what: "staple serve")
-    }
-
-    func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+        ], port: port, logPath: "\(fixture.directory)/serve.log")
 }
 
 /// The proxied backend: HTTP/1.1 keep-alive, 64 KiB for `/big`, `ok` otherwise.
@@ -135,28 +83,21 @@ final class BenchBackend: Sendable {
 /// `openssl s_time -new`: full handshakes per second without a status request.
 enum STime {
     static func connectionsPerSecond(port: Int, seconds: Int) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["s_time", "-connect", "127.0.0.1:\(port)", "-new", "-time", "\(max(1, seconds))"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let output = try SystemTools.run(
+            "openssl", ["s_time", "-connect", "127.0.0.1:\(port)", "-new", "-time", "\(max(1, seconds))"])
         // "1234 connections in 5.00s; 246.80 connections/user sec, ..." then "1234 connections in 6 real seconds"
         guard
             let line = output.split(separator: "\n").first(where: {
                 $0.contains("connections in") && $0.contains("real seconds")
             })
         else {
-            throw BenchError("openssl s_time printed no summary: \(output)")
+            throw ToolError(description: "openssl s_time printed no summary: \(output)")
         }
         let words = line.split(separator: " ")
         guard let count = Double(words[0]), let index = words.firstIndex(of: "in"), let real = Double(words[index + 1]),
             real > 0
         else {
-            throw BenchError("cannot read \(line)")
+            throw ToolError(description: "cannot read \(line)")
         }
         return count / real
     }

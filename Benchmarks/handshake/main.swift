@@ -40,9 +40,9 @@ let options = Options(CommandLine.arguments)
 let fixture = try BenchFixture()
 defer { fixture.remove() }
 let backend = try await BenchBackend.start()
-let nginx = try NginxInstance(fixture: fixture, backendPort: backend.port)
+let nginx = try await startNginx(fixture: fixture, backendPort: backend.port)
 defer { nginx.stop() }
-let serve = try ServeInstance(executable: options.staple, fixture: fixture, backendPort: backend.port)
+let serve = try await startServe(executable: options.staple, fixture: fixture, backendPort: backend.port)
 defer { serve.stop() }
 
 say(

@@ -15,9 +15,8 @@
 // building the whole `staple` product in release mode. `--staple PATH` measures a `staple`
 // binary instead.
 import ConfigLint
-import Crypto
 import Foundation
-import X509
+import StapleTestSupport
 
 struct Options {
     var servers = 5_000
@@ -59,57 +58,23 @@ func generate(_ options: Options, into root: String) throws {
     for directory in ["sites", "certs", "run/tmp"] {
         try manager.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
     }
-    let now = Date()
-    let rootKey = P256.Signing.PrivateKey()
-    let rootName = try DistinguishedName { CommonName("Bench Root") }
-    let rootCertificate = try Certificate(
-        version: .v3, serialNumber: .init(), publicKey: .init(rootKey.publicKey), notValidBefore: now - 3600,
-        notValidAfter: now + 86_400 * 3650, issuer: rootName, subject: rootName, signatureAlgorithm: .ecdsaWithSHA256,
-        extensions: try Certificate.Extensions {
-            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
-            Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-        },
-        issuerPrivateKey: .init(rootKey)
-    )
-    let caKey = P256.Signing.PrivateKey()
-    let caName = try DistinguishedName { CommonName("Bench Intermediate") }
-    let intermediate = try Certificate(
-        version: .v3, serialNumber: .init(), publicKey: .init(caKey.publicKey), notValidBefore: now - 3600,
-        notValidAfter: now + 86_400 * 3650, issuer: rootName, subject: caName, signatureAlgorithm: .ecdsaWithSHA256,
-        extensions: try Certificate.Extensions {
-            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
-            Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-        },
-        issuerPrivateKey: .init(rootKey)
-    )
-    let intermediatePEM = try intermediate.serializeAsPEM().pemString + "\n"
-    try write(intermediatePEM + (try rootCertificate.serializeAsPEM().pemString) + "\n", root + "/certs/ca-bundle.pem")
+    let pki = try TestPKI(name: "lint-bench", validFor: 86_400 * 3650)
+    let intermediate = try pki.intermediate(name: "intermediate")
+    defer { pki.remove() }
+    let intermediatePEM = TestPKI.pem(intermediate.ca)
+    try write(intermediate.chainPEM, root + "/certs/ca-bundle.pem")
 
     let perFile = (options.servers + options.files - 1) / options.files
     var server = 0
     for file in 0..<options.files {
         var text = "# generated: servers \(server) to \(min(options.servers, server + perFile) - 1)\n"
         for _ in 0..<perFile where server < options.servers {
-            let key = P256.Signing.PrivateKey()
-            let leaf = try Certificate(
-                version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: now - 3600,
-                notValidAfter: now + 86_400 * 90, issuer: caName,
-                subject: try DistinguishedName { CommonName("s\(server).bench.test") },
-                signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: try Certificate.Extensions {
-                    SubjectAlternativeNames([.dnsName("s\(server).bench.test")])
-                    // One certificate in ten has no OCSP URL: the linter reports no-ocsp-url there.
-                    if server % 10 != 9 {
-                        AuthorityInformationAccess([
-                            .init(method: .ocspServer, location: .uniformResourceIdentifier("http://127.0.0.1:8888/"))
-                        ])
-                    }
-                },
-                issuerPrivateKey: .init(caKey)
-            )
-            let leafPEM = try leaf.serializeAsPEM().pemString + "\n"
-            try write(leafPEM + intermediatePEM, root + "/certs/s\(server).pem")
-            try write(key.pemRepresentation + "\n", root + "/certs/s\(server).key")
+            // One certificate in ten has no OCSP URL: the linter reports no-ocsp-url there.
+            let leaf = try intermediate.issue(
+                commonName: "s\(server).bench.test", ocspURLs: server % 10 != 9 ? ["http://127.0.0.1:8888/"] : [],
+                validFor: 86_400 * 90, writePEM: false, writeIndex: false)
+            try write(leaf.pem + intermediatePEM, root + "/certs/s\(server).pem")
+            try write(leaf.keyPEM, root + "/certs/s\(server).key")
             text += """
                 server {
                     listen 127.0.0.1:10443 ssl;
@@ -162,28 +127,15 @@ struct Measurement {
 /// nobody reads would block it.
 func measure(_ command: [String], scratch: String) throws -> Measurement {
     let timing = scratch + "/time.txt"
-    let outputPath = scratch + "/output.txt"
-    FileManager.default.createFile(atPath: outputPath, contents: nil)
-    let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-    defer { try? output.close() }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-    process.arguments = ["-o", timing, "-f", "%e %M"] + command
-    process.standardOutput = output
-    process.standardError = output
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    let parts = ((try? String(contentsOfFile: timing, encoding: .utf8)) ?? "")
+    let run = try SystemTools.execute(
+        "/usr/bin/time", ["-o", timing, "-f", "%e %M"] + command, outputFile: scratch + "/output.txt")
+    let parts =
+        ((try? String(contentsOfFile: timing, encoding: .utf8)) ?? "")
         .split(separator: "\n").last { $0.first?.isNumber == true }?.split(separator: " ") ?? []
-    guard parts.count == 2 else {
-        throw NSError(domain: "LintBenchmark", code: 1, userInfo: [NSLocalizedDescriptionKey: "no timing from /usr/bin/time"])
-    }
+    guard parts.count == 2 else { throw ToolError(description: "no timing from /usr/bin/time") }
     // GNU time exits with the command's status; keep it for the report.
     return Measurement(
-        seconds: Double(parts[0]) ?? 0, maxRSSKiB: Int(parts[1]) ?? 0, status: process.terminationStatus,
-        output: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-    )
+        seconds: Double(parts[0]) ?? 0, maxRSSKiB: Int(parts[1]) ?? 0, status: run.status, output: run.stdout)
 }
 
 func summary(_ name: String, _ runs: [Measurement]) -> String {
@@ -206,9 +158,7 @@ print(
 )
 
 let lintCommand = options.staple.map { [$0, "lint", "--nginx", "--json"] } ?? [CommandLine.arguments[0], "--lint"]
-let nginx = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].first {
-    FileManager.default.isExecutableFile(atPath: $0)
-}
+let nginx = SystemTools.which("nginx")
 
 var lintRuns: [Measurement] = []
 var nginxRuns: [Measurement] = []

@@ -1,5 +1,6 @@
 import ConfigLint
 import Foundation
+import StapleTestSupport
 import Testing
 
 /// The corpus: each case must produce exactly the findings its `# expect-next:` comments name,
@@ -29,23 +30,23 @@ struct CorpusTests {
         let fixture = try Fixture.get()
         let prepared = try corpusCase.prepare(fixture)
         let toolName = corpusCase.server == .nginx ? "nginx" : "haproxy"
-        guard let tool = Shell.which(toolName) else {
-            if Shell.isCI {
+        guard let tool = SystemTools.which(toolName) else {
+            if SystemTools.isCI {
                 Issue.record("\(toolName) is not installed (apt-get install \(toolName)); CI=true makes this a failure")
             } else {
                 print("SKIPPED \(corpusCase) checker test: \(toolName) is not installed (apt-get install \(toolName))")
             }
             return
         }
-        let result: Shell.Result
+        let result: SystemTools.Execution
         if corpusCase.server == .nginx {
-            result = try Shell.run(
+            result = try SystemTools.execute(
                 tool, ["-t", "-q", "-p", prepared.run, "-e", prepared.run + "/error.log", "-c", prepared.mainFile])
         } else {
-            result = try Shell.run(tool, ["-c", "-q", "-f", prepared.mainFile], in: prepared.directory)
+            result = try SystemTools.execute(tool, ["-c", "-q", "-f", prepared.mainFile], in: prepared.directory)
         }
         switch prepared.tool {
-        case .accept: #expect(result.status == 0, "\(toolName) rejects \(corpusCase): \(result.output)")
+        case .accept: #expect(result.status == 0, "\(toolName) rejects \(corpusCase): \(result.combined)")
         case .reject: #expect(result.status != 0, "\(toolName) accepts \(corpusCase), expected a rejection")
         case .none: Issue.record("\(corpusCase) has no `tool:` line in expect.txt")
         }

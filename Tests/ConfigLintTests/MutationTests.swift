@@ -1,6 +1,6 @@
 import ConfigLint
-import EngineTestSupport
 import Foundation
+import StapleTestSupport
 import Testing
 
 /// Random truncations and byte changes of the corpus configurations never crash or hang the

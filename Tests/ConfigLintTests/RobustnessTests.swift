@@ -19,10 +19,38 @@ struct RobustnessTests {
         return directory
     }
 
-    static func failure(_ path: String, as server: ServerKind? = .nginx) -> LintError? {
-        let report = Linter(now: Date(timeIntervalSince1970: 1_750_000_000)).lint(paths: [path], as: server)
-        #expect(report.grade == .unlintable || report.failures.isEmpty)
-        return report.failures.first
+    static func lint(_ path: String, as server: ServerKind?) -> LintReport {
+        Linter(now: Date(timeIntervalSince1970: 1_750_000_000)).lint(paths: [path], as: server)
+    }
+
+    /// Lints `path` and expects exactly this refusal: nothing linted, one failure with `code`, located
+    /// in the file whose path ends with `file`, at `line` (0: the file as a whole).
+    @discardableResult
+    static func expectRefusal(
+        _ path: String, as server: ServerKind? = .nginx, _ code: LintError.Code, file: String, line: Int,
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) -> LintError? {
+        let report = lint(path, as: server)
+        #expect(report.configurations.isEmpty, "a refused input is not linted", sourceLocation: sourceLocation)
+        #expect(report.failures.count == 1, "\(report.failures)", sourceLocation: sourceLocation)
+        guard let error = report.failures.first else {
+            Issue.record("\(path) was linted, expected a refusal (\(code))", sourceLocation: sourceLocation)
+            return nil
+        }
+        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+        #expect(error.location.file.hasSuffix("/" + file), "\(error)", sourceLocation: sourceLocation)
+        #expect(error.location.line == line, "\(error)", sourceLocation: sourceLocation)
+        return error
+    }
+
+    /// Lints `path` and expects it linted without a failure or a finding.
+    static func expectClean(
+        _ path: String, as server: ServerKind? = .nginx, sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) {
+        let report = lint(path, as: server)
+        #expect(report.failures.isEmpty, "\(report.failures)", sourceLocation: sourceLocation)
+        #expect(report.configurations.count == 1, sourceLocation: sourceLocation)
+        #expect(report.findings.isEmpty, "\(report.findings)", sourceLocation: sourceLocation)
     }
 
     @Test func includeCycleThroughGlob() throws {
@@ -30,30 +58,30 @@ struct RobustnessTests {
             "nginx.conf": "events {}\nhttp {\n    include conf.d/*.conf;\n}\n",
             "conf.d/a.conf": "server { listen 443 ssl; }\ninclude conf.d/*.conf;\n",
         ])
-        let error = try #require(Self.failure(directory + "/nginx.conf"))
-        #expect(error.code == .includeCycle)
-        #expect(error.location.file.hasSuffix("conf.d/a.conf") && error.location.line == 2)
+        Self.expectRefusal(directory + "/nginx.conf", .includeCycle, file: "conf.d/a.conf", line: 2)
     }
 
     @Test func apacheIncludeCycle() throws {
         let directory = try Self.tree(["apache2.conf": "Include apache2.conf\n"])
-        #expect(Self.failure(directory + "/apache2.conf", as: .apache)?.code == .includeCycle)
+        Self.expectRefusal(directory + "/apache2.conf", as: .apache, .includeCycle, file: "apache2.conf", line: 1)
     }
 
     @Test func deepNesting() throws {
         let depth = 100_000
         let text = String(repeating: "a {\n", count: depth) + String(repeating: "}\n", count: depth)
         let directory = try Self.tree(["nginx.conf": text])
-        let error = try #require(Self.failure(directory + "/nginx.conf"))
-        #expect(error.code == .tooDeep)
+        // Files and blocks share the depth limit: the file is one level, its top-level blocks the next,
+        // so the block opened at line `maximumDepth - 1` is the first one too deep.
+        let refusedLine = ReadLimits().maximumDepth - 1
+        Self.expectRefusal(directory + "/nginx.conf", .tooDeep, file: "nginx.conf", line: refusedLine)
         let apache = try Self.tree(["apache2.conf": String(repeating: "<IfModule x>\n", count: depth)])
-        #expect(Self.failure(apache + "/apache2.conf", as: .apache)?.code == .tooDeep)
+        Self.expectRefusal(apache + "/apache2.conf", as: .apache, .tooDeep, file: "apache2.conf", line: refusedLine)
     }
 
     @Test func hugeFile() throws {
         let line = "# " + String(repeating: "x", count: 1_000) + "\n"
         let directory = try Self.tree(["nginx.conf": String(repeating: line, count: 9_000)])
-        #expect(Self.failure(directory + "/nginx.conf")?.code == .tooLarge)
+        Self.expectRefusal(directory + "/nginx.conf", .tooLarge, file: "nginx.conf", line: 0)
     }
 
     @Test func binaryGarbageNamesTheLine() throws {
@@ -62,9 +90,7 @@ struct RobustnessTests {
         var bytes = Array("events {}\nhttp {\n".utf8)
         bytes += [0x00, 0xFF, 0xFE, 0x0A]
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let error = try #require(Self.failure(path))
-        #expect(error.code == .binary)
-        #expect(error.location.line == 3)
+        Self.expectRefusal(path, .binary, file: "nginx.conf", line: 3)
     }
 
     @Test func invalidUTF8() throws {
@@ -72,25 +98,21 @@ struct RobustnessTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/haproxy.cfg"
         try Data(Array("global\n".utf8) + [0xC3, 0x28, 0x0A]).write(to: URL(fileURLWithPath: path))
-        let error = try #require(Self.failure(path, as: .haproxy))
-        #expect(error.code == .binary && error.location.line == 2)
+        Self.expectRefusal(path, as: .haproxy, .binary, file: "haproxy.cfg", line: 2)
     }
 
     @Test func missingIncludeNamesTheDirective() throws {
         let directory = try Self.tree(["nginx.conf": "events {}\nhttp {\n    include missing.conf;\n}\n"])
-        let error = try #require(Self.failure(directory + "/nginx.conf"))
-        #expect(error.code == .unreadable)
-        #expect(error.location.line == 3)
+        Self.expectRefusal(directory + "/nginx.conf", .unreadable, file: "nginx.conf", line: 3)
         // A glob that matches nothing is fine for nginx.
         let glob = try Self.tree(["nginx.conf": "events {}\nhttp {\n    include none/*.conf;\n}\n"])
-        #expect(Self.failure(glob + "/nginx.conf") == nil)
+        Self.expectClean(glob + "/nginx.conf")
     }
 
     @Test func deviceFilesAreRefused() throws {
         let directory = try Self.tree(["nginx.conf": "include /dev/zero;\n"])
-        let error = try #require(Self.failure(directory + "/nginx.conf"))
-        #expect(error.code == .unreadable)
-        #expect(error.reason.contains("not a regular file"))
+        let error = Self.expectRefusal(directory + "/nginx.conf", .unreadable, file: "nginx.conf", line: 1)
+        #expect(error?.reason.contains("not a regular file") == true)
     }
 
     @Test(arguments: [
@@ -105,14 +127,12 @@ struct RobustnessTests {
     ])
     func syntaxErrorsNameTheLine(_ name: String, _ text: String, _ server: ServerKind, _ line: Int) throws {
         let directory = try Self.tree([name: text])
-        let error = try #require(Self.failure(directory + "/" + name, as: server))
-        #expect(error.code == .syntax)
-        #expect(error.location.line == line, "\(error)")
+        Self.expectRefusal(directory + "/" + name, as: server, .syntax, file: name, line: line)
     }
 
     @Test func unknownServerNeedsAFlag() throws {
         let directory = try Self.tree(["site.txt": "hello world\n"])
-        #expect(Self.failure(directory + "/site.txt", as: nil)?.code == .unknownServer)
+        Self.expectRefusal(directory + "/site.txt", as: nil, .unknownServer, file: "site.txt", line: 0)
     }
 
     @Test func detectionByContent() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import OCSPCore
+import StapleTestSupport
 import SwiftASN1
 import Testing
 import X509
@@ -7,43 +8,41 @@ import X509
 /// Our verifier and OpenSSL must agree, on responses made by either side.
 @Suite("Differential against the openssl CLI")
 struct DifferentialTests {
-    static func ourVerdict(_ pki: TestPKI, response: [UInt8], leaf: String, now: Date = Date()) throws -> String {
-        let result = OCSPVerifier().verify(
-            response: response, certificate: try pki.certificate(leaf), issuer: try pki.certificate("ca"), now: now
-        )
-        return result.verdict.name
+    static func ourVerdict(_ pki: TestPKI, response: [UInt8], leaf: TestPKI.Leaf, now: Date = Date()) -> String {
+        OCSPVerifier().verify(response: response, certificate: leaf.certificate, issuer: pki.ca, now: now).verdict.name
     }
 
     /// `openssl ocsp -index` answers for good, revoked and unknown leaves, signed by the CA or a delegated
     /// responder, with SHA-1 and SHA-256 CertIDs; both verifiers reach the same verdict.
     @Test("responses made by openssl ocsp", arguments: [TestPKI.KeyType.rsa, .p256])
     func opensslMadeResponses(keyType: TestPKI.KeyType) throws {
-        let pki = try TestPKI(keyType: keyType)
+        let pki = try TestPKI(name: "differential-\(keyType)", keyType: keyType)
         defer { pki.remove() }
-        try pki.issue(name: "good", serial: "1001")
-        try pki.issue(name: "revoked", serial: "1002")
-        try pki.issue(name: "unknown", serial: "1003")
-        try pki.record(serial: "1001", name: "good")
-        try pki.record(serial: "1002", name: "revoked", revoked: "keyCompromise")
-        for signer in ["ca", "responder"] {
+        let responder = try pki.issue(fileName: "responder", serialHex: "0FFF", purpose: .ocspSigning, status: .absent)
+        let leaves = [
+            "good": try pki.issue(fileName: "good", serialHex: "1001"),
+            "revoked": try pki.issue(fileName: "revoked", serialHex: "1002", status: .revoked(Date() - 86_400)),
+            "unknown": try pki.issue(fileName: "unknown", serialHex: "1003", status: .absent),
+        ]
+        for (signerName, signer) in [("ca", nil), ("responder", responder)] {
             for sha256 in [false, true] {
-                for leaf in ["good", "revoked", "unknown"] {
-                    let file = "\(leaf)-\(signer)-\(sha256).der"
-                    let response = try pki.opensslResponse(leaf: leaf, signer: signer, sha256: sha256, out: file)
+                for (name, leaf) in leaves {
+                    let file = "\(name)-\(signerName)-\(sha256).der"
+                    let response = try pki.opensslResponse(for: leaf, signer: signer, sha256: sha256, out: file)
                     let theirs = try pki.opensslVerdict(response: file, leaf: leaf, sha256: sha256)
-                    let ours = try Self.ourVerdict(pki, response: response, leaf: leaf)
-                    #expect(theirs == leaf, "openssl on \(file)")
+                    let ours = Self.ourVerdict(pki, response: response, leaf: leaf)
+                    #expect(theirs == name, "openssl on \(file)")
                     #expect(ours == theirs, "\(keyType) \(file): ours \(ours), openssl \(theirs)")
                 }
             }
         }
         // A response about one leaf says nothing about another: no status, not a wrong answer.
         let goodResponse = try pki.bytes("good-ca-false.der")
-        #expect(try Self.ourVerdict(pki, response: goodResponse, leaf: "revoked") == "no-status")
+        #expect(Self.ourVerdict(pki, response: goodResponse, leaf: leaves["revoked"]!) == "no-status")
         // Without -ndays, openssl ocsp omits nextUpdate: good, yet not stapleable.
-        let open = try pki.opensslResponse(leaf: "good", signer: "ca", sha256: false, ndays: nil, out: "open.der")
+        let open = try pki.opensslResponse(for: leaves["good"]!, ndays: nil, out: "open.der")
         let result = OCSPVerifier().verify(
-            response: open, certificate: try pki.certificate("good"), issuer: try pki.certificate("ca"), now: Date())
+            response: open, certificate: leaves["good"]!.certificate, issuer: pki.ca, now: Date())
         let stapleable = result.isStapleable
         #expect(result.verdict == .good && !stapleable)
     }
@@ -70,22 +69,21 @@ struct DifferentialTests {
     /// against the wall clock with a 5-minute tolerance, as our default does) and we must agree.
     @Test("time windows", arguments: windows)
     func timeWindows(window: Window) throws {
-        let pki = try TestPKI(keyType: .p256)
+        let pki = try TestPKI(name: "windows", keyType: .p256)
         defer { pki.remove() }
-        try pki.issue(name: "leaf", serial: "2001")
+        let leaf = try pki.issue(fileName: "leaf", serialHex: "2001")
         let now = Date()
-        let leaf = try pki.certificate("leaf")
         let single = SingleResponse(
-            certID: try CertID(certificate: leaf, issuer: try pki.certificate("ca")),
+            certID: try CertID(certificate: leaf.certificate, issuer: pki.ca),
             certStatus: .good,
             thisUpdate: try GeneralizedTime(now.addingTimeInterval(window.thisUpdate)),
             nextUpdate: try window.nextUpdate.map { try GeneralizedTime(now.addingTimeInterval($0)) }
         )
-        let signer = OCSPResponseSigner(certificate: try pki.certificate("ca"), privateKey: try pki.privateKey("ca"))
+        let signer = OCSPResponseSigner(certificate: pki.ca, privateKey: pki.caKey)
         let response = try signer.sign([single], producedAt: now)
         try pki.write(response, to: "window.der")
-        let theirs = try pki.opensslVerdict(response: "window.der", leaf: "leaf")
-        let ours = try Self.ourVerdict(pki, response: response, leaf: "leaf", now: now)
+        let theirs = try pki.opensslVerdict(response: "window.der", leaf: leaf)
+        let ours = Self.ourVerdict(pki, response: response, leaf: leaf, now: now)
         #expect(ours == theirs, "\(window.name): ours \(ours), openssl \(theirs)")
         #expect(ours == window.expected)
     }
@@ -94,17 +92,17 @@ struct DifferentialTests {
     /// P-384 keys, are accepted by `openssl ocsp -respin` with the status we signed.
     @Test("our signed responses pass openssl", arguments: TestPKI.KeyType.allCases)
     func ourResponsesPassOpenSSL(keyType: TestPKI.KeyType) throws {
-        let pki = try TestPKI(keyType: keyType)
+        let pki = try TestPKI(name: "signed-\(keyType)", keyType: keyType)
         defer { pki.remove() }
-        try pki.issue(name: "leaf", serial: "3001")
-        let ca = try pki.certificate("ca")
-        let leaf = try pki.certificate("leaf")
+        let responder = try pki.issue(fileName: "responder", serialHex: "0FFF", purpose: .ocspSigning, status: .absent)
+        let leafFiles = try pki.issue(fileName: "leaf", serialHex: "3001")
+        let ca = pki.ca
+        let leaf = leafFiles.certificate
         let now = Date()
         let signers = [
-            "issuer": OCSPResponseSigner(
-                certificate: ca, privateKey: try pki.privateKey("ca"), responderIDByKey: false),
+            "issuer": OCSPResponseSigner(certificate: ca, privateKey: pki.caKey, responderIDByKey: false),
             "delegated": OCSPResponseSigner.delegated(
-                certificate: try pki.certificate("responder"), privateKey: try pki.privateKey("responder")),
+                certificate: responder.certificate, privateKey: responder.privateKey),
         ]
         let statuses: [(String, CertStatus)] = [
             ("good", .good),
@@ -122,9 +120,9 @@ struct DifferentialTests {
                     let response = try signer.sign([single], producedAt: now)
                     let file = "\(signerName)-\(hash)-\(statusName).der"
                     try pki.write(response, to: file)
-                    let theirs = try pki.opensslVerdict(response: file, leaf: "leaf", sha256: hash == .sha256)
+                    let theirs = try pki.opensslVerdict(response: file, leaf: leafFiles, sha256: hash == .sha256)
                     #expect(theirs == statusName, "\(keyType) \(file): openssl says \(theirs)")
-                    #expect(try Self.ourVerdict(pki, response: response, leaf: "leaf") == statusName)
+                    #expect(Self.ourVerdict(pki, response: response, leaf: leafFiles) == statusName)
                 }
             }
         }

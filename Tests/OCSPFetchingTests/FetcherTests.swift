@@ -1,7 +1,7 @@
-import EngineTestSupport
 import Foundation
 import Logging
 import OCSPCore
+import StapleTestSupport
 import Testing
 import X509
 

@@ -1,5 +1,5 @@
-import EngineTestSupport
 import Foundation
+import StapleTestSupport
 import Testing
 
 /// `staple fetch` as a user runs it, against a real `openssl ocsp` responder.

@@ -1,5 +1,5 @@
-import EngineTestSupport
 import Foundation
+import StapleTestSupport
 
 /// The `staple` executable built next to this test bundle, run as a user runs it.
 enum StapleBinary {

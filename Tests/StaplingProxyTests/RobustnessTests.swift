@@ -1,9 +1,9 @@
-import EngineTestSupport
 import Foundation
 import NIOCore
 import NIOEmbedded
 import NIOPosix
 import OCSPCore
+import StapleTestSupport
 import TLSStapling
 import Testing
 
@@ -20,13 +20,17 @@ struct RobustnessTests {
         let responder: OpenSSLResponder
         let serve: ServeProcess
 
+        /// `SO_SNDBUF` of the echo server and `SO_RCVBUF` of a client that never reads: what the kernel
+        /// may buffer at the two ends the test controls.
+        static let socketBuffer = 64 * 1_024
+
         init(name: String, extraArguments: [String] = []) async throws {
             pki = try TestPKI(name: name)
             let port = try SystemTools.freePort()
             leaf = try pki.issue(ocspURLs: ["http://127.0.0.1:\(port)/"])
-            responder = try OpenSSLResponder(pki: pki, port: port)
-            echo = try await EchoServer()
-            serve = try ServeProcess(
+            responder = try await OpenSSLResponder(pki: pki, port: port)
+            echo = try await EchoServer(sendBuffer: Self.socketBuffer)
+            serve = try await ServeProcess(
                 ["--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)"] + extraArguments,
                 directory: pki.directory
             )
@@ -93,32 +97,56 @@ struct RobustnessTests {
         await setup.tearDown()
     }
 
+    /// The most the kernel may buffer in one TCP socket of the proxy, from the sysctl maxima (receive
+    /// buffer autotuning grows up to `tcp_rmem`'s third field, send buffers up to `tcp_wmem`'s).
+    static func kernelSocketBufferMaxima() -> (receive: Int, send: Int) {
+        func maximum(_ name: String) -> Int {
+            let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/\(name)", encoding: .utf8)) ?? ""
+            return text.split(whereSeparator: \.isWhitespace).last.flatMap { Int($0) } ?? 6 * 1_024 * 1_024
+        }
+        return (maximum("tcp_rmem"), maximum("tcp_wmem"))
+    }
+
     @Test("a client that never reads does not make the proxy buffer what the backend sends")
     func clientThatNeverReads() async throws {
         let setup = try await Setup(name: "robust-slow")
         do {
             let before = setup.serve.residentKiB
             let context = try OpenSSLClientContext(configuration: TLSClientConfiguration())
-            let handshake = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Void.self)
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers([
-                            try OpenSSLTLSHandler(client: context), HandshakeWaiter(handshake),
-                        ])
-                    }
-                }
-                .connect(host: "127.0.0.1", port: setup.serve.port).get()
-            try await handshake.futureResult.get()
+            let (channel, _) = try await TLSTestClient.open(
+                port: setup.serve.port, context: context, receiveBuffer: Setup.socketBuffer)
             // Stop reading: the echo backend's answers pile up in the proxy unless it respects backpressure.
             try await channel.setOption(.autoRead, value: false).get()
+            // Between the echo server and this client, the bytes the echo server has handed to the kernel
+            // can only be in four kernel buffers (the echo server's send buffer, the proxy's receive
+            // buffer from the backend and send buffer to the client, this client's receive buffer), or in
+            // the proxy's memory. The proxy may hold a few TLS records and reads: `allowance`.
+            let kernel = Self.kernelSocketBufferMaxima()
+            let allowance = 8 * 1_024 * 1_024
+            // (Linux doubles a buffer size set with setsockopt, for its bookkeeping.)
+            let bound = 2 * (2 * Setup.socketBuffer) + kernel.receive + kernel.send + allowance
+            // Offer twice as much, so that a proxy that buffers everything cannot stay under the bound.
             let chunk = ByteBuffer(repeating: 0x41, count: 64 * 1_024)
-            for _ in 0..<512 { channel.write(chunk, promise: nil) }  // 32 MiB offered
+            let chunks = max(512, 2 * bound / chunk.readableBytes)
+            let offered = chunks * chunk.readableBytes
+            for _ in 0..<chunks { channel.write(chunk, promise: nil) }
             channel.flush()
-            // Give the bytes time to flow as far as backpressure lets them (bounded wait, not an assertion).
-            for _ in 0..<50 { try await Task.sleep(for: .milliseconds(100)) }
+            // The proxy forwards all of it to the backend (which always reads). When the last byte has
+            // arrived there, a proxy that reads the backend only as fast as the client reads has let the
+            // echo server hand the kernel little; a proxy that buffers has taken nearly all of it.
+            let counts = await setup.echo.received(atLeast: offered)
+            #expect(
+                counts.received >= offered, "the backend connection ended after \(counts.received) of \(offered) bytes")
+            #expect(
+                counts.sent <= bound,
+                """
+                the echo server could send \(counts.sent) of \(offered) bytes to a client that reads nothing \
+                (bound \(bound): kernel buffers and \(allowance) in the proxy)
+                """)
             let after = setup.serve.residentKiB
-            #expect(after - before < 24 * 1_024, "proxy grew from \(before) KiB to \(after) KiB with 32 MiB offered")
+            #expect(
+                after - before < 24 * 1_024,
+                "proxy grew from \(before) KiB to \(after) KiB with \(offered / 1_048_576) MiB offered")
             #expect(try await setup.stapledConnectionWorks())
             try? await channel.close()
         } catch {
@@ -143,18 +171,7 @@ struct RobustnessTests {
                 channels += try await withThrowingTaskGroup(of: (any Channel, Bool).self) { group in
                     for _ in 0..<100 {
                         group.addTask {
-                            let handshake = MultiThreadedEventLoopGroup.singleton.next().makePromise(
-                                of: TLSHandshakeCompleted.self)
-                            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                                .channelInitializer { channel in
-                                    channel.eventLoop.makeCompletedFuture {
-                                        try channel.pipeline.syncOperations.addHandlers([
-                                            try OpenSSLTLSHandler(client: context), HandshakeRecorder(handshake),
-                                        ])
-                                    }
-                                }
-                                .connect(host: "127.0.0.1", port: port).get()
-                            let completed = try await handshake.futureResult.get()
+                            let (channel, completed) = try await TLSTestClient.open(port: port, context: context)
                             return (channel, completed.stapledResponse != nil)
                         }
                     }
@@ -178,28 +195,4 @@ struct RobustnessTests {
         }
         await setup.tearDown()
     }
-}
-
-/// Completes a promise when the TLS handshake completes (or fails).
-final class HandshakeWaiter: ChannelInboundHandler, Sendable {
-    typealias InboundIn = ByteBuffer
-    let promise: EventLoopPromise<Void>
-    init(_ promise: EventLoopPromise<Void>) { self.promise = promise }
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is TLSHandshakeCompleted { promise.succeed() }
-    }
-    func errorCaught(context: ChannelHandlerContext, error: any Error) { promise.fail(error) }
-    func channelInactive(context: ChannelHandlerContext) { promise.fail(ChannelError.ioOnClosedChannel) }
-}
-
-/// Hands the handshake result to a promise.
-final class HandshakeRecorder: ChannelInboundHandler, Sendable {
-    typealias InboundIn = ByteBuffer
-    let promise: EventLoopPromise<TLSHandshakeCompleted>
-    init(_ promise: EventLoopPromise<TLSHandshakeCompleted>) { self.promise = promise }
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let completed = event as? TLSHandshakeCompleted { promise.succeed(completed) }
-    }
-    func errorCaught(context: ChannelHandlerContext, error: any Error) { promise.fail(error) }
-    func channelInactive(context: ChannelHandlerContext) { promise.fail(ChannelError.ioOnClosedChannel) }
 }

@@ -1,7 +1,7 @@
-import EngineTestSupport
 import Foundation
 import NIOConcurrencyHelpers
 import OCSPCore
+import StapleTestSupport
 import TLSStapling
 import Testing
 
@@ -23,7 +23,7 @@ struct ServeTests {
         let port = try SystemTools.freePort()
         let leaf = try pki.issue(ocspURLs: ["http://127.0.0.1:\(port)/"])
         try await withOpenSSLResponder(pki: pki, port: port) { _ in
-            let serve = try ServeProcess(
+            let serve = try await ServeProcess(
                 [
                     "--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)", "--state-dir",
                     "\(pki.directory)/state",
@@ -68,12 +68,12 @@ struct ServeTests {
             "--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)", "--state-dir", state,
         ]
         try await withOpenSSLResponder(pki: pki, port: responderPort) { _ in
-            let first = try ServeProcess(arguments, directory: pki.directory)
+            let first = try await ServeProcess(arguments, directory: pki.directory)
             #expect(try sClient(port: first.port, version: "-tls1_3").contains("Cert Status: good"))
             #expect(first.stop() == 0)
         }
         // The responder is gone now; nothing listens on its port.
-        let second = try ServeProcess(arguments + ["--startup-wait", "2"], directory: pki.directory)
+        let second = try await ServeProcess(arguments + ["--startup-wait", "2"], directory: pki.directory)
         defer { second.stop() }
         let result = try await TLSTestClient.connect(port: second.port)
         #expect(
@@ -97,7 +97,7 @@ struct ServeTests {
         let good = try pki.signedResponse(for: leaf.certificate, thisUpdate: now - 60, nextUpdate: now + 86_400)
 
         answer.withLockedValue { $0 = expired }
-        let serve = try ServeProcess(
+        let serve = try await ServeProcess(
             [
                 "--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)", "--retry-after",
                 "1", "--startup-wait", "5",
@@ -135,7 +135,7 @@ struct ServeTests {
         let port = try SystemTools.freePort()
         let leaf = try pki.issue(ocspURLs: ["http://127.0.0.1:\(port)/"], status: .revoked(Date() - 3_600))
         try await withOpenSSLResponder(pki: pki, port: port) { _ in
-            let serve = try ServeProcess(
+            let serve = try await ServeProcess(
                 ["--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)"],
                 directory: pki.directory
             )
@@ -164,7 +164,7 @@ struct ServeTests {
         let b = try pkiB.issue(commonName: "b.test", ocspURLs: ["http://127.0.0.1:\(portB)/"])
         try await withOpenSSLResponder(pki: pkiA, port: portA) { _ in
             try await withOpenSSLResponder(pki: pkiB, port: portB) { _ in
-                let serve = try ServeProcess(
+                let serve = try await ServeProcess(
                     [
                         "--cert", a.pemPath, "--key", a.keyPath, "--cert", b.pemPath, "--key", b.keyPath, "--backend",
                         "127.0.0.1:\(echo.port)",
@@ -200,7 +200,7 @@ struct ServeTests {
         }
         try install(old)
         try await withOpenSSLResponder(pki: pki, port: port) { _ in
-            let serve = try ServeProcess(
+            let serve = try await ServeProcess(
                 ["--cert", chain, "--key", key, "--backend", "127.0.0.1:\(echo.port)"], directory: pki.directory)
             defer { serve.stop() }
             let before = try await TLSTestClient.connect(port: serve.port)
@@ -264,7 +264,7 @@ struct ServeTests {
             + "V\t301231235959Z\t\t2ABC\tunknown\t/CN=dual.test\n"
         try index.write(toFile: pki.indexPath, atomically: true, encoding: .utf8)
         try await withOpenSSLResponder(pki: pki, port: port) { _ in
-            let serve = try ServeProcess(
+            let serve = try await ServeProcess(
                 [
                     "--cert", ecdsa.pemPath, "--key", ecdsa.keyPath, "--cert", "\(dir)/rsa.pem", "--key",
                     "\(dir)/rsa.key", "--backend", "127.0.0.1:\(echo.port)",

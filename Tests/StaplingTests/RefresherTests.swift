@@ -1,10 +1,10 @@
-import EngineTestSupport
 import Foundation
 import Logging
 import MetricsTestKit
 import OCSPCore
 import OCSPFetching
 import ServiceLifecycle
+import StapleTestSupport
 import Testing
 import X509
 

@@ -1,6 +1,6 @@
-import EngineTestSupport
 import Foundation
 import OCSPCore
+import StapleTestSupport
 import Testing
 
 @testable import Stapling

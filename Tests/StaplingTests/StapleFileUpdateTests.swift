@@ -1,7 +1,7 @@
-import EngineTestSupport
 import Foundation
 import OCSPCore
 import OCSPFetching
+import StapleTestSupport
 import Testing
 
 @testable import Stapling

@@ -1,8 +1,8 @@
-import EngineTestSupport
 import Foundation
 import Logging
 import OCSPCore
 import OCSPFetching
+import StapleTestSupport
 import Stapling
 
 var quietLogger: Logger {

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOEmbedded
 import OCSPCore
+import StapleTestSupport
 import TLSStapling
 import Testing
 
@@ -12,10 +13,10 @@ struct InMemoryHandshakeTests {
         "the staple reaches a client that asked, byte for byte, in TLS 1.2 and 1.3",
         arguments: [TLSVersion.tls12, .tls13])
     func stapleDelivered(version: TLSVersion) throws {
-        let pki = try TestCertificates()
+        let pki = try TestPKI(name: "tls")
         defer { pki.remove() }
-        let leaf = try pki.leaf("site", dnsName: "site.test")
-        let staple = try pki.staple(for: leaf.certificate)
+        let leaf = try pki.issue(commonName: "site.test", fileName: "site")
+        let staple = try pki.signedResponse(for: leaf.certificate)
         let provider = CountingProvider([leaf.der: staple])
         let server = try OpenSSLServerContext(
             configuration: TLSServerConfiguration(
@@ -48,9 +49,9 @@ struct InMemoryHandshakeTests {
 
     @Test("no staple when the provider has none, and none asked for when the client does not request status")
     func noStaple() throws {
-        let pki = try TestCertificates()
+        let pki = try TestPKI(name: "tls")
         defer { pki.remove() }
-        let leaf = try pki.leaf("site", dnsName: "site.test")
+        let leaf = try pki.issue(commonName: "site.test", fileName: "site")
         let empty = CountingProvider([:])
         let server = try OpenSSLServerContext(
             configuration: TLSServerConfiguration(certificates: [leaf.tlsSource]), provider: empty)
@@ -62,7 +63,7 @@ struct InMemoryHandshakeTests {
         #expect(asking.clientRecorder.handshake?.stapledResponse == nil)
         #expect(empty.calls == 1)
 
-        let staple = try pki.staple(for: leaf.certificate)
+        let staple = try pki.signedResponse(for: leaf.certificate)
         let full = CountingProvider([leaf.der: staple])
         let server2 = try OpenSSLServerContext(
             configuration: TLSServerConfiguration(certificates: [leaf.tlsSource]), provider: full)
@@ -79,16 +80,16 @@ struct InMemoryHandshakeTests {
 
     @Test("SNI picks the certificate, and its own staple, among several")
     func sni() throws {
-        let pkiA = try TestCertificates(name: "CA A")
-        let pkiB = try TestCertificates(name: "CA B")
+        let pkiA = try TestPKI(name: "A")
+        let pkiB = try TestPKI(name: "B")
         defer {
             pkiA.remove()
             pkiB.remove()
         }
-        let a = try pkiA.leaf("a", dnsName: "a.test")
-        let b = try pkiB.leaf("b", dnsName: "b.test", rsa: true)
-        let stapleA = try pkiA.staple(for: a.certificate)
-        let stapleB = try pkiB.staple(for: b.certificate)
+        let a = try pkiA.issue(commonName: "a.test", fileName: "a")
+        let b = try pkiB.issue(commonName: "b.test", fileName: "b", keyType: .rsa)
+        let stapleA = try pkiA.signedResponse(for: a.certificate)
+        let stapleB = try pkiB.signedResponse(for: b.certificate)
         let server = try OpenSSLServerContext(
             configuration: TLSServerConfiguration(certificates: [a.tlsSource, b.tlsSource]),
             provider: CountingProvider([a.der: stapleA, b.der: stapleB])
@@ -106,9 +107,9 @@ struct InMemoryHandshakeTests {
 
     @Test("ALPN: the server's preference among what the client offers")
     func alpn() throws {
-        let pki = try TestCertificates()
+        let pki = try TestPKI(name: "tls")
         defer { pki.remove() }
-        let leaf = try pki.leaf("site", dnsName: "site.test")
+        let leaf = try pki.issue(commonName: "site.test", fileName: "site")
         let server = try OpenSSLServerContext(
             configuration: TLSServerConfiguration(certificates: [leaf.tlsSource], alpnProtocols: ["h2", "http/1.1"]),
             provider: CountingProvider([:])
@@ -124,9 +125,9 @@ struct InMemoryHandshakeTests {
 
     @Test("writes before the handshake wait for it; close_notify half-closes the peer's input")
     func bufferedWritesAndHalfClose() throws {
-        let pki = try TestCertificates()
+        let pki = try TestPKI(name: "tls")
         defer { pki.remove() }
-        let leaf = try pki.leaf("site", dnsName: "site.test")
+        let leaf = try pki.issue(commonName: "site.test", fileName: "site")
         let server = try OpenSSLServerContext(
             configuration: TLSServerConfiguration(certificates: [leaf.tlsSource]), provider: CountingProvider([:]))
         let pair = try InMemoryPair(
@@ -147,9 +148,9 @@ struct InMemoryHandshakeTests {
 
     @Test("garbage instead of a ClientHello fails with a TLS error and closes")
     func garbage() throws {
-        let pki = try TestCertificates()
+        let pki = try TestPKI(name: "tls")
         defer { pki.remove() }
-        let leaf = try pki.leaf("site", dnsName: "site.test")
+        let leaf = try pki.issue(commonName: "site.test", fileName: "site")
         let server = try OpenSSLServerContext(
             configuration: TLSServerConfiguration(certificates: [leaf.tlsSource]), provider: CountingProvider([:]))
         let channel = EmbeddedChannel()
@@ -163,15 +164,15 @@ struct InMemoryHandshakeTests {
 
     @Test("a configuration OpenSSL cannot load names the file")
     func badConfiguration() throws {
-        let pki = try TestCertificates()
+        let pki = try TestPKI(name: "tls")
         defer { pki.remove() }
-        let a = try pki.leaf("a", dnsName: "a.test")
-        let b = try pki.leaf("b", dnsName: "b.test")
-        let mismatched = TLSCertificateSource(chainPath: a.source.chainPath, keyPath: b.source.keyPath)
+        let a = try pki.issue(commonName: "a.test", fileName: "a")
+        let b = try pki.issue(commonName: "b.test", fileName: "b")
+        let mismatched = TLSCertificateSource(chainPath: a.pemPath, keyPath: b.keyPath)
         #expect {
             try OpenSSLServerContext(
                 configuration: TLSServerConfiguration(certificates: [mismatched]), provider: CountingProvider([:]))
-        } throws: { ($0 as? TLSError)?.code == .configuration && "\($0)".contains(b.source.keyPath) }
+        } throws: { ($0 as? TLSError)?.code == .configuration && "\($0)".contains(b.keyPath) }
         let missing = TLSCertificateSource(chainPath: pki.path("nope.pem"), keyPath: pki.path("nope.key"))
         #expect {
             try OpenSSLServerContext(

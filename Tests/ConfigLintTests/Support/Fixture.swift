@@ -1,4 +1,5 @@
 import Foundation
+import StapleTestSupport
 
 /// The PKI and responses the corpus names, generated once per test run by `Corpus/make-pki.sh`.
 struct Fixture: Sendable {
@@ -37,9 +38,9 @@ struct Fixture: Sendable {
         pki = root + "/pki"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let generated = Date()
-        let result = try Shell.run("/bin/sh", [corpus + "/make-pki.sh", pki])
+        let result = try SystemTools.execute("/bin/sh", [corpus + "/make-pki.sh", pki])
         guard result.status == 0 else {
-            throw FixtureError(reason: "make-pki.sh failed (\(result.status)): \(result.output)")
+            throw FixtureError(reason: "make-pki.sh failed (\(result.status)): \(result.combined)")
         }
         now = generated.addingTimeInterval(3600)
     }

@@ -1,6 +1,7 @@
 import COpenSSL
 import Foundation
 import OCSPCore
+import StapleTestSupport
 
 /// The same verification done by OpenSSL 3 through the package's COpenSSL target.
 final class OpenSSLVerifier {
@@ -12,8 +13,8 @@ final class OpenSSLVerifier {
 
     init(fixture: VerificationFixture) throws {
         response = fixture.response
-        leaf = try Self.x509(CertificateLoading.derBytes(fixture.leaf))
-        issuer = try Self.x509(CertificateLoading.derBytes(fixture.ca))
+        leaf = try Self.x509(TestPKI.der(fixture.leaf))
+        issuer = try Self.x509(TestPKI.der(fixture.ca))
         store = X509_STORE_new()
         X509_STORE_add_cert(store, issuer)
         certs = staple_sk_X509_new_null()

@@ -1,0 +1,203 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The one process runner of the tests and benchmarks: finding system programs, running them,
+/// and deciding whether a test that needs one may run.
+public enum SystemTools {
+    /// Whether this run is CI: `CI` is `1`, `true` or `yes` (any case). There, a missing tool fails
+    /// the test instead of skipping it.
+    public static var isCI: Bool {
+        ProcessInfo.processInfo.environment["CI"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+    }
+
+    /// The full path of `name` on PATH or in the sbin directories Debian installs servers to, if any.
+    public static func which(_ name: String) -> String? {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") + ":/usr/sbin:/sbin:/usr/local/sbin"
+        return path.split(separator: ":").map { "\($0)/\(name)" }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+    }
+
+    /// Whether tests needing `tools` should run: always under CI (so that a missing tool fails
+    /// loudly), otherwise only when every tool is installed.
+    public static func shouldRun(needing tools: String...) -> Bool {
+        isCI || tools.allSatisfy { which($0) != nil }
+    }
+
+    /// Runs a program to completion and returns its standard output; throws with its output when it
+    /// exits non-zero.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> String {
+        let execution = try execute(executable, arguments, in: directory)
+        guard execution.status == 0 else {
+            throw ToolError(
+                description:
+                    "\(([executable] + arguments).joined(separator: " ")) exited \(execution.status): "
+                    + execution.combined
+            )
+        }
+        return execution.stdout
+    }
+
+    /// What a finished program printed, and how it exited.
+    public struct Execution: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        public var combined: String { stdout + stderr }
+    }
+
+    /// Runs `executable` (a path, or a name without `/` looked up with ``which(_:)``) to completion, standard input
+    /// closed, and returns its status and output whatever the status.
+    ///
+    /// - Parameter outputFile: send standard output and error to this file instead of pipes (for a
+    ///   program that writes more than anyone wants in memory); `stdout` is then the file's text.
+    public static func execute(
+        _ executable: String, _ arguments: [String], in directory: String? = nil, outputFile: String? = nil
+    ) throws -> Execution {
+        let process = try makeProcess(executable, arguments, in: directory)
+        if let outputFile {
+            _ = FileManager.default.createFile(atPath: outputFile, contents: nil)
+            let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputFile))
+            defer { try? output.close() }
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            process.waitUntilExit()
+            let text = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+            return Execution(status: process.terminationStatus, stdout: text, stderr: "")
+        }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Standard error is drained on another thread while this one drains standard output, so a
+        // child that fills either pipe cannot block.
+        let errorData = NIOLockedValueBox(Data())
+        let drained = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            errorData.withLockedValue { $0 = data }
+            drained.signal()
+        }
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
+        process.waitUntilExit()
+        return Execution(
+            status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self),
+            stderr: String(decoding: errorData.withLockedValue { $0 }, as: UTF8.self)
+        )
+    }
+
+    /// A process for `executable` (a path, or a name without `/` looked up with ``which(_:)``), standard input
+    /// closed, not started.
+    public static func makeProcess(
+        _ executable: String, _ arguments: [String], in directory: String? = nil
+    ) throws
+        -> Process
+    {
+        guard let path = executable.contains("/") ? executable : which(executable) else {
+            throw ToolError(
+                description: "\(executable) is not installed (apt-get install \(debianPackage(for: executable)))")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        process.standardInput = FileHandle.nullDevice
+        return process
+    }
+
+    /// The Debian package that ships a program the tests use.
+    public static func debianPackage(for executable: String) -> String {
+        ["ss": "iproute2", "nginx": "nginx", "haproxy": "haproxy", "openssl": "openssl", "socat": "socat"][executable]
+            ?? executable
+    }
+
+    /// A free TCP port on the loopback interface (bound, read, released).
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ToolError(description: "socket: \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else { throw ToolError(description: "bind: \(errno)") }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw ToolError(description: "getsockname: \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// A loopback port held bound but not listening: connections to it are refused for as long as the
+/// reservation lives, and no other test can take the port meanwhile (a port from `freePort()` is
+/// released at once and may be reused by a parallel test).
+public final class ClosedPort: @unchecked Sendable {
+    // @unchecked: `fd` and `port` are set once in init and never change.
+    public let port: Int
+    private let fd: Int32
+
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ToolError(description: "socket: \(errno)") }
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else {
+            close(fd)
+            throw ToolError(description: "bind: \(errno)")
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(fd) }
+}
+
+/// SplitMix64: a small seeded generator, so that a randomized test's failure can be replayed.
+public struct SplitMix64: RandomNumberGenerator {
+    public var state: UInt64
+    public init(state: UInt64) { self.state = state }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+public struct ToolError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}
+
+/// Temporary directories under the system's temporary directory.
+public enum TemporaryDirectory {
+    /// A new empty directory whose name starts with `prefix`.
+    public static func make(prefix: String) throws -> String {
+        let name = prefix.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }
+        let path = NSTemporaryDirectory() + "/\(String(name))-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return (path as NSString).standardizingPath
+    }
+}
