@@ -1,7 +1,12 @@
-// `staple lint` against `nginx -t` on the same generated tree, in the same run.
+// `staple lint` against `nginx -t` (or `apache2 -t`) on the same generated tree, in the same run.
 //
 //   swift build -c release --scratch-path .build-lint-release
-//   .build-lint-release/release/LintBenchmark [--servers 5000] [--files 500] [--runs 3] [--keep DIR]
+//   .build-lint-release/release/LintBenchmark [--servers 5000] [--files 500] [--runs 3] [--keep DIR] [--apache]
+//
+// With `--apache` the tree is an Apache one instead: apache2.conf (ServerRoot, the MPM and mod_ssl
+// loaded, a server-wide SSLStaplingCache) + FILES included files (`IncludeOptional sites/*.conf`)
+// holding SERVERS `<VirtualHost>` blocks with `SSLEngine on`, `SSLUseStapling On`, the same
+// certificates and keys; `apache2 -t -d ROOT -f ROOT/apache2.conf` is the server's check.
 //
 // Generates nginx.conf + FILES included files (`include sites/*.conf;`) holding SERVERS server
 // blocks, each with its own certificate (leaf + intermediate, P-256, with an OCSP URL) and key,
@@ -25,6 +30,7 @@ struct Options {
     var runs = 3
     var keep: String?
     var staple: String?
+    var apache = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -35,15 +41,17 @@ struct Options {
             case "--runs": runs = Int(iterator.next() ?? "") ?? runs
             case "--keep": keep = iterator.next()
             case "--staple": staple = iterator.next()
-            case "--lint":
-                // Child mode: lint one nginx configuration as `staple lint --nginx --json` does.
-                let report = Linter(now: Date()).lint(paths: [iterator.next() ?? ""], as: .nginx)
+            case "--apache": apache = true
+            case "--lint", "--lint-apache":
+                // Child mode: lint one configuration as `staple lint --nginx|--apache --json` does.
+                let server: ServerKind = argument == "--lint" ? .nginx : .apache
+                let report = Linter(now: Date()).lint(paths: [iterator.next() ?? ""], as: server)
                 let status: Int32 = [.clean: 0, .warnings: 1, .errors: 2, .unlintable: 3][report.grade] ?? 3
                 print(JSONReporter.render(report, exitCode: status), terminator: "")
                 exit(status)
             default:
                 FileHandle.standardError.write(
-                    Data("usage: LintBenchmark [--servers N] [--files N] [--runs N] [--keep DIR]\n".utf8))
+                    Data("usage: LintBenchmark [--servers N] [--files N] [--runs N] [--keep DIR] [--apache]\n".utf8))
                 exit(2)
             }
         }
@@ -110,7 +118,16 @@ func generate(_ options: Options, into root: String) throws {
             let leafPEM = try leaf.serializeAsPEM().pemString + "\n"
             try write(leafPEM + intermediatePEM, root + "/certs/s\(server).pem")
             try write(key.pemRepresentation + "\n", root + "/certs/s\(server).key")
-            text += """
+            text += options.apache ? """
+                <VirtualHost 127.0.0.1:10443>
+                    ServerName s\(server).bench.test
+                    SSLEngine on
+                    SSLCertificateFile certs/s\(server).pem
+                    SSLCertificateKeyFile certs/s\(server).key
+                    SSLUseStapling On
+                </VirtualHost>
+
+                """ : """
                 server {
                     listen 127.0.0.1:10443 ssl;
                     server_name s\(server).bench.test;
@@ -123,6 +140,26 @@ func generate(_ options: Options, into root: String) throws {
             server += 1
         }
         try write(text, root + "/sites/\(String(format: "%04d", file)).conf")
+    }
+    if options.apache {
+        try write(
+            """
+            ServerRoot "\(root)"
+            ServerName localhost
+            ErrorLog \(root)/run/error.log
+            PidFile \(root)/run/apache2.pid
+            LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+            LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so
+            LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so
+            Listen 127.0.0.1:10443
+            SSLStaplingCache "shmcb:\(root)/run/ssl_stapling(128000)"
+            SSLStaplingReturnResponderErrors off
+            SSLStaplingResponderTimeout 5
+            IncludeOptional sites/*.conf
+
+            """, root + "/apache2.conf"
+        )
+        return
     }
     try write(
         """
@@ -163,7 +200,7 @@ struct Measurement {
 func measure(_ command: [String], scratch: String) throws -> Measurement {
     let timing = scratch + "/time.txt"
     let outputPath = scratch + "/output.txt"
-    FileManager.default.createFile(atPath: outputPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
     let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
     defer { try? output.close() }
     let process = Process()
@@ -205,25 +242,32 @@ print(
     "generated \(options.servers) servers in \(options.files) files under \(root) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s"
 )
 
-let lintCommand = options.staple.map { [$0, "lint", "--nginx", "--json"] } ?? [CommandLine.arguments[0], "--lint"]
-let nginx = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].first {
+let serverFlag = options.apache ? "--apache" : "--nginx"
+let lintCommand =
+    options.staple.map { [$0, "lint", serverFlag, "--json"] }
+    ?? [CommandLine.arguments[0], options.apache ? "--lint-apache" : "--lint"]
+let (checkerName, mainFile) = options.apache ? ("apache2", root + "/apache2.conf") : ("nginx", root + "/nginx.conf")
+let checker = ["/usr/sbin/", "/usr/local/sbin/", "/usr/bin/"].map { $0 + checkerName }.first {
     FileManager.default.isExecutableFile(atPath: $0)
 }
 
 var lintRuns: [Measurement] = []
-var nginxRuns: [Measurement] = []
+var checkerRuns: [Measurement] = []
 for _ in 0..<options.runs {
-    lintRuns.append(try measure(lintCommand + [root + "/nginx.conf"], scratch: root + "/run"))
-    if let nginx {
-        let check = [nginx, "-t", "-q", "-p", root + "/run", "-e", root + "/run/error.log", "-c", root + "/nginx.conf"]
-        nginxRuns.append(try measure(check, scratch: root + "/run"))
+    lintRuns.append(try measure(lintCommand + [mainFile], scratch: root + "/run"))
+    if let checker {
+        let check =
+            options.apache
+            ? [checker, "-t", "-d", root, "-f", mainFile]
+            : [checker, "-t", "-q", "-p", root + "/run", "-e", root + "/run/error.log", "-c", mainFile]
+        checkerRuns.append(try measure(check, scratch: root + "/run"))
     }
 }
 let findings = lintRuns.last.map { $0.output.components(separatedBy: "\"rule\" : ").count - 1 } ?? 0
 print(summary("staple lint (ConfigLint)", lintRuns) + ", \(findings) findings")
-if nginx != nil {
-    print(summary("nginx -t", nginxRuns))
+if checker != nil {
+    print(summary("\(checkerName) -t", checkerRuns))
 } else {
-    print("nginx -t                   skipped: nginx is not installed (apt-get install nginx)")
+    print("\(checkerName) -t skipped: \(checkerName) is not installed (apt-get install \(checkerName))")
 }
 if options.keep == nil { try? FileManager.default.removeItem(atPath: root) }

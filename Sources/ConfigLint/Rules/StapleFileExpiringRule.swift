@@ -5,6 +5,7 @@ import OCSPCore
 struct StapleFileExpiringRule: LintRule {
     let id = "staple-file-expiring"
     let severity = Severity.warning
+    let anchors: Set<String> = Anchor.haproxyCertificate.union(["ssl_stapling_file"])
     let servers: Set<ServerKind> = [.nginx, .haproxy]
     let summary = "The staple file expires within a day (HAProxy: within 5 minutes it is never stapled)"
     let fix = "Refresh staple files well before nextUpdate (e.g. at half their validity) from a timer"

@@ -97,11 +97,13 @@ enum ApacheSiteBuilder {
                     certificate: path(certificate), key: index < keys.count ? path(keys[index]) : nil, chain: chain))
         }
         let stapling = effective["sslusestapling"]?.last
-        return TLSSite(
+        var site = TLSSite(
             server: .apache, name: name, location: location, tls: tls, certificates: slots,
             trustBundle: effective["sslcacertificatefile"]?.last.map(path),
             staplingEnabled: stapling?.isOn == true ? stapling?.location : nil,
             settings: effective, ownSettings: own, serverWide: serverWide
         )
+        site.trustDirectory = effective["sslcacertificatepath"]?.last.map(path)
+        return site
     }
 }
