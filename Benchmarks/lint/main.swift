@@ -118,7 +118,9 @@ func generate(_ options: Options, into root: String) throws {
             let leafPEM = try leaf.serializeAsPEM().pemString + "\n"
             try write(leafPEM + intermediatePEM, root + "/certs/s\(server).pem")
             try write(key.pemRepresentation + "\n", root + "/certs/s\(server).key")
-            text += options.apache ? """
+            text +=
+                options.apache
+                ? """
                 <VirtualHost 127.0.0.1:10443>
                     ServerName s\(server).bench.test
                     SSLEngine on
@@ -127,7 +129,8 @@ func generate(_ options: Options, into root: String) throws {
                     SSLUseStapling On
                 </VirtualHost>
 
-                """ : """
+                """
+                : """
                 server {
                     listen 127.0.0.1:10443 ssl;
                     server_name s\(server).bench.test;
@@ -211,10 +214,12 @@ func measure(_ command: [String], scratch: String) throws -> Measurement {
     process.standardInput = FileHandle.nullDevice
     try process.run()
     process.waitUntilExit()
-    let parts = ((try? String(contentsOfFile: timing, encoding: .utf8)) ?? "")
+    let parts =
+        ((try? String(contentsOfFile: timing, encoding: .utf8)) ?? "")
         .split(separator: "\n").last { $0.first?.isNumber == true }?.split(separator: " ") ?? []
     guard parts.count == 2 else {
-        throw NSError(domain: "LintBenchmark", code: 1, userInfo: [NSLocalizedDescriptionKey: "no timing from /usr/bin/time"])
+        throw NSError(
+            domain: "LintBenchmark", code: 1, userInfo: [NSLocalizedDescriptionKey: "no timing from /usr/bin/time"])
     }
     // GNU time exits with the command's status; keep it for the report.
     return Measurement(

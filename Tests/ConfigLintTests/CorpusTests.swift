@@ -47,7 +47,8 @@ struct CorpusTests {
                 tool, ["-t", "-q", "-p", prepared.run, "-e", prepared.run + "/error.log", "-c", prepared.mainFile])
         case .apache:
             // No APACHE_* variables: the corpus configurations name their log and pid files themselves.
-            result = try Shell.run(tool, ["-t", "-d", prepared.directory, "-f", prepared.mainFile], in: prepared.directory)
+            result = try Shell.run(
+                tool, ["-t", "-d", prepared.directory, "-f", prepared.mainFile], in: prepared.directory)
         case .haproxy:
             // Without -q: its warnings are what `says:` lines record.
             result = try Shell.run(tool, ["-c", "-f", prepared.mainFile], in: prepared.directory)
@@ -60,9 +61,13 @@ struct CorpusTests {
         // What the checker says about the case, as recorded: the corpus shows what the linter adds.
         for text in prepared.says {
             if text == "(nothing)" {
-                #expect(result.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(toolName) on \(corpusCase) says: \(result.output)")
+                #expect(
+                    result.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+                    "\(toolName) on \(corpusCase) says: \(result.output)")
             } else {
-                #expect(result.output.contains(text), "\(toolName) on \(corpusCase) does not say \"\(text)\": \(result.output)")
+                #expect(
+                    result.output.contains(text),
+                    "\(toolName) on \(corpusCase) does not say \"\(text)\": \(result.output)")
             }
         }
     }

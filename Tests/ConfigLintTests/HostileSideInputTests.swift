@@ -55,7 +55,8 @@ struct HostileSideInputTests {
         try FileManager.default.copyItem(atPath: fixture.pki + "/leaf.pem", toPath: root + "/leaf.pem")
         #expect(mkfifo(root + "/ca/12345678.0", 0o600) == 0)
         try FileManager.default.createSymbolicLink(atPath: root + "/ca/87654321.0", withDestinationPath: "87654321.0")
-        try Self.apache(root + "/ca", root: root).write(toFile: root + "/apache2.conf", atomically: true, encoding: .utf8)
+        try Self.apache(root + "/ca", root: root).write(
+            toFile: root + "/apache2.conf", atomically: true, encoding: .utf8)
         let report = Linter(now: fixture.now).lint(paths: [root + "/apache2.conf"], as: .apache)
         #expect(report.failures.isEmpty, "\(report.failures)")
         // Nothing usable in the directory: the issuer is not found.

@@ -106,7 +106,9 @@ struct SiteAnalyzer {
         return facts
     }
 
-    private func staple(_ file: Located<String>, leaf: Certificate, issuer: Certificate?, trusted: [Certificate])
+    private func staple(
+        _ file: Located<String>, leaf: Certificate, issuer: Certificate?, trusted: [Certificate]
+    )
         -> StapleFacts
     {
         var facts = StapleFacts(file: file)

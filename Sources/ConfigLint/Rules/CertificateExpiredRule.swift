@@ -15,7 +15,8 @@ struct CertificateExpiredRule: LintRule {
                 let role = index == 0 ? "certificate" : "chain certificate \(index)"
                 // The directive naming the file that holds it: the certificate file or the chain file.
                 let file =
-                    index >= slot.certificateFileCount ? slot.slot.chain ?? slot.slot.certificate : slot.slot.certificate
+                    index >= slot.certificateFileCount
+                    ? slot.slot.chain ?? slot.slot.certificate : slot.slot.certificate
                 if certificate.notValidAfter < context.now {
                     findings.append(
                         finding(

@@ -24,7 +24,9 @@ public enum Anchor {
     /// A line of a HAProxy crt-list file (it starts with the certificate's path, not a keyword).
     public static let crtListEntry = "<crt-list entry>"
     /// The lines naming a certificate: nginx, Apache, HAProxy `bind ... crt`, crt-list and crt-store `load` lines.
-    public static let certificate: Set<String> = ["ssl_certificate", "sslcertificatefile", "bind", "load", crtListEntry]
+    public static let certificate: Set<String> = [
+        "ssl_certificate", "sslcertificatefile", "bind", "load", crtListEntry,
+    ]
     /// The lines HAProxy loads a certificate's side files (`.ocsp`, `.issuer`, `.key`) for.
     public static let haproxyCertificate: Set<String> = ["bind", "load", crtListEntry]
 

@@ -50,8 +50,11 @@ struct MustStapleRule: LintRule {
     static func escalate(_ findings: [Finding], in context: SiteContext) -> [Finding] {
         func lines(_ slot: SlotFacts) -> Set<SourceLocation> {
             let slot = slot.slot
-            return Set([slot.certificate.location, slot.key?.location, slot.chain?.location, slot.stapleFile?.location,
-                slot.issuerFile?.location].compactMap { $0 })
+            return Set(
+                [
+                    slot.certificate.location, slot.key?.location, slot.chain?.location, slot.stapleFile?.location,
+                    slot.issuerFile?.location,
+                ].compactMap { $0 })
         }
         let must = context.slots.filter { $0.leaf?.isMustStaple == true }
         guard let leaf = must.first?.leaf else { return findings }

@@ -17,7 +17,8 @@ struct NginxVerifyWithoutTrustRule: LintRule {
             context.site.trustBundle == nil
         else { return [] }
         return context.slots.compactMap { slot in
-            guard let leaf = slot.leaf, !leaf.isSelfSigned, slot.issuerInChain != nil, slot.slot.stapleFile == nil else {
+            guard let leaf = slot.leaf, !leaf.isSelfSigned, slot.issuerInChain != nil, slot.slot.stapleFile == nil
+            else {
                 return nil
             }
             return finding(

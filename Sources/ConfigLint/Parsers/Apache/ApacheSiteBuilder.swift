@@ -68,7 +68,9 @@ enum ApacheSiteBuilder {
     }
 
     /// The main server, when TLS is configured outside any virtual host.
-    private static func mainServerSite(_ wide: [String: [Directive]], serverRoot: String, location: SourceLocation?)
+    private static func mainServerSite(
+        _ wide: [String: [Directive]], serverRoot: String, location: SourceLocation?
+    )
         -> TLSSite?
     {
         guard let engine = wide["sslengine"]?.last, engine.isOn, wide["sslcertificatefile"] != nil else { return nil }

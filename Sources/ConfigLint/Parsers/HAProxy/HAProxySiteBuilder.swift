@@ -80,7 +80,8 @@ struct HAProxySiteBuilder {
     /// file in the directory.
     private func certificates(_ path: String, at location: SourceLocation) -> [CertificateSlot] {
         guard BoundedFile.isDirectory(path) else {
-            let members = BoundedFile.exists(path) ? [] : Self.bundleExtensions.map { path + $0 }.filter(BoundedFile.exists)
+            let members =
+                BoundedFile.exists(path) ? [] : Self.bundleExtensions.map { path + $0 }.filter(BoundedFile.exists)
             return members.isEmpty ? [slot(path, at: location)] : members.map { slot($0, at: location) }
         }
         return BoundedFile.directoryEntries(path)
@@ -122,7 +123,9 @@ struct HAProxySiteBuilder {
                     let path = PathResolution.resolve(crt, against: base)
                     var slot = self.slot(path, at: line.location)
                     func file(_ option: String, against directory: String) -> Located<String>? {
-                        options[option].map { Located(PathResolution.resolve($0, against: directory), at: line.location) }
+                        options[option].map {
+                            Located(PathResolution.resolve($0, against: directory), at: line.location)
+                        }
                     }
                     slot.key = file("key", against: keyBase ?? base) ?? slot.key
                     slot.stapleFile = file("ocsp", against: base) ?? slot.stapleFile
