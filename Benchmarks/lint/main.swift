@@ -1,7 +1,12 @@
-// `staple lint` against `nginx -t` on the same generated tree, in the same run.
+// `staple lint` against `nginx -t` (or `apache2 -t`) on the same generated tree, in the same run.
 //
 //   swift build -c release --scratch-path .build-lint-release
-//   .build-lint-release/release/LintBenchmark [--servers 5000] [--files 500] [--runs 3] [--keep DIR]
+//   .build-lint-release/release/LintBenchmark [--servers 5000] [--files 500] [--runs 3] [--keep DIR] [--apache]
+//
+// With `--apache` the tree is an Apache one instead: apache2.conf (ServerRoot, the MPM and mod_ssl
+// loaded, a server-wide SSLStaplingCache) + FILES included files (`IncludeOptional sites/*.conf`)
+// holding SERVERS `<VirtualHost>` blocks with `SSLEngine on`, `SSLUseStapling On`, the same
+// certificates and keys; `apache2 -t -d ROOT -f ROOT/apache2.conf` is the server's check.
 //
 // Generates nginx.conf + FILES included files (`include sites/*.conf;`) holding SERVERS server
 // blocks, each with its own certificate (leaf + intermediate, P-256, with an OCSP URL) and key,
@@ -24,6 +29,7 @@ struct Options {
     var runs = 3
     var keep: String?
     var staple: String?
+    var apache = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -34,15 +40,17 @@ struct Options {
             case "--runs": runs = Int(iterator.next() ?? "") ?? runs
             case "--keep": keep = iterator.next()
             case "--staple": staple = iterator.next()
-            case "--lint":
-                // Child mode: lint one nginx configuration as `staple lint --nginx --json` does.
-                let report = Linter(now: Date()).lint(paths: [iterator.next() ?? ""], as: .nginx)
+            case "--apache": apache = true
+            case "--lint", "--lint-apache":
+                // Child mode: lint one configuration as `staple lint --nginx|--apache --json` does.
+                let server: ServerKind = argument == "--lint" ? .nginx : .apache
+                let report = Linter(now: Date()).lint(paths: [iterator.next() ?? ""], as: server)
                 let status: Int32 = [.clean: 0, .warnings: 1, .errors: 2, .unlintable: 3][report.grade] ?? 3
                 print(JSONReporter.render(report, exitCode: status), terminator: "")
                 exit(status)
             default:
                 FileHandle.standardError.write(
-                    Data("usage: LintBenchmark [--servers N] [--files N] [--runs N] [--keep DIR]\n".utf8))
+                    Data("usage: LintBenchmark [--servers N] [--files N] [--runs N] [--keep DIR] [--apache]\n".utf8))
                 exit(2)
             }
         }
@@ -75,7 +83,19 @@ func generate(_ options: Options, into root: String) throws {
                 validFor: 86_400 * 90, writePEM: false, writeIndex: false)
             try write(leaf.pem + intermediatePEM, root + "/certs/s\(server).pem")
             try write(leaf.keyPEM, root + "/certs/s\(server).key")
-            text += """
+            text +=
+                options.apache
+                ? """
+                <VirtualHost 127.0.0.1:10443>
+                    ServerName s\(server).bench.test
+                    SSLEngine on
+                    SSLCertificateFile certs/s\(server).pem
+                    SSLCertificateKeyFile certs/s\(server).key
+                    SSLUseStapling On
+                </VirtualHost>
+
+                """
+                : """
                 server {
                     listen 127.0.0.1:10443 ssl;
                     server_name s\(server).bench.test;
@@ -88,6 +108,26 @@ func generate(_ options: Options, into root: String) throws {
             server += 1
         }
         try write(text, root + "/sites/\(String(format: "%04d", file)).conf")
+    }
+    if options.apache {
+        try write(
+            """
+            ServerRoot "\(root)"
+            ServerName localhost
+            ErrorLog \(root)/run/error.log
+            PidFile \(root)/run/apache2.pid
+            LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+            LoadModule socache_shmcb_module /usr/lib/apache2/modules/mod_socache_shmcb.so
+            LoadModule ssl_module /usr/lib/apache2/modules/mod_ssl.so
+            Listen 127.0.0.1:10443
+            SSLStaplingCache "shmcb:\(root)/run/ssl_stapling(128000)"
+            SSLStaplingReturnResponderErrors off
+            SSLStaplingResponderTimeout 5
+            IncludeOptional sites/*.conf
+
+            """, root + "/apache2.conf"
+        )
+        return
     }
     try write(
         """
@@ -157,23 +197,30 @@ print(
     "generated \(options.servers) servers in \(options.files) files under \(root) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s"
 )
 
-let lintCommand = options.staple.map { [$0, "lint", "--nginx", "--json"] } ?? [CommandLine.arguments[0], "--lint"]
-let nginx = SystemTools.which("nginx")
+let serverFlag = options.apache ? "--apache" : "--nginx"
+let lintCommand =
+    options.staple.map { [$0, "lint", serverFlag, "--json"] }
+    ?? [CommandLine.arguments[0], options.apache ? "--lint-apache" : "--lint"]
+let (checkerName, mainFile) = options.apache ? ("apache2", root + "/apache2.conf") : ("nginx", root + "/nginx.conf")
+let checker = SystemTools.which(checkerName)
 
 var lintRuns: [Measurement] = []
-var nginxRuns: [Measurement] = []
+var checkerRuns: [Measurement] = []
 for _ in 0..<options.runs {
-    lintRuns.append(try measure(lintCommand + [root + "/nginx.conf"], scratch: root + "/run"))
-    if let nginx {
-        let check = [nginx, "-t", "-q", "-p", root + "/run", "-e", root + "/run/error.log", "-c", root + "/nginx.conf"]
-        nginxRuns.append(try measure(check, scratch: root + "/run"))
+    lintRuns.append(try measure(lintCommand + [mainFile], scratch: root + "/run"))
+    if let checker {
+        let check =
+            options.apache
+            ? [checker, "-t", "-d", root, "-f", mainFile]
+            : [checker, "-t", "-q", "-p", root + "/run", "-e", root + "/run/error.log", "-c", mainFile]
+        checkerRuns.append(try measure(check, scratch: root + "/run"))
     }
 }
 let findings = lintRuns.last.map { $0.output.components(separatedBy: "\"rule\" : ").count - 1 } ?? 0
 print(summary("staple lint (ConfigLint)", lintRuns) + ", \(findings) findings")
-if nginx != nil {
-    print(summary("nginx -t", nginxRuns))
+if checker != nil {
+    print(summary("\(checkerName) -t", checkerRuns))
 } else {
-    print("nginx -t                   skipped: nginx is not installed (apt-get install nginx)")
+    print("\(checkerName) -t skipped: \(checkerName) is not installed (apt-get install \(checkerName))")
 }
 if options.keep == nil { try? FileManager.default.removeItem(atPath: root) }

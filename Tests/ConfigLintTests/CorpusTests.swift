@@ -25,11 +25,14 @@ struct CorpusTests {
         #expect(detected.configurations.first?.server == corpusCase.server)
     }
 
-    @Test("the real server's checker agrees with expect.txt", arguments: CorpusCase.all.filter { $0.server != .apache })
+    /// The checker each server ships: `nginx -t`, `apache2 -t` (on the case's own ServerRoot), `haproxy -c`.
+    static let checkers: [ServerKind: String] = [.nginx: "nginx", .apache: "apache2", .haproxy: "haproxy"]
+
+    @Test("the real server's checker agrees with expect.txt", arguments: CorpusCase.all)
     func serverChecker(_ corpusCase: CorpusCase) throws {
         let fixture = try Fixture.get()
         let prepared = try corpusCase.prepare(fixture)
-        let toolName = corpusCase.server == .nginx ? "nginx" : "haproxy"
+        let toolName = Self.checkers[corpusCase.server]!
         guard let tool = SystemTools.which(toolName) else {
             if SystemTools.isCI {
                 Issue.record("\(toolName) is not installed (apt-get install \(toolName)); CI=true makes this a failure")
@@ -39,16 +42,34 @@ struct CorpusTests {
             return
         }
         let result: SystemTools.Execution
-        if corpusCase.server == .nginx {
+        switch corpusCase.server {
+        case .nginx:
             result = try SystemTools.execute(
                 tool, ["-t", "-q", "-p", prepared.run, "-e", prepared.run + "/error.log", "-c", prepared.mainFile])
-        } else {
-            result = try SystemTools.execute(tool, ["-c", "-q", "-f", prepared.mainFile], in: prepared.directory)
+        case .apache:
+            // No APACHE_* variables: the corpus configurations name their log and pid files themselves.
+            result = try SystemTools.execute(
+                tool, ["-t", "-d", prepared.directory, "-f", prepared.mainFile], in: prepared.directory)
+        case .haproxy:
+            // Without -q: its warnings are what `says:` lines record.
+            result = try SystemTools.execute(tool, ["-c", "-f", prepared.mainFile], in: prepared.directory)
         }
         switch prepared.tool {
         case .accept: #expect(result.status == 0, "\(toolName) rejects \(corpusCase): \(result.combined)")
         case .reject: #expect(result.status != 0, "\(toolName) accepts \(corpusCase), expected a rejection")
         case .none: Issue.record("\(corpusCase) has no `tool:` line in expect.txt")
+        }
+        // What the checker says about the case, as recorded: the corpus shows what the linter adds.
+        for text in prepared.says {
+            if text == "(nothing)" {
+                #expect(
+                    result.combined.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+                    "\(toolName) on \(corpusCase) says: \(result.combined)")
+            } else {
+                #expect(
+                    result.combined.contains(text),
+                    "\(toolName) on \(corpusCase) does not say \"\(text)\": \(result.combined)")
+            }
         }
     }
 

@@ -54,7 +54,7 @@ final class MaterialStore {
                 do {
                     result = .success(try CertificateLoading.certificates(in: bytes, source: path))
                 } catch {
-                    result = .failure(LoadFailure((error as? OCSPCoreError)?.reason ?? "\(error)"))
+                    result = .failure(LoadFailure(error.reason))
                 }
             }
             certificateCache[path] = result

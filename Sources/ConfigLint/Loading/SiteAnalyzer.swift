@@ -16,8 +16,40 @@ struct SiteAnalyzer {
             case .failure(let problem): bundleProblem = problem
             }
         }
+        var unhashed: [Certificate] = []
+        if let directory = site.trustDirectory {
+            if !BoundedFile.isDirectory(directory.value) {
+                bundleProblem =
+                    bundleProblem
+                    ?? FileProblem(path: directory.value, location: directory.location, reason: "is not a directory")
+            } else {
+                // OpenSSL looks certificates up by subject hash: HASH.0, HASH.1, ... (CRLs are HASH.rN).
+                for entry in BoundedFile.directoryEntries(directory.value).prefix(Self.maximumTrustDirectoryEntries) {
+                    guard case .success(let certificates) = store.certificates(Located(entry, at: directory.location))
+                    else { continue }
+                    if Self.isHashName((entry as NSString).lastPathComponent) {
+                        bundle += certificates
+                    } else {
+                        unhashed += certificates
+                    }
+                }
+            }
+        }
         let slots = site.certificates.map { facts(for: $0, site: site, bundle: bundle) }
-        return SiteContext(site: site, slots: slots, trustBundle: bundle, trustBundleProblem: bundleProblem, now: now)
+        var context = SiteContext(
+            site: site, slots: slots, trustBundle: bundle, trustBundleProblem: bundleProblem, now: now)
+        context.unhashedInTrustDirectory = unhashed
+        return context
+    }
+
+    /// 1,000 entries: a system CA directory holds about 150 certificates and their links.
+    static let maximumTrustDirectoryEntries = 1_000
+
+    /// `8 hex digits . digits`: the names `c_rehash` and `openssl rehash` give certificates.
+    static func isHashName(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts[0].count == 8 && parts[0].allSatisfy(\.isHexDigit) && !parts[1].isEmpty
+            && parts[1].allSatisfy(\.isNumber)
     }
 
     private func facts(for slot: CertificateSlot, site: TLSSite, bundle: [Certificate]) -> SlotFacts {
@@ -26,6 +58,7 @@ struct SiteAnalyzer {
         case .success(let certificates): facts.chain = certificates
         case .failure(let problem): facts.problems.append(problem)
         }
+        facts.certificateFileCount = facts.chain.count
         if let chainFile = slot.chain {
             switch store.certificates(chainFile) {
             case .success(let certificates): facts.chain += certificates
@@ -62,7 +95,7 @@ struct SiteAnalyzer {
         facts.issuerInChain = rest.first { $0 != leaf && store.isIssued(leaf, by: $0) }
         facts.issuerInIssuerFile = issuerFileCertificates.first { store.isIssued(leaf, by: $0) }
         facts.issuerInBundle = bundle.first { $0 != leaf && store.isIssued(leaf, by: $0) }
-        if site.trustBundle != nil {
+        if site.trustStore != nil {
             facts.reachesTrustedRoot = SiteContext.reachesRoot(from: leaf, through: rest, bundle: bundle) {
                 store.isIssued($0, by: $1)
             }
@@ -73,7 +106,9 @@ struct SiteAnalyzer {
         return facts
     }
 
-    private func staple(_ file: Located<String>, leaf: Certificate, issuer: Certificate?, trusted: [Certificate])
+    private func staple(
+        _ file: Located<String>, leaf: Certificate, issuer: Certificate?, trusted: [Certificate]
+    )
         -> StapleFacts
     {
         var facts = StapleFacts(file: file)

@@ -8,6 +8,8 @@ public struct SlotFacts: Sendable {
     /// The certificate file's certificates, leaf first, then those of a separate chain file.
     public var chain: [Certificate]
     public var leaf: Certificate? { chain.first }
+    /// How many of ``chain`` come from the certificate file (the rest from the chain file).
+    public var certificateFileCount = 0
     /// Files named for this slot that could not be used.
     public var problems: [FileProblem]
     /// Whether the private key belongs to the certificate; nil when there is no key to compare.
@@ -52,6 +54,8 @@ public struct SiteContext: Sendable {
     /// The trust bundle's certificates (empty when there is none or it is unusable).
     public var trustBundle: [Certificate]
     public var trustBundleProblem: FileProblem?
+    /// Certificates in the trust directory under names OpenSSL does not look up (not `HASH.N`).
+    public var unhashedInTrustDirectory: [Certificate] = []
     /// The time expiry is judged at (`--at`).
     public var now: Date
     /// Findings of the rules that ran before (read by rules that judge the whole site).

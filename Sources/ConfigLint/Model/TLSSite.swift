@@ -10,6 +10,8 @@ public struct CertificateSlot: Hashable, Sendable {
     public var stapleFile: Located<String>?
     /// A file holding the issuer (HAProxy `<crt>.issuer`).
     public var issuerFile: Located<String>?
+    /// HAProxy `ocsp-update on|off` for this certificate (a crt-list option, or a crt-store `load` argument).
+    public var ocspUpdate: Directive?
 
     public init(
         certificate: Located<String>, key: Located<String>? = nil, chain: Located<String>? = nil,
@@ -40,9 +42,15 @@ public struct TLSSite: Hashable, Sendable {
     /// CA certificates used to find the issuer and verify responses
     /// (`ssl_trusted_certificate`, `SSLCACertificateFile`, HAProxy `ca-file`).
     public var trustBundle: Located<String>?
+    /// A directory of CA certificates under their subject-hash names (`SSLCACertificatePath`, made by
+    /// `c_rehash` / `openssl rehash`); OpenSSL finds a certificate there only under its hash name.
+    public var trustDirectory: Located<String>?
     /// Whether the server is told to staple, and where (`ssl_stapling on`, `SSLUseStapling On`;
     /// for HAProxy, the first `.ocsp` file found).
     public var staplingEnabled: SourceLocation?
+    /// Whether the server can staple for this site at all: false for nginx `stream {}` servers,
+    /// whose TLS module has no stapling (`ssl_stapling` "is not allowed here" in nginx 1.22).
+    public var canStaple = true
     /// The directives in effect for the site, by lower-cased name; the last one written wins.
     public var settings: [String: [Directive]]
     /// Names of the directives written in the site's own block (not inherited).
@@ -67,6 +75,9 @@ public struct TLSSite: Hashable, Sendable {
         self.ownSettings = ownSettings
         self.serverWide = serverWide
     }
+
+    /// The trust bundle, else the trust directory: where the site says its CA certificates are.
+    public var trustStore: Located<String>? { trustBundle ?? trustDirectory }
 
     /// The last directive `name` in effect for the site, if any.
     public func setting(_ name: String) -> Directive? { settings[name.lowercased()]?.last }

@@ -2,6 +2,7 @@
 struct ApacheCacheTimeoutRule: LintRule {
     let id = "apache-cache-timeout"
     let severity = Severity.warning
+    let anchors: Set<String> = ["sslstaplingstandardcachetimeout"]
     let servers: Set<ServerKind> = [.apache]
     let summary = "`SSLStaplingStandardCacheTimeout` is not between 60 seconds and 1 day"
     let fix =

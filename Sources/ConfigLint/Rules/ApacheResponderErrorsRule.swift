@@ -2,6 +2,7 @@
 struct ApacheResponderErrorsRule: LintRule {
     let id = "apache-responder-errors"
     let severity = Severity.warning
+    let anchors: Set<String> = ["sslusestapling", "sslstaplingreturnrespondererrors"]
     let servers: Set<ServerKind> = [.apache]
     let summary =
         "`SSLStaplingReturnResponderErrors` is on (the default): responder errors and fake tryLater answers are stapled"

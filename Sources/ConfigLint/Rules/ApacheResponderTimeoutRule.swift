@@ -2,6 +2,7 @@
 struct ApacheResponderTimeoutRule: LintRule {
     let id = "apache-responder-timeout"
     let severity = Severity.warning
+    let anchors: Set<String> = ["sslstaplingrespondertimeout"]
     let servers: Set<ServerKind> = [.apache]
     let summary = "`SSLStaplingResponderTimeout` is not a number of seconds between 1 and 30"
     let fix = "Use `SSLStaplingResponderTimeout 5`: the fetch happens during a client's handshake"

@@ -4,6 +4,7 @@ import OCSPCore
 struct CertificateExpiredRule: LintRule {
     let id = "certificate-expired"
     let severity = Severity.error
+    let anchors: Set<String> = Anchor.certificate.union(["sslcertificatechainfile"])
     let summary = "The certificate or a certificate of its chain is expired or not yet valid"
     let fix = "Renew the certificate (or replace the chain file) and reload the server"
 
@@ -12,17 +13,21 @@ struct CertificateExpiredRule: LintRule {
         for slot in context.slots {
             for (index, certificate) in slot.chain.enumerated() {
                 let role = index == 0 ? "certificate" : "chain certificate \(index)"
+                // The directive naming the file that holds it: the certificate file or the chain file.
+                let file =
+                    index >= slot.certificateFileCount
+                    ? slot.slot.chain ?? slot.slot.certificate : slot.slot.certificate
                 if certificate.notValidAfter < context.now {
                     findings.append(
                         finding(
-                            slot.slot.certificate.location,
-                            "\(role) \(certificate.subject) in \(slot.slot.certificate.value) expired at \(certificate.notValidAfter.iso8601)"
+                            file.location,
+                            "\(role) \(certificate.subject) in \(file.value) expired at \(certificate.notValidAfter.iso8601)"
                         ))
                 } else if certificate.notValidBefore > context.now {
                     findings.append(
                         finding(
-                            slot.slot.certificate.location,
-                            "\(role) \(certificate.subject) in \(slot.slot.certificate.value) is not valid before \(certificate.notValidBefore.iso8601)"
+                            file.location,
+                            "\(role) \(certificate.subject) in \(file.value) is not valid before \(certificate.notValidBefore.iso8601)"
                         ))
                 }
             }

@@ -2,6 +2,10 @@
 struct CertificateUnreadableRule: LintRule {
     let id = "certificate-unreadable"
     let severity = Severity.error
+    let anchors: Set<String> = Anchor.certificate.union([
+        "ssl_certificate_key", "ssl_trusted_certificate", "sslcertificatekeyfile", "sslcertificatechainfile",
+        "sslcacertificatefile", "sslcacertificatepath",
+    ])
     let summary = "A certificate, key, chain, issuer or trust bundle file is missing or unreadable"
     let fix = "Point the directive at an existing PEM file the server can read"
 

@@ -2,6 +2,7 @@
 struct HAProxyOCSPWithoutIssuerRule: LintRule {
     let id = "haproxy-ocsp-no-issuer"
     let severity = Severity.error
+    let anchors: Set<String> = Anchor.haproxyCertificate
     let servers: Set<ServerKind> = [.haproxy]
     let summary = "A `.ocsp` file with no `.issuer` file and no issuer in the certificate PEM: HAProxy refuses to start"
     let fix = "Append the intermediate to the certificate PEM, or put it in `<crt>.issuer`"

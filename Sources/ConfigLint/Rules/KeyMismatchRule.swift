@@ -2,6 +2,7 @@
 struct KeyMismatchRule: LintRule {
     let id = "key-mismatch"
     let severity = Severity.error
+    let anchors: Set<String> = Anchor.certificate.union(["ssl_certificate_key", "sslcertificatekeyfile"])
     let summary = "The private key does not match the certificate's public key"
     let fix =
         "Pair the certificate with the key it was issued for (compare `openssl x509 -pubkey` and `openssl pkey -pubout`)"

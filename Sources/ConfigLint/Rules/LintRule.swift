@@ -10,7 +10,31 @@ public protocol LintRule: Sendable {
     var summary: String { get }
     /// One line: how to fix what it finds.
     var fix: String { get }
+    /// What a finding's line may hold: lower-cased directive names (`ssl_stapling_file`,
+    /// `sslusestapling`), a trailing `*` for a prefix (`ssl_stapling*`), or ``Anchor/crtListEntry``.
+    ///
+    /// Every finding points at the directive that must change, or, for something missing, at the
+    /// line that needs it; the corpus tests read each finding's line and check it against this set.
+    var anchors: Set<String> { get }
     func check(_ context: SiteContext) -> [Finding]
+}
+
+/// Shared anchor names (see ``LintRule/anchors``).
+public enum Anchor {
+    /// A line of a HAProxy crt-list file (it starts with the certificate's path, not a keyword).
+    public static let crtListEntry = "<crt-list entry>"
+    /// The lines naming a certificate: nginx, Apache, HAProxy `bind ... crt`, crt-list and crt-store `load` lines.
+    public static let certificate: Set<String> = [
+        "ssl_certificate", "sslcertificatefile", "bind", "load", crtListEntry,
+    ]
+    /// The lines HAProxy loads a certificate's side files (`.ocsp`, `.issuer`, `.key`) for.
+    public static let haproxyCertificate: Set<String> = ["bind", "load", crtListEntry]
+
+    /// Whether `name` (as written on a line, any case) matches one of `anchors`.
+    public static func matches(_ name: String, _ anchors: Set<String>) -> Bool {
+        let name = name.lowercased()
+        return anchors.contains(name) || anchors.contains { $0.hasSuffix("*") && name.hasPrefix($0.dropLast()) }
+    }
 }
 
 extension LintRule {
@@ -55,15 +79,22 @@ public enum RuleCatalog {
         NginxResolverTimeoutRule(),
         NginxVerifyWithoutTrustRule(),
         NginxResponderHTTPSRule(),
+        NginxStapleFileSharedRule(),
+        NginxCertificateVariableRule(),
+        ClientOCSPNotStaplingRule(),
+        NginxStreamNoStaplingRule(),
         // Apache.
         ApacheStaplingCacheMissingRule(),
         ApacheResponderErrorsRule(),
         ApacheResponderTimeoutRule(),
         ApacheCacheTimeoutRule(),
+        ApacheStaplingForceURLRule(),
         // HAProxy.
         HAProxyOCSPMissingRule(),
         HAProxyOCSPWithoutIssuerRule(),
         HAProxyOCSPUpdateRule(),
+        HAProxyOCSPUpdateWithoutIssuerRule(),
+        HAProxyOCSPUpdateDelayRule(),
         // Last: judges the whole site.
         MustStapleRule(),
     ]
@@ -74,7 +105,12 @@ public enum RuleCatalog {
         for rule in rules where rule.servers.contains(context.site.server) {
             context.findingsSoFar += rule.check(context)
         }
-        return context.findingsSoFar.sorted {
+        if rules.contains(where: { $0 is MustStapleRule }) {
+            context.findingsSoFar = MustStapleRule.escalate(context.findingsSoFar, in: context)
+        }
+        // One cause, one finding: certificates sharing a file (nginx's one ssl_stapling_file) make the same finding.
+        var seen: Set<Finding> = []
+        return context.findingsSoFar.filter { seen.insert($0).inserted }.sorted {
             ($0.severity, $1.location, $1.ruleID) > ($1.severity, $0.location, $0.ruleID)
         }
     }

@@ -4,6 +4,7 @@ import Foundation
 struct NginxResolverMissingRule: LintRule {
     let id = "nginx-resolver-missing"
     let severity = Severity.warning
+    let anchors: Set<String> = ["ssl_stapling"]
     let servers: Set<ServerKind> = [.nginx]
     let summary = "`ssl_stapling on` without `resolver` while the OCSP responder is a host name"
     let fix =

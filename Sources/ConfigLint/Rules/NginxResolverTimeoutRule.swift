@@ -2,6 +2,7 @@
 struct NginxResolverTimeoutRule: LintRule {
     let id = "nginx-resolver-timeout"
     let severity = Severity.note
+    let anchors: Set<String> = ["resolver"]
     let servers: Set<ServerKind> = [.nginx]
     let summary = "`ssl_stapling on` with `resolver` but no `resolver_timeout` (default 30 s)"
     let fix = "Add `resolver_timeout 5s;` next to `resolver`"

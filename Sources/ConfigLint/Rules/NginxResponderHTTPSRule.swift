@@ -2,6 +2,7 @@
 struct NginxResponderHTTPSRule: LintRule {
     let id = "nginx-responder-https"
     let severity = Severity.error
+    let anchors: Set<String> = ["ssl_stapling_responder", "ssl_certificate"]
     let servers: Set<ServerKind> = [.nginx]
     let summary =
         "The OCSP responder (`ssl_stapling_responder` or the certificate's URL) is https, which nginx does not support"

@@ -2,6 +2,7 @@
 struct NoOCSPURLRule: LintRule {
     let id = "no-ocsp-url"
     let severity = Severity.warning
+    let anchors: Set<String> = ["ssl_stapling", "sslusestapling"]
     let servers: Set<ServerKind> = [.nginx, .apache]
     let summary = "Stapling is enabled but the certificate has no OCSP responder URL"
     let fix =

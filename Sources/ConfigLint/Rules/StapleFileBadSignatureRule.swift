@@ -4,6 +4,7 @@ import OCSPCore
 struct StapleFileBadSignatureRule: LintRule {
     let id = "staple-file-bad-signature"
     let severity = Severity.error
+    let anchors: Set<String> = Anchor.haproxyCertificate.union(["ssl_stapling_file"])
     let servers: Set<ServerKind> = [.nginx, .haproxy]
     let summary = "The staple file is badly signed or signed by a responder the issuer did not authorize"
     let fix = "Fetch a fresh response from the certificate's own OCSP responder"

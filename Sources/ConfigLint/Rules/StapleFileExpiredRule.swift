@@ -5,6 +5,7 @@ import OCSPCore
 struct StapleFileExpiredRule: LintRule {
     let id = "staple-file-expired"
     let severity = Severity.error
+    let anchors: Set<String> = Anchor.haproxyCertificate.union(["ssl_stapling_file"])
     let servers: Set<ServerKind> = [.nginx, .haproxy]
     let summary = "The staple file's response has expired (nextUpdate passed) or is not yet valid"
     let fix =

@@ -2,6 +2,7 @@
 struct StapleFileInvalidRule: LintRule {
     let id = "staple-file-invalid"
     let severity = Severity.error
+    let anchors: Set<String> = Anchor.haproxyCertificate.union(["ssl_stapling_file"])
     let servers: Set<ServerKind> = [.nginx, .haproxy]
     let summary = "The staple file is not a DER OCSP response, or holds an error status (e.g. tryLater)"
     let fix =

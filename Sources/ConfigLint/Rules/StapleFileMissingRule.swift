@@ -2,6 +2,7 @@
 struct StapleFileMissingRule: LintRule {
     let id = "staple-file-missing"
     let severity = Severity.error
+    let anchors: Set<String> = ["ssl_stapling_file"]
     // HAProxy side files are only looked at when they exist; one it cannot read is not stapled.
     let servers: Set<ServerKind> = [.nginx]
     let summary = "The staple file named by `ssl_stapling_file` is missing or unreadable"

@@ -2,6 +2,7 @@
 struct StapleFileNoNextUpdateRule: LintRule {
     let id = "staple-file-no-next-update"
     let severity = Severity.warning
+    let anchors: Set<String> = Anchor.haproxyCertificate.union(["ssl_stapling_file"])
     let servers: Set<ServerKind> = [.nginx, .haproxy]
     let summary = "The staple file's response has no nextUpdate"
     let fix = "Use a responder that sets nextUpdate (`openssl ocsp -ndays N`); such responses must not be stapled"

@@ -5,6 +5,7 @@ import OCSPCore
 struct StapleFileRevokedRule: LintRule {
     let id = "staple-file-revoked"
     let severity = Severity.critical
+    let anchors: Set<String> = Anchor.haproxyCertificate.union(["ssl_stapling_file"])
     let servers: Set<ServerKind> = [.nginx, .haproxy]
     let summary = "The staple file says the certificate is revoked"
     let fix = "Replace the certificate now; clients that get this staple refuse the site"

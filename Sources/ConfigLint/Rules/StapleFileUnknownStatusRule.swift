@@ -2,6 +2,7 @@
 struct StapleFileUnknownStatusRule: LintRule {
     let id = "staple-file-unknown-status"
     let severity = Severity.error
+    let anchors: Set<String> = Anchor.haproxyCertificate.union(["ssl_stapling_file"])
     let servers: Set<ServerKind> = [.nginx, .haproxy]
     let summary = "The staple file's status is unknown"
     let fix = "Check that the response comes from the certificate's own CA responder, with the right issuer"

@@ -2,6 +2,7 @@
 struct StaplingWithoutTLSRule: LintRule {
     let id = "stapling-without-tls"
     let severity = Severity.warning
+    let anchors: Set<String> = ["ssl_stapling*", "sslstapling*", "sslusestapling"]
     let servers: Set<ServerKind> = [.nginx, .apache]
     let summary = "Stapling directives in a server block or virtual host without TLS"
     let fix =
@@ -9,8 +10,10 @@ struct StaplingWithoutTLSRule: LintRule {
 
     func check(_ context: SiteContext) -> [Finding] {
         guard context.site.tls == nil else { return [] }
+        // A misplaced SSLStaplingCache is apache-stapling-cache-missing's (Apache refuses it anywhere in a host).
         let names = context.site.ownSettings.filter {
-            $0.hasPrefix("ssl_stapling") || $0.hasPrefix("sslstapling") || $0 == "sslusestapling"
+            ($0.hasPrefix("ssl_stapling") || $0.hasPrefix("sslstapling") || $0 == "sslusestapling")
+                && $0 != "sslstaplingcache"
         }
         return names.sorted().compactMap { context.site.setting($0) }.map { directive in
             finding(

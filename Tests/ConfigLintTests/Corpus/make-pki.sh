@@ -7,6 +7,7 @@
 #   leaf-must       OCSP URL + Must-Staple (tlsfeature)   leaf-https    OCSP URL https://localhost/
 #   leaf-expired    valid 2020-01-01 .. 2020-02-01        leaf-revoked  revoked in the index
 #   leaf-unlisted   issued outside the CA index: the responder answers "unknown"
+#   leaf-must-noocsp  Must-Staple, no AIA     leaf-rsa      RSA 2048 key (the others are P-256), OCSP URL
 #   other.key       a key no certificate belongs to
 # For each NAME: NAME.pem (leaf only), NAME-full.pem (leaf + intermediate), NAME.key,
 # NAME-haproxy.pem (leaf + intermediate + key), NAME-leafkey.pem (leaf + key, no issuer).
@@ -15,7 +16,10 @@
 # (nextUpdate 1 minute after now, the tests lint one hour later), soon.der (63 minutes: 3 minutes left
 # at lint time), today.der (10 hours), nonext.der (no nextUpdate), several.der (leaf and leaf-noocsp),
 # wrongcert.der (for leaf-noocsp), badsig.der (signed by an unrelated self-signed responder),
-# revoked.der, unknown.der, must.der (good, for leaf-must), garbage.der (random bytes).
+# revoked.der, unknown.der, must.der (good, for leaf-must), rsa.der (good, for leaf-rsa), garbage.der
+# (random bytes).
+# hashed/: intermediate.pem and root.pem under their `openssl x509 -hash` names (`c_rehash` style), for
+# SSLCACertificatePath; unhashed/: the same certificates under their plain names (OpenSSL finds neither).
 set -eu
 out=$1
 mkdir -p "$out/ca/newcerts"
@@ -44,6 +48,18 @@ extendedKeyUsage=serverAuth
 subjectAltName=DNS:localhost
 authorityInfoAccess=OCSP;URI:http://localhost:8888/
 tlsfeature=status_request
+[leaf_must_noocsp]
+basicConstraints=CA:false
+keyUsage=critical,digitalSignature
+extendedKeyUsage=serverAuth
+subjectAltName=DNS:localhost
+tlsfeature=status_request
+[leaf_rsa]
+basicConstraints=CA:false
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=DNS:localhost
+authorityInfoAccess=OCSP;URI:http://localhost:8888/
 [leaf_noocsp]
 basicConstraints=CA:false
 keyUsage=critical,digitalSignature
@@ -76,7 +92,12 @@ q openssl x509 -req -in intermediate.csr -CA root.pem -CAkey root.key -CAcreates
 cat intermediate.pem root.pem > ca-bundle.pem
 
 issue() { # name extensions [startdate enddate]
-    q openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1.key" -out "$1.csr" -subj "/CN=$1.staple.test"
+    case $1 in
+    *-rsa) keyargs="-newkey rsa:2048" ;;
+    *) keyargs="-newkey ec -pkeyopt ec_paramgen_curve:P-256" ;;
+    esac
+    # shellcheck disable=SC2086
+    q openssl req $keyargs -nodes -keyout "$1.key" -out "$1.csr" -subj "/CN=$1.staple.test"
     if [ $# -ge 4 ]; then dates="-startdate $3 -enddate $4"; else dates="-days 365"; fi
     # shellcheck disable=SC2086
     q openssl ca -batch -config ext.cnf -cert intermediate.pem -keyfile intermediate.key -in "$1.csr" -out "$1.tmp" \
@@ -92,6 +113,8 @@ finish() {
 issue leaf leaf
 issue leaf-must leaf_must
 issue leaf-noocsp leaf_noocsp
+issue leaf-must-noocsp leaf_must_noocsp
+issue leaf-rsa leaf_rsa
 issue leaf-https leaf_https
 issue leaf-expired leaf 20200101000000Z 20200201000000Z
 issue leaf-revoked leaf
@@ -122,9 +145,15 @@ respond soon.der "-nmin 63" intermediate.pem intermediate.key leaf.pem
 respond today.der "-nmin 600" intermediate.pem intermediate.key leaf.pem
 respond nonext.der "" intermediate.pem intermediate.key leaf.pem
 respond several.der "-ndays 7" intermediate.pem intermediate.key leaf.pem leaf-noocsp.pem
+respond rsa.der "-ndays 7" intermediate.pem intermediate.key leaf-rsa.pem
 respond wrongcert.der "-ndays 7" intermediate.pem intermediate.key leaf-noocsp.pem
 respond badsig.der "-ndays 7" rogue.pem rogue.key leaf.pem
 respond revoked.der "-ndays 7" intermediate.pem intermediate.key leaf-revoked.pem
 respond unknown.der "-ndays 7" intermediate.pem intermediate.key leaf-unlisted.pem
 head -c 300 /dev/urandom > garbage.der
+mkdir -p hashed unhashed
+for cert in intermediate root; do
+    cp "$cert.pem" "hashed/$(openssl x509 -hash -noout -in "$cert.pem").0"
+    cp "$cert.pem" "unhashed/$cert.pem"
+done
 mkdir -p run/tmp

@@ -31,6 +31,8 @@ struct CorpusCase: CustomStringConvertible, Sendable {
         var mainFile: String
         var run: String
         var tool: ToolVerdict
+        /// Text the server's checker must print (`says:` lines of expect.txt): what it reports about the case.
+        var says: [String]
         /// `rule file:line`, sorted, from the `# expect-next:` comments.
         var expected: [String]
     }
@@ -44,6 +46,7 @@ struct CorpusCase: CustomStringConvertible, Sendable {
         try manager.createDirectory(atPath: run + "/tmp", withIntermediateDirectories: true)
         var expected: [String] = []
         var tool = ToolVerdict.none
+        var says: [String] = []
         let relativePaths = (manager.enumerator(atPath: source)?.allObjects as? [String] ?? []).sorted()
         for relative in relativePaths {
             let from = source + "/" + relative
@@ -63,6 +66,9 @@ struct CorpusCase: CustomStringConvertible, Sendable {
                 for line in text.split(separator: "\n") where line.hasPrefix("tool:") {
                     tool = ToolVerdict(rawValue: line.dropFirst(5).trimmingCharacters(in: .whitespaces)) ?? .none
                 }
+                says += text.split(separator: "\n").filter { $0.hasPrefix("says:") }.map {
+                    $0.dropFirst(5).trimmingCharacters(in: .whitespaces)
+                }
             case "files.txt":
                 for line in text.split(separator: "\n") where !line.hasPrefix("#") {
                     let parts = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
@@ -78,7 +84,7 @@ struct CorpusCase: CustomStringConvertible, Sendable {
             }
         }
         return Prepared(
-            directory: directory, mainFile: directory + "/" + Self.mainFiles[server]!, run: run, tool: tool,
+            directory: directory, mainFile: directory + "/" + Self.mainFiles[server]!, run: run, tool: tool, says: says,
             expected: expected.sorted()
         )
     }

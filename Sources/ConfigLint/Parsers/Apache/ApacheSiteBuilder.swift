@@ -68,7 +68,9 @@ enum ApacheSiteBuilder {
     }
 
     /// The main server, when TLS is configured outside any virtual host.
-    private static func mainServerSite(_ wide: [String: [Directive]], serverRoot: String, location: SourceLocation?)
+    private static func mainServerSite(
+        _ wide: [String: [Directive]], serverRoot: String, location: SourceLocation?
+    )
         -> TLSSite?
     {
         guard let engine = wide["sslengine"]?.last, engine.isOn, wide["sslcertificatefile"] != nil else { return nil }
@@ -97,11 +99,13 @@ enum ApacheSiteBuilder {
                     certificate: path(certificate), key: index < keys.count ? path(keys[index]) : nil, chain: chain))
         }
         let stapling = effective["sslusestapling"]?.last
-        return TLSSite(
+        var site = TLSSite(
             server: .apache, name: name, location: location, tls: tls, certificates: slots,
             trustBundle: effective["sslcacertificatefile"]?.last.map(path),
             staplingEnabled: stapling?.isOn == true ? stapling?.location : nil,
             settings: effective, ownSettings: own, serverWide: serverWide
         )
+        site.trustDirectory = effective["sslcacertificatepath"]?.last.map(path)
+        return site
     }
 }

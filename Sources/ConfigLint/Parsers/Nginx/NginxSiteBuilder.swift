@@ -1,5 +1,6 @@
 /// Turns an nginx tree into TLS sites: one per `server` block of `http` that terminates TLS or
-/// carries stapling directives, with `ssl_*` and `resolver*` directives inherited from `http`.
+/// carries stapling directives, with `ssl_*` and `resolver*` directives inherited from `http`;
+/// and one per TLS `server` of `stream`, which cannot staple.
 enum NginxSiteBuilder {
     /// Directives a `server` inherits from `http` when it does not set them itself.
     static func isInherited(_ name: String) -> Bool {
@@ -8,11 +9,19 @@ enum NginxSiteBuilder {
 
     static func sites(in tree: [NginxNode], prefix: String) -> [TLSSite] {
         var sites: [TLSSite] = []
-        for http in tree where http.directive.name == "http" {
-            let block = http.block ?? []
+        for context in tree where context.directive.name == "http" || context.directive.name == "stream" {
+            let block = context.block ?? []
             let inherited = settings(of: block.filter { $0.block == nil && isInherited($0.directive.name) })
             for server in block where server.directive.name == "server" && server.block != nil {
-                if let site = site(server, inherited: inherited, prefix: prefix) { sites.append(site) }
+                guard var site = site(server, inherited: inherited, prefix: prefix) else { continue }
+                if context.directive.name == "stream" {
+                    // ngx_stream_ssl_module has no stapling: nginx -t refuses ssl_stapling there.
+                    guard site.tls != nil else { continue }
+                    site.name = "stream " + site.name
+                    site.canStaple = false
+                    site.staplingEnabled = nil
+                }
+                sites.append(site)
             }
         }
         return sites
