@@ -187,7 +187,7 @@ import Testing
             switch kind {
             case .network: "connection-failed"
             case .tryLater: "tryLater"
-            case .rejected: "expired"
+            case .rejected: "has passed"
             case .unknown: "unknown"
             case .noStatus: "another certificate"
             }
