@@ -13,7 +13,9 @@ import X509
 /// The refresher against a real `openssl ocsp -index` responder, with a store on disk.
 @Suite(.enabled(if: opensslTestsEnabled, Comment(rawValue: opensslMissingReason)))
 struct RefresherTests {
-    func managed(_ leaf: TestPKI.Leaf, _ pki: TestPKI, url: String, id: String? = nil, hash: OCSPHashAlgorithm = .sha1)
+    func managed(
+        _ leaf: TestPKI.Leaf, _ pki: TestPKI, url: String, id: String? = nil, hash: OCSPHashAlgorithm = .sha1
+    )
         -> ManagedCertificate
     {
         ManagedCertificate(

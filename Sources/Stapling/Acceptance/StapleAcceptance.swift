@@ -5,9 +5,9 @@ import X509
 /// A verified, good OCSP response held for one certificate: the exact bytes received and the
 /// times that decide when it may be served.
 ///
-/// The only way to get one is ``StapleJudgement/init(response:certificate:issuer:verifier:currentThisUpdate:policy:now:)``
-/// returning ``StapleAcceptance/accepted(_:)``: the bytes verified `good` for the certificate, were
-/// newer than the staple held, and could still be served when they were judged.
+/// The only way to get one is a ``StapleJudgement`` whose acceptance is ``StapleAcceptance/accepted(_:)``:
+/// the bytes verified `good` for the certificate, were newer than the staple held, and could still
+/// be served when they were judged. Its properties are constants.
 public struct Staple: Sendable, Hashable {
     /// The DER OCSPResponse as received from the responder (never re-encoded).
     public let bytes: [UInt8]
@@ -82,7 +82,8 @@ public struct StapleJudgement: Sendable {
             acceptance =
                 now < end
                 ? .accepted(
-                    Staple(bytes: response, thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate, servingEnd: end))
+                    Staple(
+                        bytes: response, thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate, servingEnd: end))
                 : .pastServingEnd(thisUpdate: thisUpdate, servingEnd: end)
         case .notNewer(let candidate, let current):
             acceptance = .notNewer(candidate: candidate, current: current)

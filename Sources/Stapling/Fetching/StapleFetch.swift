@@ -119,7 +119,8 @@ extension StapleFailure {
             return nil
         case .rejected(let rejection):
             self.init(
-                responderURL: url, serialNumberHex: serial, code: "rejected.\(rejection.code)", reason: rejection.reason)
+                responderURL: url, serialNumberHex: serial, code: "rejected.\(rejection.code)", reason: rejection.reason
+            )
         case .responderError(let status):
             self.init(
                 responderURL: url, serialNumberHex: serial, code: "responder-error",

@@ -101,7 +101,8 @@ public struct RefreshPolicy: Sendable, Hashable {
         thisUpdate: Date, nextUpdate: Date?, certificateNotAfter: Date, now: Date, jitter: Double, first: Bool = false
     ) -> Date? {
         let end = validityEnd(thisUpdate: thisUpdate, nextUpdate: nextUpdate)
-        let target = min(halfLife(thisUpdate: thisUpdate, nextUpdate: nextUpdate), end.addingTimeInterval(-safetyMargin))
+        let target = min(
+            halfLife(thisUpdate: thisUpdate, nextUpdate: nextUpdate), end.addingTimeInterval(-safetyMargin))
         let floor = now.addingTimeInterval(minimumInterval)
         let window = jitterFraction * max(0, target.timeIntervalSince(thisUpdate))
         let draw = min(max(jitter, 0), 1)

@@ -63,7 +63,7 @@ struct EntryState: Sendable, Hashable {
     }
 
     /// Takes a staple loaded from the store (nil when there was none or it was set aside) and
-    /// schedules its refresh (``RefreshPolicy/refreshTimeAfterLoading(thisUpdate:nextUpdate:certificateNotAfter:now:jitter:)``).
+    /// schedules its refresh (``RefreshPolicy``'s `refreshTimeAfterLoading`).
     mutating func load(
         _ loaded: Staple?, certificateNotAfter: Date, policy: RefreshPolicy, now: Date, jitter: Double
     ) -> StapleChange {

@@ -52,20 +52,25 @@ import Testing
             name: "good, not newer, revoked, good again",
             rows: [
                 // 24 h response: half-life 12 h; first refresh spread ends at 12 - 0.25 * 12 / 2 = 10.5 h.
-                Row(at: 0, step: .accept(thisUpdate: 0, validity: 24), change: .publish, failures: 0, next: 10.5,
+                Row(
+                    at: 0, step: .accept(thisUpdate: 0, validity: 24), change: .publish, failures: 0, next: 10.5,
                     holding: 0, servable: true),
-                Row(at: 10.5, step: .notNewer, change: .keep, failures: 1, next: 10.5 + 30 * s, holding: 0,
+                Row(
+                    at: 10.5, step: .notNewer, change: .keep, failures: 1, next: 10.5 + 30 * s, holding: 0,
                     servable: true),
-                Row(at: 10.5 + 30 * s, step: .revoked, change: .withdraw, failures: 2,
+                Row(
+                    at: 10.5 + 30 * s, step: .revoked, change: .withdraw, failures: 2,
                     next: 10.5 + 30 * s + 0.5, holding: nil, revoked: true, servable: false),
                 // Settled now: the regular window, latest time at the half-life.
-                Row(at: 11.5, step: .accept(thisUpdate: 11.5, validity: 24), change: .publish, failures: 0,
+                Row(
+                    at: 11.5, step: .accept(thisUpdate: 11.5, validity: 24), change: .publish, failures: 0,
                     next: 23.5, holding: 11.5, servable: true),
             ]),
         Case(
             name: "backoff doubles up to the cap; jitter only shortens",
             rows: [
-                Row(at: 0, step: .accept(thisUpdate: 0, validity: 24), change: .publish, failures: 0, next: 10.5,
+                Row(
+                    at: 0, step: .accept(thisUpdate: 0, validity: 24), change: .publish, failures: 0, next: 10.5,
                     holding: 0, servable: true),
                 Row(at: 1, step: .failed, change: .keep, failures: 1, next: 1 + 30 * s, holding: 0, servable: true),
                 Row(at: 2, step: .failed, change: .keep, failures: 2, next: 2 + 60 * s, holding: 0, servable: true),
@@ -75,10 +80,12 @@ import Testing
                 Row(at: 6, step: .failed, change: .keep, failures: 6, next: 6 + 960 * s, holding: 0, servable: true),
                 Row(at: 7, step: .failed, change: .keep, failures: 7, next: 7 + 1800 * s, holding: 0, servable: true),
                 Row(at: 8, step: .failed, change: .keep, failures: 8, next: 8.5, holding: 0, servable: true),
-                Row(at: 9, step: .failed, jitter: 0.5, change: .keep, failures: 9, next: 9 + 1800 * 0.875 * s,
+                Row(
+                    at: 9, step: .failed, jitter: 0.5, change: .keep, failures: 9, next: 9 + 1800 * 0.875 * s,
                     holding: 0, servable: true),
                 // Success resets the count.
-                Row(at: 10, step: .accept(thisUpdate: 10, validity: 24), change: .publish, failures: 0, next: 22,
+                Row(
+                    at: 10, step: .accept(thisUpdate: 10, validity: 24), change: .publish, failures: 0, next: 22,
                     holding: 10, servable: true),
                 Row(at: 11, step: .failed, change: .keep, failures: 1, next: 11 + 30 * s, holding: 10, servable: true),
             ]),
@@ -86,44 +93,54 @@ import Testing
             name: "source down: the last good staple is served until it expires, never after",
             rows: [
                 // 1 h response: half-life 30 min; first spread ends at 30 - 3.75 = 26.25 min.
-                Row(at: 0, step: .accept(thisUpdate: 0, validity: 1), change: .publish, failures: 0, next: 0.4375,
+                Row(
+                    at: 0, step: .accept(thisUpdate: 0, validity: 1), change: .publish, failures: 0, next: 0.4375,
                     holding: 0, servable: true),
-                Row(at: 0.4375, step: .failed, change: .keep, failures: 1, next: 0.4375 + 30 * s, holding: 0,
+                Row(
+                    at: 0.4375, step: .failed, change: .keep, failures: 1, next: 0.4375 + 30 * s, holding: 0,
                     servable: true),
-                Row(at: 1 - s, step: .failed, change: .keep, failures: 2, next: 1 - s + 60 * s, holding: 0,
+                Row(
+                    at: 1 - s, step: .failed, change: .keep, failures: 2, next: 1 - s + 60 * s, holding: 0,
                     servable: true),
                 Row(at: 1, step: .failed, change: .keep, failures: 3, next: 1 + 120 * s, holding: 0, servable: false),
                 Row(at: 3, step: .failed, change: .keep, failures: 4, next: 3 + 240 * s, holding: 0, servable: false),
                 // Back: a newer response replaces the expired one.
-                Row(at: 3.5, step: .accept(thisUpdate: 3.5, validity: 1), change: .publish, failures: 0, next: 4,
+                Row(
+                    at: 3.5, step: .accept(thisUpdate: 3.5, validity: 1), change: .publish, failures: 0, next: 4,
                     holding: 3.5, servable: true),
             ]),
         Case(
             name: "nothing stored: due at once",
             rows: [
-                Row(at: 0, step: .load(thisUpdate: nil, validity: nil), change: .keep, failures: 0, next: 0,
+                Row(
+                    at: 0, step: .load(thisUpdate: nil, validity: nil), change: .keep, failures: 0, next: 0,
                     holding: nil, servable: false)
             ]),
         Case(
             name: "a fresh stored staple: first-refresh spread, and so is the first fetch after it",
             rows: [
-                Row(at: 1, step: .load(thisUpdate: 0, validity: 24), change: .publish, failures: 0, next: 10.5,
+                Row(
+                    at: 1, step: .load(thisUpdate: 0, validity: 24), change: .publish, failures: 0, next: 10.5,
                     holding: 0, servable: true),
-                Row(at: 2, step: .accept(thisUpdate: 2, validity: 24), change: .publish, failures: 0, next: 12.5,
+                Row(
+                    at: 2, step: .accept(thisUpdate: 2, validity: 24), change: .publish, failures: 0, next: 12.5,
                     holding: 2, servable: true),
             ]),
         Case(
             name: "a stored staple past its half-life: due at once, still served",
             rows: [
-                Row(at: 13, step: .load(thisUpdate: 0, validity: 24), change: .publish, failures: 0, next: 13,
+                Row(
+                    at: 13, step: .load(thisUpdate: 0, validity: 24), change: .publish, failures: 0, next: 13,
                     holding: 0, servable: true)
             ]),
         Case(
             name: "no nextUpdate: held one hour, refreshed at its half-life",
             rows: [
-                Row(at: 0, step: .accept(thisUpdate: 0, validity: nil), change: .publish, failures: 0,
+                Row(
+                    at: 0, step: .accept(thisUpdate: 0, validity: nil), change: .publish, failures: 0,
                     next: 0.4375, holding: 0, servable: true),
-                Row(at: 0.4375, step: .failed, change: .keep, failures: 1, next: 0.4375 + 30 * s, holding: 0,
+                Row(
+                    at: 0.4375, step: .failed, change: .keep, failures: 1, next: 0.4375 + 30 * s, holding: 0,
                     servable: true),
                 Row(at: 1, step: .failed, change: .keep, failures: 2, next: 1 + 60 * s, holding: 0, servable: false),
             ]),
@@ -131,9 +148,11 @@ import Testing
             name: "the certificate expires before the refresh time: none scheduled",
             notAfter: 5,
             rows: [
-                Row(at: 0, step: .accept(thisUpdate: 0, validity: 24), change: .publish, failures: 0, next: nil,
+                Row(
+                    at: 0, step: .accept(thisUpdate: 0, validity: 24), change: .publish, failures: 0, next: nil,
                     holding: 0, servable: true),
-                Row(at: 0, step: .load(thisUpdate: 0, validity: 24), change: .publish, failures: 0, next: nil,
+                Row(
+                    at: 0, step: .load(thisUpdate: 0, validity: 24), change: .publish, failures: 0, next: nil,
                     holding: 0, servable: true),
             ]),
     ]
@@ -167,7 +186,8 @@ import Testing
                     case .revoked: .revoked
                     default: .failed
                     }
-                change = state.apply(outcome, certificateNotAfter: notAfter, policy: policy, now: now, jitter: row.jitter)
+                change = state.apply(
+                    outcome, certificateNotAfter: notAfter, policy: policy, now: now, jitter: row.jitter)
             case .load(let thisUpdate, let validity):
                 let staple = try thisUpdate.map {
                     try pki.staple(for: leaf, thisUpdate: at($0), validity: validity.map { $0 * 3600 }, now: now)
@@ -190,7 +210,8 @@ import Testing
             }
             if let next = row.next {
                 let got = try #require(state.nextAttempt, "\(label): an attempt is scheduled")
-                #expect(abs(got.timeIntervalSince(at(next))) < 0.001, "\(label): next attempt \(got), expected \(at(next))")
+                #expect(
+                    abs(got.timeIntervalSince(at(next))) < 0.001, "\(label): next attempt \(got), expected \(at(next))")
                 #expect(state.isDue(at: got) && !state.isDue(at: got.addingTimeInterval(-1)), "\(label)")
             } else {
                 #expect(state.nextAttempt == nil, "\(label)")
@@ -219,7 +240,8 @@ import Testing
         #expect(state.isServable(at: staple.servingEnd.addingTimeInterval(-0.001)))
         #expect(!state.isServable(at: staple.servingEnd))
         #expect(!state.isServable(at: staple.servingEnd.addingTimeInterval(86_400)))
-        #expect(StapleSnapshot(staples: [leaf.certificate.stapleKey: staple]).staple(
-            for: leaf.certificate.stapleKey, at: staple.servingEnd) == nil)
+        #expect(
+            StapleSnapshot(staples: [leaf.certificate.stapleKey: staple]).staple(
+                for: leaf.certificate.stapleKey, at: staple.servingEnd) == nil)
     }
 }

@@ -35,7 +35,9 @@ import Testing
                 random: { 0 }, logger: quietLogger)
         }
 
-        func good(_ leaf: TestPKI.Leaf, thisUpdate: Date, validity: TimeInterval? = 86_400) throws
+        func good(
+            _ leaf: TestPKI.Leaf, thisUpdate: Date, validity: TimeInterval? = 86_400
+        ) throws
             -> ScriptedSource.Answer
         {
             .response(try pki.response(for: leaf, thisUpdate: thisUpdate, validity: validity))

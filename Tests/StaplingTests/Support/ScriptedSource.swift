@@ -64,7 +64,8 @@ final class ScriptedSource: ResponseSource {
                 response: bytes, certificate: request.certificate, issuer: request.issuer, verifier: verifier,
                 currentThisUpdate: request.currentThisUpdate, policy: request.policy, now: now())
             let failure = StapleFailure(passingOn: judgement.verification.verdict, url: Self.url, serial: serial)
-            return StapleFetchOutcome(judgement: judgement, responderURL: Self.url, failures: failure.map { [$0] } ?? [])
+            return StapleFetchOutcome(
+                judgement: judgement, responderURL: Self.url, failures: failure.map { [$0] } ?? [])
         }
     }
 }
