@@ -276,4 +276,36 @@ import Testing
         #expect(event.outcome == .replaced)
         #expect(f.source.requests.first?.currentThisUpdate == f.t0)
     }
+
+    /// `refreshDue()` runs the same bounded loop as `run()`: never more than the limit in flight.
+    @Test func refreshDueKeepsAtMostTheLimitInFlight() async throws {
+        let f = try Fixture(name: "scripted-bound")
+        defer { f.pki.remove() }
+        var certificates: [ManagedCertificate] = []
+        for index in 0..<5 {
+            certificates.append(
+                f.managed(try f.pki.issue(writePEM: false, writeIndex: false, now: f.t0), id: "c\(index)"))
+        }
+        let source = GatedSource()
+        let refresher = StapleRefresher(
+            certificates: certificates, source: source, store: nil, maximumConcurrentFetches: 2,
+            metricsFactory: f.metrics, now: f.clock.read, random: { 0 }, logger: quietLogger)
+        try await withThrowingTaskGroup(of: [RefreshEvent].self) { group in
+            group.addTask { await refresher.refreshDue() }
+            var arrivals = source.arrivals.makeAsyncIterator()
+            // Two arrive; then each release lets exactly one more in.
+            for _ in 0..<2 { _ = await arrivals.next() }
+            for _ in 0..<3 {
+                source.releaseOne()
+                _ = await arrivals.next()
+            }
+            source.releaseOne()
+            source.releaseOne()
+            let events = try #require(try await group.next())
+            #expect(events.count == 5)
+            #expect(Set(events.map(\.id)) == Set(certificates.map(\.id)))
+            #expect(events.allSatisfy { $0.outcome == .failed })
+        }
+        #expect(source.maximumInFlight == 2)
+    }
 }

@@ -98,3 +98,62 @@ extension TestPKI {
         return try #require(judgement.acceptance.staple, "\(judgement.acceptance)")
     }
 }
+
+/// A ``ResponseSource`` that holds every request until the test releases one, and counts how many
+/// are in flight at once. Each released request gets "unreachable".
+final class GatedSource: ResponseSource {
+    private struct State {
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var permits = 0
+        var inFlight = 0
+        var maximumInFlight = 0
+    }
+
+    private let state = Mutex(State())
+    /// One element per request, as it arrives.
+    let arrivals: AsyncStream<Void>
+    private let arrived: AsyncStream<Void>.Continuation
+
+    init() {
+        (arrivals, arrived) = AsyncStream<Void>.makeStream()
+    }
+
+    var maximumInFlight: Int { state.withLock { $0.maximumInFlight } }
+
+    /// Lets one held request (or the next to arrive) finish.
+    func releaseOne() {
+        let waiter: CheckedContinuation<Void, Never>? = state.withLock {
+            if $0.waiters.isEmpty {
+                $0.permits += 1
+                return nil
+            }
+            return $0.waiters.removeFirst()
+        }
+        waiter?.resume()
+    }
+
+    func response(for request: StapleRequest, now: @escaping @Sendable () -> Date) async -> StapleFetchOutcome {
+        state.withLock {
+            $0.inFlight += 1
+            $0.maximumInFlight = max($0.maximumInFlight, $0.inFlight)
+        }
+        arrived.yield()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let go: Bool = state.withLock {
+                if $0.permits > 0 {
+                    $0.permits -= 1
+                    return true
+                }
+                $0.waiters.append(continuation)
+                return false
+            }
+            if go { continuation.resume() }
+        }
+        state.withLock { $0.inFlight -= 1 }
+        return StapleFetchOutcome(failures: [
+            StapleFailure(
+                responderURL: ScriptedSource.url, serialNumberHex: request.serialNumberHex, code: "connection-failed",
+                reason: "connection refused (gated)")
+        ])
+    }
+}
