@@ -13,7 +13,9 @@ import X509
 /// The refresher against a real `openssl ocsp -index` responder, with a store on disk.
 @Suite(.enabled(if: opensslTestsEnabled, Comment(rawValue: opensslMissingReason)))
 struct RefresherTests {
-    func managed(_ leaf: TestPKI.Leaf, _ pki: TestPKI, url: String, id: String? = nil, hash: OCSPHashAlgorithm = .sha1)
+    func managed(
+        _ leaf: TestPKI.Leaf, _ pki: TestPKI, url: String, id: String? = nil, hash: OCSPHashAlgorithm = .sha1
+    )
         -> ManagedCertificate
     {
         ManagedCertificate(
@@ -241,9 +243,13 @@ struct RefresherTests {
         let thisUpdate = Date().addingTimeInterval(-60)
         let bytes = try pki.signedResponse(
             for: leaf.certificate, thisUpdate: thisUpdate, nextUpdate: thisUpdate.addingTimeInterval(86_400))
-        let staple = Staple(
-            bytes: bytes, thisUpdate: thisUpdate, nextUpdate: thisUpdate.addingTimeInterval(86_400),
-            servingEnd: .distantFuture)
+        // The only way to a Staple: judged good for the certificate.
+        let staple = try #require(
+            StapleJudgement(
+                response: bytes, certificate: leaf.certificate, issuer: pki.ca, verifier: OCSPVerifier(),
+                currentThisUpdate: nil, policy: RefreshPolicy(), now: Date()
+            ).acceptance.staple)
+        #expect(staple.bytes == bytes)
         try store.save(staple, for: leaf.certificate.stapleKey)
         try store.save(staple, for: leaf.certificate.stapleKey)
         #expect(

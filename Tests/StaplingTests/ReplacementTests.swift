@@ -32,8 +32,12 @@ import Testing
     @Test func replacementTable() throws {
         defer { pki.remove() }
         let current = now.addingTimeInterval(-3600)
-        #expect(ReplacementDecision.decide(try verification(age: 60), currentThisUpdate: nil) == .replace)
-        #expect(ReplacementDecision.decide(try verification(age: 60), currentThisUpdate: current) == .replace)
+        // A replacement carries the thisUpdate it checked.
+        let fresh = try verification(age: 60)
+        let freshThisUpdate = try #require(fresh.thisUpdate)
+        #expect(abs(freshThisUpdate.timeIntervalSince(now.addingTimeInterval(-60))) < 1)
+        #expect(ReplacementDecision.decide(fresh, currentThisUpdate: nil) == .replace(thisUpdate: freshThisUpdate))
+        #expect(ReplacementDecision.decide(fresh, currentThisUpdate: current) == .replace(thisUpdate: freshThisUpdate))
         #expect(ReplacementDecision.decide(try verification(age: 3600), currentThisUpdate: current).isNotNewer)
         #expect(ReplacementDecision.decide(try verification(age: 7200), currentThisUpdate: current).isNotNewer)
         guard

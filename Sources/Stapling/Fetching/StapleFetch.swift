@@ -6,14 +6,22 @@ import X509
 
 /// What asking the responders about one certificate gave.
 public struct StapleFetchOutcome: Sendable {
-    /// The verified response that settled it, with its bytes, when a responder answered something
-    /// that verifies (good, revoked or unknown) or the last judged answer otherwise.
-    public var verification: OCSPVerification?
-    public var responseBytes: [UInt8]?
-    /// The responder URL that gave ``verification``.
+    /// The judged response that settled it: the first that verified good, revoked or unknown, or the
+    /// last judged answer otherwise; nil when no responder answered.
+    public var judgement: StapleJudgement?
+    /// The responder URL that gave ``judgement``.
     public var responderURL: String?
     /// Every failure on the way, in order: transport errors and rejected answers.
     public var failures: [StapleFailure]
+
+    public init(judgement: StapleJudgement? = nil, responderURL: String? = nil, failures: [StapleFailure] = []) {
+        self.judgement = judgement
+        self.responderURL = responderURL
+        self.failures = failures
+    }
+
+    /// What the verifier found in ``judgement``.
+    public var verification: OCSPVerification? { judgement?.verification }
 
     /// The outcome as a metrics label: good, revoked, unknown, no_status, rejected, responder_error, network.
     public var label: String {
@@ -35,12 +43,12 @@ public struct StapleFailure: Sendable, CustomStringConvertible {
     }
 }
 
-/// Fetches and verifies a staple for one certificate, trying each responder URL in order.
+/// Fetches and judges a staple for one certificate, trying each responder URL in order.
 ///
 /// A URL whose answer does not verify (a transport failure, a rejected response, a responder
-/// error such as `tryLater`) passes the turn to the next URL; good, revoked and unknown are
-/// answers and end the search.
-public struct StapleFetch: Sendable {
+/// error such as `tryLater`, no status for this certificate) passes the turn to the next URL; good,
+/// revoked and unknown are answers and end the search.
+public struct StapleFetch: ResponseSource {
     public var fetcher: OCSPFetcher
     public var verifier: OCSPVerifier
     public var logger: Logger
@@ -51,17 +59,14 @@ public struct StapleFetch: Sendable {
         self.logger = logger
     }
 
-    /// Asks the responders for `certificate` and verifies at `now`.
+    /// Asks the responders for `request.certificate` and judges each answer at `now`.
     ///
-    /// - Important: `now` is read once by the caller; verification uses the time the answer arrives at
-    ///   most a deadline later, within the verifier's clock skew.
-    public func fetch(
-        certificate: Certificate, issuer: Certificate, responderURLs override: [String]? = nil,
-        hash: OCSPHashAlgorithm = .sha1, now: @Sendable () -> Date = { Date() }
-    ) async -> StapleFetchOutcome {
-        let serial = Array(certificate.serialNumber.bytes).hexString
-        let urls = OCSPFetcher.responderURLs(for: certificate, override: override)
-        var outcome = StapleFetchOutcome(failures: [])
+    /// - Important: `now` is read when each answer arrives; verification uses it, within the
+    ///   verifier's clock skew.
+    public func response(for request: StapleRequest, now: @escaping @Sendable () -> Date) async -> StapleFetchOutcome {
+        let serial = request.serialNumberHex
+        let urls = OCSPFetcher.responderURLs(for: request.certificate, override: request.responderURLs)
+        var outcome = StapleFetchOutcome()
         guard !urls.isEmpty else {
             outcome.failures.append(
                 StapleFailure(
@@ -71,7 +76,9 @@ public struct StapleFetch: Sendable {
         }
         let der: [UInt8]
         do {
-            der = try OCSPRequestBuilder.request(certificate: certificate, issuer: issuer, hash: hash).derBytes()
+            der = try OCSPRequestBuilder.request(
+                certificate: request.certificate, issuer: request.issuer, hash: request.hash
+            ).derBytes()
         } catch {
             outcome.failures.append(
                 StapleFailure(
@@ -90,31 +97,38 @@ public struct StapleFetch: Sendable {
                         fetchError: error))
                 continue
             }
-            let verification = verifier.verify(response: bytes, certificate: certificate, issuer: issuer, now: now())
-            outcome.verification = verification
-            outcome.responseBytes = bytes
+            let judgement = StapleJudgement(
+                response: bytes, certificate: request.certificate, issuer: request.issuer, verifier: verifier,
+                currentThisUpdate: request.currentThisUpdate, policy: request.policy, now: now())
+            outcome.judgement = judgement
             outcome.responderURL = url
-            switch verification.verdict {
-            case .good, .revoked, .unknown:
-                return outcome
-            case .rejected(let rejection):
-                outcome.failures.append(
-                    StapleFailure(
-                        responderURL: url, serialNumberHex: serial, code: "rejected.\(rejection.code)",
-                        reason: rejection.reason))
-            case .responderError(let status):
-                outcome.failures.append(
-                    StapleFailure(
-                        responderURL: url, serialNumberHex: serial, code: "responder-error",
-                        reason: "the responder answered \(status) instead of a status"))
-            case .noStatus:
-                outcome.failures.append(
-                    StapleFailure(
-                        responderURL: url, serialNumberHex: serial, code: "no-status",
-                        reason: "the response holds no status for this certificate (a response for another certificate)"
-                    ))
-            }
+            guard let failure = StapleFailure(passingOn: judgement.verification.verdict, url: url, serial: serial)
+            else { return outcome }
+            outcome.failures.append(failure)
         }
         return outcome
+    }
+}
+
+extension StapleFailure {
+    /// The failure recorded for a verdict that passes the turn to the next responder URL; nil for
+    /// good, revoked and unknown, which are answers and end the search.
+    public init?(passingOn verdict: OCSPVerdict, url: String, serial: String) {
+        switch verdict {
+        case .good, .revoked, .unknown:
+            return nil
+        case .rejected(let rejection):
+            self.init(
+                responderURL: url, serialNumberHex: serial, code: "rejected.\(rejection.code)", reason: rejection.reason
+            )
+        case .responderError(let status):
+            self.init(
+                responderURL: url, serialNumberHex: serial, code: "responder-error",
+                reason: "the responder answered \(status) instead of a status")
+        case .noStatus:
+            self.init(
+                responderURL: url, serialNumberHex: serial, code: "no-status",
+                reason: "the response holds no status for this certificate (a response for another certificate)")
+        }
     }
 }

@@ -63,8 +63,11 @@ public struct StapleFileUpdate: Sendable {
         let serial = Array(certificate.serialNumber.bytes).hexString
         let existing = existingThisUpdate(
             path: path, certificate: certificate, issuer: issuer, verifier: fetch.verifier, now: now())
-        let outcome = await fetch.fetch(
-            certificate: certificate, issuer: issuer, responderURLs: responderURLs, hash: hash, now: now)
+        let outcome = await fetch.response(
+            for: StapleRequest(
+                certificate: certificate, issuer: issuer, responderURLs: responderURLs, hash: hash,
+                currentThisUpdate: existing, policy: policy),
+            now: now)
         var report = StapleFileUpdate(
             status: .network, path: path, serialNumberHex: serial,
             responderURL: outcome.responderURL ?? outcome.failures.last?.responderURL,
@@ -74,29 +77,24 @@ public struct StapleFileUpdate: Sendable {
         )
         let responder = report.responderURL ?? "(none)"
         let subject = "responder \(responder), certificate serial \(serial)"
-        guard let verification = outcome.verification, let bytes = outcome.responseBytes else {
+        guard let judgement = outcome.judgement else {
             report.status = .network
             report.message = outcome.failures.last?.description ?? "\(subject): no answer"
             return report
         }
-        switch ReplacementDecision.decide(verification, currentThisUpdate: existing) {
-        case .replace:
-            let end = policy.servingEnd(
-                thisUpdate: verification.thisUpdate!, nextUpdate: verification.nextUpdate,
-                certificateNotAfter: certificate.notValidAfter)
-            guard now() < end else {
-                report.status = .notGood
-                report.message = "\(subject): good, but may be served only until \(end.iso8601); not written"
-                return report
-            }
+        switch judgement.acceptance {
+        case .accepted(let staple):
             do {
-                try AtomicFile.write(bytes, to: path)
+                try AtomicFile.write(staple.bytes, to: path)
                 report.status = .written
-                report.message = "\(subject): good, thisUpdate \(verification.thisUpdate!.iso8601); written to \(path)"
+                report.message = "\(subject): good, thisUpdate \(staple.thisUpdate.iso8601); written to \(path)"
             } catch {
                 report.status = .writeFailed
                 report.message = "\(subject): good, but \(error)"
             }
+        case .pastServingEnd(_, let end):
+            report.status = .notGood
+            report.message = "\(subject): good, but may be served only until \(end.iso8601); not written"
         case .notNewer(let candidate, let current):
             report.status = .alreadyCurrent
             report.message =

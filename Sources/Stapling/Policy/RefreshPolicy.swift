@@ -69,6 +69,28 @@ public struct RefreshPolicy: Sendable, Hashable {
         min(validityEnd(thisUpdate: thisUpdate, nextUpdate: nextUpdate), certificateNotAfter)
     }
 
+    /// The middle of the response's validity: thisUpdate + ½ (``validityEnd(thisUpdate:nextUpdate:)`` − thisUpdate).
+    public func halfLife(thisUpdate: Date, nextUpdate: Date?) -> Date {
+        let end = validityEnd(thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+        return thisUpdate.addingTimeInterval(end.timeIntervalSince(thisUpdate) / 2)
+    }
+
+    /// When to fetch again after loading a stored staple at start-up (or when its certificate is
+    /// added): the first-refresh spread, or `now` when the staple is already past its half-life; nil
+    /// when the certificate expires first.
+    ///
+    /// - Parameter jitter: a draw in 0..<1.
+    public func refreshTimeAfterLoading(
+        thisUpdate: Date, nextUpdate: Date?, certificateNotAfter: Date, now: Date, jitter: Double
+    ) -> Date? {
+        guard
+            let time = refreshTime(
+                thisUpdate: thisUpdate, nextUpdate: nextUpdate, certificateNotAfter: certificateNotAfter, now: now,
+                jitter: jitter, first: true)
+        else { return nil }
+        return now >= halfLife(thisUpdate: thisUpdate, nextUpdate: nextUpdate) ? now : max(time, now)
+    }
+
     /// When to fetch again after a good response, or nil when the certificate expires first.
     ///
     /// - Parameters:
@@ -79,8 +101,8 @@ public struct RefreshPolicy: Sendable, Hashable {
         thisUpdate: Date, nextUpdate: Date?, certificateNotAfter: Date, now: Date, jitter: Double, first: Bool = false
     ) -> Date? {
         let end = validityEnd(thisUpdate: thisUpdate, nextUpdate: nextUpdate)
-        let half = thisUpdate.addingTimeInterval(end.timeIntervalSince(thisUpdate) / 2)
-        let target = min(half, end.addingTimeInterval(-safetyMargin))
+        let target = min(
+            halfLife(thisUpdate: thisUpdate, nextUpdate: nextUpdate), end.addingTimeInterval(-safetyMargin))
         let floor = now.addingTimeInterval(minimumInterval)
         let window = jitterFraction * max(0, target.timeIntervalSince(thisUpdate))
         let draw = min(max(jitter, 0), 1)

@@ -6,8 +6,8 @@ import OCSPCore
 /// Only a response that verifies `good` for the current certificate (the verifier was given that
 /// certificate and its issuer) and is strictly newer by thisUpdate replaces the current one.
 public enum ReplacementDecision: Hashable, Sendable {
-    /// Staple it.
-    case replace
+    /// Staple it: good for this certificate, with this thisUpdate (newer than the current one).
+    case replace(thisUpdate: Date)
     /// The responder says the certificate is revoked: never stapled, reported loudly.
     case revoked(time: Date, reason: String?)
     /// Any other verdict: unknown, no status, rejected, responder error.
@@ -23,7 +23,7 @@ public enum ReplacementDecision: Hashable, Sendable {
             if let currentThisUpdate, thisUpdate <= currentThisUpdate {
                 return .notNewer(candidate: thisUpdate, current: currentThisUpdate)
             }
-            return .replace
+            return .replace(thisUpdate: thisUpdate)
         case .revoked(let time, let reason):
             return .revoked(time: time, reason: reason.map { "\($0)" })
         default:

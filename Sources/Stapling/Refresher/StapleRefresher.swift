@@ -1,9 +1,7 @@
 import Foundation
 import Logging
 import Metrics
-import NIOPosix
 import OCSPCore
-import OCSPFetching
 import ServiceLifecycle
 
 /// The staple engine: keeps a verified, fresh staple for every managed certificate, fetched before
@@ -11,9 +9,11 @@ import ServiceLifecycle
 ///
 /// `run()` (a swift-service-lifecycle `Service`) loads the store, then fetches what is missing or
 /// due, at most ``maximumConcurrentFetches`` at a time, and keeps going until graceful shutdown.
-/// Timing follows ``RefreshPolicy``; replacement follows ``ReplacementDecision``: only a newer good
+/// Timing follows ``RefreshPolicy``; acceptance follows ``StapleJudgement``: only a newer good
 /// response replaces a staple; failures back off while the last good staple is served until it
-/// expires; `revoked` withdraws the staple and is logged at critical level.
+/// expires; `revoked` withdraws the staple and is logged at critical level. The state of one
+/// certificate and its transitions are a pure value (`EntryState`); this actor owns the schedule
+/// and the I/O, and re-checks after every `await` that the certificate is still the one it asked for.
 ///
 /// Certificates can be added, replaced (renewal, same id) and removed while it runs.
 public actor StapleRefresher: Service {
@@ -22,7 +22,8 @@ public actor StapleRefresher: Service {
     public nonisolated let policy: RefreshPolicy
     public nonisolated let maximumConcurrentFetches: Int
 
-    private let fetch: StapleFetch
+    private let source: any ResponseSource
+    private let verifier: OCSPVerifier
     private let store: StapleStore?
     private let metrics: EngineMetrics
     private let logger: Logger
@@ -34,21 +35,26 @@ public actor StapleRefresher: Service {
     private struct Entry {
         var managed: ManagedCertificate
         var key: CertificateKey
+        /// Changes when the certificate under this id is replaced: an answer for an older one is dropped.
         var generation: Int
-        var staple: Staple?
-        var failures = 0
-        var nextAttempt: Date?
-        var inFlight = false
-        var revoked = false
-        /// Refreshed successfully at least once in this process (later refreshes use the normal jitter).
-        var settled = false
+        /// A load or a refresh is running for it: nothing else starts one.
+        var busy: Bool
+        var state: EntryState
+    }
+
+    private enum LoadState {
+        case notStarted
+        case loading(waiters: [CheckedContinuation<Void, Never>])
+        case done
     }
 
     private var entries: [String: Entry] = [:]
     private var generations = 0
-    private var loaded = false
+    private var loadState = LoadState.notStarted
 
     /// - Parameters:
+    ///   - source: where responses come from (``StapleFetch`` in production).
+    ///   - verifier: re-verifies staples loaded from the store.
     ///   - store: where staples persist across restarts; nil keeps them in memory only.
     ///   - maximumConcurrentFetches: fetches in flight at once, across all certificates.
     ///   - tick: how often the schedule is looked at.
@@ -56,14 +62,15 @@ public actor StapleRefresher: Service {
     ///   - now: the clock; `random`: jitter draws in 0..<1.
     ///   - onEvent: called after each refresh (for logs, tests and tools).
     public init(
-        certificates: [ManagedCertificate] = [], fetch: StapleFetch, store: StapleStore?,
-        policy: RefreshPolicy = RefreshPolicy(),
+        certificates: [ManagedCertificate] = [], source: any ResponseSource, verifier: OCSPVerifier = OCSPVerifier(),
+        store: StapleStore?, policy: RefreshPolicy = RefreshPolicy(),
         maximumConcurrentFetches: Int = 8, tick: Duration = .seconds(1), metricsFactory: (any MetricsFactory)? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         logger: Logger, onEvent: (@Sendable (RefreshEvent) -> Void)? = nil
     ) {
-        self.fetch = fetch
+        self.source = source
+        self.verifier = verifier
         self.store = store
         self.policy = policy
         self.maximumConcurrentFetches = max(1, maximumConcurrentFetches)
@@ -75,184 +82,239 @@ public actor StapleRefresher: Service {
         self.onEvent = onEvent
         for managed in certificates {
             generations += 1
-            entries[managed.id] = Entry(managed: managed, key: managed.key, generation: generations, nextAttempt: now())
+            entries[managed.id] = Entry(
+                managed: managed, key: managed.key, generation: generations, busy: false,
+                state: EntryState(dueAt: now()))
         }
+    }
+
+    /// A refresher asking the responders through `fetch` (whose verifier also re-verifies the store).
+    public init(
+        certificates: [ManagedCertificate] = [], fetch: StapleFetch, store: StapleStore?,
+        policy: RefreshPolicy = RefreshPolicy(),
+        maximumConcurrentFetches: Int = 8, tick: Duration = .seconds(1), metricsFactory: (any MetricsFactory)? = nil,
+        now: @escaping @Sendable () -> Date = { Date() },
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        logger: Logger, onEvent: (@Sendable (RefreshEvent) -> Void)? = nil
+    ) {
+        self.init(
+            certificates: certificates, source: fetch, verifier: fetch.verifier, store: store, policy: policy,
+            maximumConcurrentFetches: maximumConcurrentFetches, tick: tick, metricsFactory: metricsFactory, now: now,
+            random: random, logger: logger, onEvent: onEvent)
     }
 
     // MARK: Service
 
     /// Loads the store, fetches what is missing or stale, then refreshes on schedule until graceful shutdown.
     public func run() async throws {
-        loadFromStore()
+        await loadFromStore()
         await cancelWhenGracefulShutdown {
-            await self.schedule()
+            _ = await self.refreshLoop(.continuous)
         }
         logger.info("Staple refresher stopped")
-    }
-
-    private func schedule() async {
-        await withTaskGroup(of: Bool.self) { group in
-            var running = 0
-            var timerPending = false
-            // Due ids, soonest last (popLast is O(1)).
-            var queue: [String] = dueIDs().reversed()
-            while !Task.isCancelled {
-                while running < maximumConcurrentFetches, let id = queue.popLast() {
-                    guard let entry = entries[id], !entry.inFlight, let next = entry.nextAttempt, next <= now() else {
-                        continue
-                    }
-                    entries[id]?.inFlight = true
-                    running += 1
-                    group.addTask {
-                        _ = await self.performRefresh(id: id)
-                        return true
-                    }
-                }
-                if !timerPending {
-                    timerPending = true
-                    let tick = self.tick
-                    group.addTask {
-                        try? await Task.sleep(for: tick)
-                        return false
-                    }
-                }
-                guard let finished = await group.next() else { break }
-                if finished {
-                    running -= 1
-                } else {
-                    timerPending = false
-                    updateGauges()
-                    if queue.isEmpty { queue = dueIDs().reversed() }
-                }
-            }
-            group.cancelAll()
-        }
-    }
-
-    // MARK: Start-up and explicit refreshes
-
-    /// Loads every certificate's staple from the store (re-verified; invalid files set aside) and
-    /// schedules a fetch for those missing or due. Done once; `run()` calls it.
-    public func loadFromStore() {
-        guard !loaded else { return }
-        loaded = true
-        for id in entries.keys.sorted() { load(id: id) }
-        updateGauges()
-        let held = entries.values.filter { $0.staple != nil }.count
-        logger.info(
-            "Staple store loaded", metadata: ["staple.loaded": "\(held)", "staple.certificates": "\(entries.count)"])
-    }
-
-    private func load(id: String) {
-        guard var entry = entries[id] else { return }
-        let time = now()
-        entry.nextAttempt = time
-        if let store {
-            switch store.load(
-                certificate: entry.managed.certificate, issuer: entry.managed.issuer, verifier: fetch.verifier,
-                policy: policy, now: time)
-            {
-            case .loaded(let staple):
-                entry.staple = staple
-                entry.nextAttempt = policy.refreshTime(
-                    thisUpdate: staple.thisUpdate, nextUpdate: staple.nextUpdate,
-                    certificateNotAfter: entry.managed.certificate.notValidAfter, now: time, jitter: random(),
-                    first: true
-                ).map { max($0, time) }
-                // A stored staple past its refresh time is stale: fetch now.
-                if let next = entry.nextAttempt, next > time,
-                    time
-                        >= staple.thisUpdate.addingTimeInterval(
-                            staple.servingEnd.timeIntervalSince(staple.thisUpdate) / 2)
-                {
-                    entry.nextAttempt = time
-                }
-                provider.set(staple, for: entry.key)
-            case .setAside, .missing:
-                break
-            }
-        }
-        entries[id] = entry
     }
 
     /// Refreshes every certificate whose attempt is due now, at most ``maximumConcurrentFetches`` at a
     /// time, and returns what happened. For start-up in tools and for tests; `run()` does this on its own.
     public func refreshDue() async -> [RefreshEvent] {
-        loadFromStore()
-        let due = dueIDs()
+        await loadFromStore()
+        return await refreshLoop(.dueNow)
+    }
+
+    /// Fetches for `id` now, whatever the schedule says, and returns what happened (nil when the id
+    /// is unknown or a load or fetch for it is already running).
+    public func refresh(id: String) async -> RefreshEvent? {
+        guard let entry = entries[id], !entry.busy else { return nil }
+        entries[id]?.busy = true
+        let event = await performRefresh(id: id, generation: entry.generation)
+        updateGauges()
+        return event
+    }
+
+    // MARK: The loop
+
+    private enum LoopMode {
+        /// Refresh what is due now, then return.
+        case dueNow
+        /// Look at the schedule every tick until cancelled.
+        case continuous
+    }
+
+    private enum Finished: Sendable {
+        case refreshed(RefreshEvent?)
+        case tick
+    }
+
+    /// The one bounded-concurrency loop: at most ``maximumConcurrentFetches`` refreshes in flight,
+    /// soonest due first. Returns the events in `.dueNow` mode (none are kept in `.continuous` mode).
+    private func refreshLoop(_ mode: LoopMode) async -> [RefreshEvent] {
         var events: [RefreshEvent] = []
-        await withTaskGroup(of: RefreshEvent?.self) { group in
-            var pending = due[...]
+        await withTaskGroup(of: Finished.self) { group in
             var running = 0
-            func launch() {
-                while running < maximumConcurrentFetches, let id = pending.popFirst() {
-                    guard entries[id].map({ !$0.inFlight }) ?? false else { continue }
-                    entries[id]?.inFlight = true
+            var timerPending = false
+            var queue = dueIDs()
+            while !Task.isCancelled {
+                while running < maximumConcurrentFetches, let id = queue.popLast() {
+                    guard let generation = claimIfDue(id) else { continue }
                     running += 1
-                    group.addTask { await self.performRefresh(id: id) }
+                    group.addTask { .refreshed(await self.performRefresh(id: id, generation: generation)) }
+                }
+                if mode == .continuous, !timerPending {
+                    timerPending = true
+                    let tick = self.tick
+                    group.addTask {
+                        try? await Task.sleep(for: tick)
+                        return .tick
+                    }
+                }
+                // In `.dueNow` mode the group empties once the queue is done: nil ends the loop.
+                guard let finished = await group.next() else { break }
+                switch finished {
+                case .refreshed(let event):
+                    running -= 1
+                    if mode == .dueNow, let event { events.append(event) }
+                case .tick:
+                    timerPending = false
+                    updateGauges()
+                    if queue.isEmpty { queue = dueIDs() }
                 }
             }
-            launch()
-            while let event = await group.next() {
-                running -= 1
-                if let event { events.append(event) }
-                launch()
-            }
+            group.cancelAll()
         }
         updateGauges()
         return events
     }
 
-    /// Fetches for `id` now, whatever the schedule says, and returns what happened (nil when the id
-    /// is unknown or a fetch for it is already running).
-    public func refresh(id: String) async -> RefreshEvent? {
-        guard let entry = entries[id], !entry.inFlight else { return nil }
-        entries[id]?.inFlight = true
-        let event = await performRefresh(id: id)
+    /// The ids due now and not busy, soonest last (popLast is O(1)).
+    private func dueIDs() -> [String] {
+        let time = now()
+        return entries.filter { !$0.value.busy && $0.value.state.isDue(at: time) }
+            .sorted {
+                ($0.value.state.nextAttempt ?? .distantFuture, $0.key)
+                    > ($1.value.state.nextAttempt ?? .distantFuture, $1.key)
+            }
+            .map(\.key)
+    }
+
+    /// Marks `id` busy when it is due now and idle; returns its generation.
+    private func claimIfDue(_ id: String) -> Int? {
+        guard let entry = entries[id], !entry.busy, entry.state.isDue(at: now()) else { return nil }
+        entries[id]?.busy = true
+        return entry.generation
+    }
+
+    // MARK: Start-up
+
+    /// Loads every certificate's staple from the store (re-verified, on the thread pool; invalid files
+    /// set aside) and schedules a fetch for those missing or due. Done once; `run()` and
+    /// ``refreshDue()`` call it, and a second caller waits for the first.
+    public func loadFromStore() async {
+        switch loadState {
+        case .done:
+            return
+        case .loading(let waiters):
+            await withCheckedContinuation { loadState = .loading(waiters: waiters + [$0]) }
+            return
+        case .notStarted:
+            break
+        }
+        loadState = .loading(waiters: [])
+        // Claimed before the first await: no refresh starts before its stored staple is read.
+        var pending: [(id: String, generation: Int)] = []
+        for (id, entry) in entries.sorted(by: { $0.key < $1.key }) where !entry.busy {
+            entries[id]?.busy = true
+            pending.append((id, entry.generation))
+        }
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for (id, generation) in pending {
+                if running == maximumConcurrentFetches {
+                    await group.next()
+                    running -= 1
+                }
+                running += 1
+                group.addTask { await self.load(claimed: id, generation: generation) }
+            }
+        }
+        if case .loading(let waiters) = loadState {
+            for waiter in waiters { waiter.resume() }
+        }
+        loadState = .done
         updateGauges()
-        return event
+        let held = entries.values.filter { $0.state.staple != nil }.count
+        logger.info(
+            "Staple store loaded", metadata: ["staple.loaded": "\(held)", "staple.certificates": "\(entries.count)"])
+    }
+
+    private var loadStarted: Bool {
+        if case .notStarted = loadState { return false }
+        return true
+    }
+
+    /// Loads the stored staple of `id` (already marked busy) and schedules its refresh, unless the
+    /// certificate was replaced or removed meanwhile.
+    private func load(claimed id: String, generation: Int) async {
+        guard let entry = entries[id], entry.generation == generation else { return }
+        var loaded: Staple?
+        if let store {
+            let result = await store.loadOffThread(
+                certificate: entry.managed.certificate, issuer: entry.managed.issuer, verifier: verifier,
+                policy: policy, now: now())
+            if case .loaded(let staple) = result { loaded = staple }
+        }
+        guard var current = entries[id], current.generation == generation else { return }
+        let change = current.state.load(
+            loaded, certificateNotAfter: current.managed.certificate.notValidAfter, policy: policy, now: now(),
+            jitter: random())
+        current.busy = false
+        entries[id] = current
+        if case .publish(let staple) = change { provider.set(staple, for: current.key) }
     }
 
     // MARK: Adding, renewing, removing
 
     /// Adds a certificate, or replaces the one with the same id (renewal). A replaced certificate's
-    /// staple is withdrawn at once; the new one's is loaded from the store or fetched on the next tick.
-    public func upsert(_ managed: ManagedCertificate) {
+    /// staple is withdrawn at once; the new one's is loaded from the store (once the store has been
+    /// loaded) or fetched on the next tick.
+    public func upsert(_ managed: ManagedCertificate) async {
         let key = managed.key
-        if let old = entries[managed.id] {
-            if old.key == key {
-                entries[managed.id]?.managed = managed
-                return
-            }
-            provider.set(nil, for: old.key)
-            if !entries.values.contains(where: { $0.key == old.key && $0.managed.id != managed.id }) {
-                store?.remove(old.key)
-            }
+        let old = entries[managed.id]
+        if let old, old.key == key {
+            entries[managed.id]?.managed = managed
+            return
         }
         generations += 1
-        entries[managed.id] = Entry(managed: managed, key: key, generation: generations, nextAttempt: now())
-        if loaded { load(id: managed.id) }
+        let generation = generations
+        let loadNow = loadStarted
+        entries[managed.id] = Entry(
+            managed: managed, key: key, generation: generation, busy: loadNow, state: EntryState(dueAt: now()))
+        if let old { await release(old.key) }
+        if loadNow { await load(claimed: managed.id, generation: generation) }
         updateGauges()
         logger.info(
             "Certificate managed", metadata: ["cert.id": "\(managed.id)", "cert.serial": "\(managed.serialNumberHex)"])
     }
 
     /// Stops managing `id`: its staple is withdrawn and its stored file removed.
-    public func remove(id: String) {
+    public func remove(id: String) async {
         guard let entry = entries.removeValue(forKey: id) else { return }
-        if !entries.values.contains(where: { $0.key == entry.key }) {
-            provider.set(nil, for: entry.key)
-            store?.remove(entry.key)
-        }
+        await release(entry.key)
         updateGauges()
+    }
+
+    /// Withdraws the staple of `key` and removes its file, unless another id still uses it.
+    private func release(_ key: CertificateKey) async {
+        guard !entries.values.contains(where: { $0.key == key }) else { return }
+        provider.set(nil, for: key)
+        await store?.removeOffThread(key)
     }
 
     /// What is held for `id`.
     public func status(id: String) -> ManagedCertificateStatus? {
         entries[id].map {
             ManagedCertificateStatus(
-                id: $0.managed.id, key: $0.key, staple: $0.staple, consecutiveFailures: $0.failures,
-                nextAttempt: $0.nextAttempt, revoked: $0.revoked)
+                id: $0.managed.id, key: $0.key, staple: $0.state.staple, consecutiveFailures: $0.state.failures,
+                nextAttempt: $0.state.nextAttempt, revoked: $0.state.revoked)
         }
     }
 
@@ -261,48 +323,35 @@ public actor StapleRefresher: Service {
 
     // MARK: One refresh
 
-    private func dueIDs() -> [String] {
-        let time = now()
-        return entries.filter { !$0.value.inFlight && ($0.value.nextAttempt.map { $0 <= time } ?? false) }
-            .sorted { ($0.value.nextAttempt!, $0.key) < ($1.value.nextAttempt!, $1.key) }
-            .map(\.key)
-    }
-
-    /// Fetches for `id` (already marked in flight), outside the actor, then applies the result after
-    /// checking the certificate is still the same one.
-    private func performRefresh(id: String) async -> RefreshEvent? {
-        guard let entry = entries[id] else { return nil }
-        let generation = entry.generation
-        let job = RefreshJob(
-            managed: entry.managed, key: entry.key, currentThisUpdate: entry.staple?.thisUpdate, fetch: fetch,
-            store: store,
-            policy: policy, now: now)
-        let result = await job.run()
-        metrics.fetched(outcome: result.metricsOutcome)
+    /// Asks the source for `id` (already marked busy), outside the actor, then applies the answer
+    /// after checking the certificate is still the same one, and persists or deletes its file.
+    private func performRefresh(id: String, generation: Int) async -> RefreshEvent? {
+        guard let entry = entries[id], entry.generation == generation else { return nil }
+        let serial = entry.managed.serialNumberHex
+        let request = StapleRequest(
+            certificate: entry.managed.certificate, issuer: entry.managed.issuer,
+            responderURLs: entry.managed.responderURLs, hash: entry.managed.hash,
+            currentThisUpdate: entry.state.staple?.thisUpdate, policy: policy)
+        let attempt = RefreshAttempt(await source.response(for: request, now: now), serialNumberHex: serial)
+        metrics.fetched(outcome: attempt.label)
         guard var current = entries[id], current.generation == generation else {
             return emit(
                 RefreshEvent(
-                    id: id, key: job.key, serialNumberHex: job.managed.serialNumberHex, outcome: .superseded,
-                    fetchLabel: result.metricsOutcome,
+                    id: id, key: entry.key, serialNumberHex: serial, outcome: .superseded, fetchLabel: attempt.label,
                     message: "certificate replaced or removed during the fetch; answer dropped",
-                    nextAttempt: nil, failures: result.failures))
+                    nextAttempt: nil, failures: attempt.failures))
         }
-        current.inFlight = false
         let time = now()
-        let serial = current.managed.serialNumberHex
-        var outcome: RefreshEvent.Outcome
-        var message = result.message
-        switch result.decision {
-        case .replace(let staple):
-            current.staple = staple
-            current.failures = 0
-            current.revoked = false
-            current.nextAttempt = policy.refreshTime(
-                thisUpdate: staple.thisUpdate, nextUpdate: staple.nextUpdate,
-                certificateNotAfter: current.managed.certificate.notValidAfter, now: time, jitter: random(),
-                first: !current.settled)
-            current.settled = true
-            provider.set(staple, for: current.key)
+        let key = current.key
+        let change = current.state.apply(
+            attempt.outcome, certificateNotAfter: current.managed.certificate.notValidAfter, policy: policy, now: time,
+            jitter: random())
+        entries[id] = current
+        let outcome: RefreshEvent.Outcome
+        var message = attempt.message
+        switch change {
+        case .publish(let staple):
+            provider.set(staple, for: key)
             metrics.acceptedAge.record(time.timeIntervalSince(staple.thisUpdate))
             outcome = .replaced
             logger.debug(
@@ -312,38 +361,40 @@ public actor StapleRefresher: Service {
                     "staple.this_update": "\(staple.thisUpdate.iso8601)",
                     "staple.next_update": "\(staple.nextUpdate?.iso8601 ?? "none")",
                 ])
-        case .revoked:
-            current.staple = nil
-            current.revoked = true
-            current.failures += 1
-            current.nextAttempt = time.addingTimeInterval(policy.backoffCap)
-            provider.set(nil, for: current.key)
-            store?.remove(current.key)
+            if let store {
+                do {
+                    try await store.saveOffThread(staple, for: key)
+                } catch {
+                    // Still served from memory; the next success writes again.
+                    message += "; not persisted: \(error)"
+                }
+                // Removed or renewed while the file was written: the file must not outlive its certificate.
+                if !entries.values.contains(where: { $0.key == key }) { await store.removeOffThread(key) }
+            }
+        case .withdraw:
+            provider.set(nil, for: key)
+            await store?.removeOffThread(key)
             outcome = .revoked
             logger.critical(
                 "Certificate REVOKED: staple withdrawn, never served",
-                metadata: [
-                    "cert.id": "\(id)", "cert.serial": "\(serial)", "error.reason": "\(message)",
-                ])
-        case .notNewer, .failed:
-            current.failures += 1
-            current.nextAttempt = time.addingTimeInterval(
-                policy.retryDelay(failures: current.failures, jitter: random()))
-            outcome = result.decision.isNotNewer ? .notNewer : .failed
-            let servable = current.staple?.isServable(at: time) ?? false
-            message += servable ? "; the last good staple is still served" : "; no staple is served"
+                metadata: ["cert.id": "\(id)", "cert.serial": "\(serial)", "error.reason": "\(message)"])
+        case .keep:
+            outcome = attempt.outcome == .notNewer ? .notNewer : .failed
+            message +=
+                current.state.isServable(at: time) ? "; the last good staple is still served" : "; no staple is served"
             logger.warning(
                 "Staple refresh failed",
                 metadata: [
                     "cert.id": "\(id)", "cert.serial": "\(serial)", "error.reason": "\(message)",
-                    "staple.retry_at": "\(current.nextAttempt!.iso8601)", "staple.failures": "\(current.failures)",
+                    "staple.retry_at": "\(current.state.nextAttempt?.iso8601 ?? "none")",
+                    "staple.failures": "\(current.state.failures)",
                 ])
         }
-        entries[id] = current
+        if entries[id]?.generation == generation { entries[id]?.busy = false }
         return emit(
             RefreshEvent(
-                id: id, key: current.key, serialNumberHex: serial, outcome: outcome, fetchLabel: result.metricsOutcome,
-                message: message, nextAttempt: current.nextAttempt, failures: result.failures))
+                id: id, key: key, serialNumberHex: serial, outcome: outcome, fetchLabel: attempt.label,
+                message: message, nextAttempt: current.state.nextAttempt, failures: attempt.failures))
     }
 
     private func emit(_ event: RefreshEvent) -> RefreshEvent {
@@ -357,7 +408,7 @@ public actor StapleRefresher: Service {
         var oldest: TimeInterval = 0
         var least: TimeInterval?
         for entry in entries.values {
-            guard let staple = entry.staple, staple.isServable(at: time) else {
+            guard let staple = entry.state.staple, staple.isServable(at: time) else {
                 without += 1
                 continue
             }
@@ -369,92 +420,5 @@ public actor StapleRefresher: Service {
         metrics.withoutValidStaple.record(without)
         metrics.oldestAge.record(oldest)
         metrics.minimumUntilNextUpdate.record(least ?? 0)
-    }
-}
-
-/// The I/O of one refresh, run outside the actor: fetch, verify, decide, persist.
-private struct RefreshJob: Sendable {
-    enum Decision: Sendable {
-        case replace(Staple)
-        case revoked
-        case notNewer
-        case failed
-
-        var isNotNewer: Bool {
-            if case .notNewer = self { return true }
-            return false
-        }
-    }
-
-    struct Result: Sendable {
-        var decision: Decision
-        var metricsOutcome: String
-        var message: String
-        var failures: [StapleFailure]
-    }
-
-    let managed: ManagedCertificate
-    let key: CertificateKey
-    let currentThisUpdate: Date?
-    let fetch: StapleFetch
-    let store: StapleStore?
-    let policy: RefreshPolicy
-    let now: @Sendable () -> Date
-
-    func run() async -> Result {
-        let outcome = await fetch.fetch(
-            certificate: managed.certificate, issuer: managed.issuer, responderURLs: managed.responderURLs,
-            hash: managed.hash,
-            now: now)
-        let serial = managed.serialNumberHex
-        let subject =
-            "responder \(outcome.responderURL ?? outcome.failures.last?.responderURL ?? "(none)"), certificate serial \(serial)"
-        guard let verification = outcome.verification, let bytes = outcome.responseBytes else {
-            return Result(
-                decision: .failed, metricsOutcome: "network",
-                message: outcome.failures.last?.description ?? "\(subject): no answer", failures: outcome.failures)
-        }
-        switch ReplacementDecision.decide(verification, currentThisUpdate: currentThisUpdate) {
-        case .replace:
-            let thisUpdate = verification.thisUpdate!
-            let end = policy.servingEnd(
-                thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate,
-                certificateNotAfter: managed.certificate.notValidAfter)
-            guard now() < end else {
-                return Result(
-                    decision: .failed, metricsOutcome: "rejected",
-                    message: "\(subject): good but may be served only until \(end.iso8601)", failures: outcome.failures)
-            }
-            let staple = Staple(
-                bytes: bytes, thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate, servingEnd: end)
-            if let store {
-                do {
-                    try await NIOThreadPool.singleton.runIfActive { try store.save(staple, for: key) }
-                } catch {
-                    // Still served from memory; the next success writes again.
-                    return Result(
-                        decision: .replace(staple), metricsOutcome: "good",
-                        message: "\(subject): good; not persisted: \(error)", failures: outcome.failures)
-                }
-            }
-            return Result(
-                decision: .replace(staple), metricsOutcome: "good",
-                message: "\(subject): good, thisUpdate \(thisUpdate.iso8601)", failures: outcome.failures)
-        case .notNewer(let candidate, let current):
-            return Result(
-                decision: .notNewer, metricsOutcome: "not_newer",
-                message: "\(subject): good, but thisUpdate \(candidate.iso8601) is not newer than \(current.iso8601)",
-                failures: outcome.failures)
-        case .revoked:
-            return Result(
-                decision: .revoked, metricsOutcome: "revoked",
-                message: "\(subject): \(verification.verdict.explanation)", failures: outcome.failures)
-        case .notGood(let verdict):
-            let reason = outcome.failures.last.map { "\($0.reason)" } ?? verdict.explanation
-            return Result(
-                decision: .failed, metricsOutcome: outcome.label,
-                message: "\(subject): \(verdict == .unknown ? verdict.explanation : reason)", failures: outcome.failures
-            )
-        }
     }
 }

@@ -73,20 +73,14 @@ public struct StapleStore: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             return setAside(path, serial: serial, now: now, reason: "unreadable")
         }
-        let bytes = [UInt8](data)
-        let verification = verifier.verify(response: bytes, certificate: certificate, issuer: issuer, now: now)
-        switch ReplacementDecision.decide(verification, currentThisUpdate: nil) {
-        case .replace:
-            let thisUpdate = verification.thisUpdate!
-            let end = policy.servingEnd(
-                thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate,
-                certificateNotAfter: certificate.notValidAfter)
-            guard now < end else {
-                return setAside(
-                    path, serial: serial, now: now, reason: "expired: may be served until \(end.iso8601) only")
-            }
-            return .loaded(
-                Staple(bytes: bytes, thisUpdate: thisUpdate, nextUpdate: verification.nextUpdate, servingEnd: end))
+        let judgement = StapleJudgement(
+            response: [UInt8](data), certificate: certificate, issuer: issuer, verifier: verifier,
+            currentThisUpdate: nil, policy: policy, now: now)
+        switch judgement.acceptance {
+        case .accepted(let staple):
+            return .loaded(staple)
+        case .pastServingEnd(_, let end):
+            return setAside(path, serial: serial, now: now, reason: "expired: may be served until \(end.iso8601) only")
         case .revoked(let time, let reason):
             return setAside(
                 path, serial: serial, now: now, reason: "revoked at \(time.iso8601)\(reason.map { " (\($0))" } ?? "")")

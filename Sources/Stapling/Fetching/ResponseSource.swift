@@ -1,0 +1,44 @@
+import Foundation
+import OCSPCore
+import X509
+
+/// What to ask for: a response for one certificate, judged against the staple held now.
+public struct StapleRequest: Sendable {
+    public var certificate: Certificate
+    public var issuer: Certificate
+    /// Responder URLs to use instead of the certificate's AIA OCSP URLs.
+    public var responderURLs: [String]?
+    /// The CertID hash.
+    public var hash: OCSPHashAlgorithm
+    /// thisUpdate of the staple held now (nil when none): only a strictly newer good response is accepted.
+    public var currentThisUpdate: Date?
+    /// Gives the serving end of an accepted response.
+    public var policy: RefreshPolicy
+
+    public init(
+        certificate: Certificate, issuer: Certificate, responderURLs: [String]? = nil, hash: OCSPHashAlgorithm = .sha1,
+        currentThisUpdate: Date? = nil, policy: RefreshPolicy = RefreshPolicy()
+    ) {
+        self.certificate = certificate
+        self.issuer = issuer
+        self.responderURLs = responderURLs
+        self.hash = hash
+        self.currentThisUpdate = currentThisUpdate
+        self.policy = policy
+    }
+
+    /// The certificate's serial number in hex, for messages.
+    public var serialNumberHex: String { Array(certificate.serialNumber.bytes).hexString }
+}
+
+/// Where the refresher gets a response for a certificate: ``StapleFetch`` asks the responders over
+/// HTTP; tests script answers.
+///
+/// An implementation judges each response it receives with ``StapleJudgement`` (so a ``Staple``
+/// only ever comes out verified) and reports every failure on the way.
+public protocol ResponseSource: Sendable {
+    /// A judged response for `request`, or the failures that prevented one.
+    ///
+    /// - Important: `now` is read when each answer arrives, to verify it.
+    func response(for request: StapleRequest, now: @escaping @Sendable () -> Date) async -> StapleFetchOutcome
+}
