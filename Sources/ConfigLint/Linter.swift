@@ -1,34 +1,34 @@
 import Foundation
 
 /// One site and what the rules found about it, worst first.
-public struct SiteReport: Sendable {
-    public var site: TLSSite
-    public var findings: [Finding]
+package struct SiteReport: Sendable {
+    package var site: TLSSite
+    package var findings: [Finding]
 
     /// The worst severity found, nil when clean.
-    public var worst: Severity? { findings.map(\.severity).max() }
+    package var worst: Severity? { findings.map(\.severity).max() }
 }
 
 /// One configuration: its server, files and sites.
-public struct ConfigurationReport: Sendable {
-    public var path: String
-    public var server: ServerKind
-    public var files: [String]
-    public var sites: [SiteReport]
+package struct ConfigurationReport: Sendable {
+    package var path: String
+    package var server: ServerKind
+    package var files: [String]
+    package var sites: [SiteReport]
 }
 
 /// The whole answer of a lint run.
-public struct LintReport: Sendable {
-    public var configurations: [ConfigurationReport]
+package struct LintReport: Sendable {
+    package var configurations: [ConfigurationReport]
     /// Inputs that could not be linted.
-    public var failures: [LintError]
+    package var failures: [LintError]
     /// The time expiry was judged at.
-    public var now: Date
+    package var now: Date
 
-    public var findings: [Finding] { configurations.flatMap { $0.sites.flatMap(\.findings) } }
+    package var findings: [Finding] { configurations.flatMap { $0.sites.flatMap(\.findings) } }
 
     /// The run's overall judgement: the worst finding, unless some input could not be linted.
-    public var grade: LintGrade {
+    package var grade: LintGrade {
         if !failures.isEmpty { return .unlintable }
         switch findings.map(\.severity).max() {
         case .critical?, .error?: return .errors
@@ -39,7 +39,7 @@ public struct LintReport: Sendable {
 }
 
 /// A lint run's overall judgement; the executable maps it to an exit status.
-public enum LintGrade: Sendable, Hashable, Comparable {
+package enum LintGrade: Sendable, Hashable, Comparable {
     /// No finding above a note.
     case clean
     /// Warnings at worst.
@@ -51,13 +51,13 @@ public enum LintGrade: Sendable, Hashable, Comparable {
 }
 
 /// Reads configurations, loads the files they name, and runs the rules.
-public struct Linter: Sendable {
-    public var now: Date
-    public var limits: ReadLimits
-    public var rules: [any LintRule]
+package struct Linter: Sendable {
+    package var now: Date
+    package var limits: ReadLimits
+    package var rules: [any LintRule]
 
     /// - Important: `now` is the time certificates and staples are judged at.
-    public init(now: Date, limits: ReadLimits = ReadLimits(), rules: [any LintRule] = RuleCatalog.all) {
+    package init(now: Date, limits: ReadLimits = ReadLimits(), rules: [any LintRule] = RuleCatalog.all) {
         self.now = now
         self.limits = limits
         self.rules = rules
@@ -65,7 +65,7 @@ public struct Linter: Sendable {
 
     /// Lints each path (a configuration file, or a directory holding a usual main file) as `server`,
     /// or as detected.
-    public func lint(paths: [String], as server: ServerKind? = nil) -> LintReport {
+    package func lint(paths: [String], as server: ServerKind? = nil) -> LintReport {
         var report = LintReport(configurations: [], failures: [], now: now)
         let store = MaterialStore()
         for path in paths {
@@ -109,7 +109,7 @@ public struct Linter: Sendable {
     }
 
     /// The usual locations that exist on this machine.
-    public static func defaultPaths() -> [String] {
+    package static func defaultPaths() -> [String] {
         ConfigurationParser.defaultPaths.filter { BoundedFile.exists($0) }
     }
 }

@@ -12,16 +12,16 @@ import NIOPosix
 ///
 /// The fetcher asks for every attempt and pins nothing, so a responder that moves is followed on
 /// the next fetch (nginx resolves once at start-up and breaks until restart).
-public protocol HostResolver: Sendable {
+package protocol HostResolver: Sendable {
     /// The addresses for `host`, most preferred first, as IP literals (`127.0.0.1`, `::1`).
     func addresses(for host: String) async throws -> [String]
 }
 
 /// The system resolver (`getaddrinfo`), run on NIO's thread pool so no event loop blocks.
-public struct SystemHostResolver: HostResolver {
-    public init() {}
+package struct SystemHostResolver: HostResolver {
+    package init() {}
 
-    public func addresses(for host: String) async throws -> [String] {
+    package func addresses(for host: String) async throws -> [String] {
         try await NIOThreadPool.singleton.runIfActive { try Self.getaddrinfo(host) }
     }
 
@@ -79,16 +79,16 @@ private func systemGetaddrinfo(
 /// resolver: for tests and for deployments that pin responders by configuration.
 ///
 /// The file is read afresh each time, so editing it moves the responder for the next attempt.
-public struct HostsFileResolver: HostResolver {
-    public var path: String
-    public var fallback: (any HostResolver)?
+package struct HostsFileResolver: HostResolver {
+    package var path: String
+    package var fallback: (any HostResolver)?
 
-    public init(path: String, fallback: (any HostResolver)? = nil) {
+    package init(path: String, fallback: (any HostResolver)? = nil) {
         self.path = path
         self.fallback = fallback
     }
 
-    public func addresses(for host: String) async throws -> [String] {
+    package func addresses(for host: String) async throws -> [String] {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         let found = Self.parse(text)[host.lowercased()] ?? []
         if !found.isEmpty { return found }

@@ -2,11 +2,11 @@ import OCSPCore
 
 /// Why fetching an OCSP response failed; the subject names the responder URL and the certificate
 /// serial (and the HTTP status, for ``OCSPFetchErrorCode/httpStatus``).
-public typealias OCSPFetchError = StapleError<OCSPFetchErrorCode>
+package typealias OCSPFetchError = StapleError<OCSPFetchErrorCode>
 
 /// The codes of ``OCSPFetchError``.
-public struct OCSPFetchErrorCode: StapleErrorCode {
-    public typealias Subject = FetchAttempt
+package struct OCSPFetchErrorCode: StapleErrorCode {
+    package typealias Subject = FetchAttempt
 
     private enum Backing: String {
         case noResponderURL = "no-responder-url"
@@ -22,46 +22,46 @@ public struct OCSPFetchErrorCode: StapleErrorCode {
         case bodyTooLarge = "body-too-large"
     }
     private let backing: Backing
-    public var description: String { backing.rawValue }
+    package var description: String { backing.rawValue }
 
     /// The certificate names no OCSP responder and no override was given.
-    public static let noResponderURL = Self(backing: .noResponderURL)
+    package static let noResponderURL = Self(backing: .noResponderURL)
     /// The responder URL is not an absolute http or https URL.
-    public static let invalidURL = Self(backing: .invalidURL)
+    package static let invalidURL = Self(backing: .invalidURL)
     /// The request could not be encoded.
-    public static let requestEncoding = Self(backing: .requestEncoding)
+    package static let requestEncoding = Self(backing: .requestEncoding)
     /// The responder's host name did not resolve.
-    public static let resolutionFailed = Self(backing: .resolutionFailed)
+    package static let resolutionFailed = Self(backing: .resolutionFailed)
     /// No connection could be made, or it broke before a complete answer.
-    public static let connectionFailed = Self(backing: .connectionFailed)
+    package static let connectionFailed = Self(backing: .connectionFailed)
     /// The attempt's deadline passed before a complete answer.
-    public static let timedOut = Self(backing: .timedOut)
+    package static let timedOut = Self(backing: .timedOut)
     /// The responder answered with an HTTP status other than 200.
-    public static let httpStatus = Self(backing: .httpStatus)
+    package static let httpStatus = Self(backing: .httpStatus)
     /// More redirects than allowed, or a redirect without a usable Location.
-    public static let redirects = Self(backing: .redirects)
+    package static let redirects = Self(backing: .redirects)
     /// The Content-Type is not application/ocsp-response.
-    public static let wrongContentType = Self(backing: .wrongContentType)
+    package static let wrongContentType = Self(backing: .wrongContentType)
     /// A 200 answer with an empty body.
-    public static let emptyBody = Self(backing: .emptyBody)
+    package static let emptyBody = Self(backing: .emptyBody)
     /// The body is larger than the cap; it was rejected, not truncated.
-    public static let bodyTooLarge = Self(backing: .bodyTooLarge)
+    package static let bodyTooLarge = Self(backing: .bodyTooLarge)
 }
 
 /// The attempt a fetch error is about: which responder, for which certificate.
-public struct FetchAttempt: Hashable, Sendable, CustomStringConvertible {
+package struct FetchAttempt: Hashable, Sendable, CustomStringConvertible {
     /// The responder URL the attempt was made to, when there was one.
-    public var responderURL: String?
+    package var responderURL: String?
     /// The certificate's serial number in hex.
-    public var serialNumberHex: String
+    package var serialNumberHex: String
     /// The HTTP status, for ``OCSPFetchErrorCode/httpStatus``.
-    public var httpStatus: Int?
+    package var httpStatus: Int?
 
-    public var description: String { "responder \(responderURL ?? "(none)"), certificate serial \(serialNumberHex)" }
+    package var description: String { "responder \(responderURL ?? "(none)"), certificate serial \(serialNumberHex)" }
 }
 
 extension StapleError where Code == OCSPFetchErrorCode {
-    public init(
+    package init(
         _ code: Code, responderURL: String?, serialNumberHex: String, reason: String, httpStatus: Int? = nil,
         file: String = #fileID, line: UInt = #line
     ) {
@@ -69,7 +69,7 @@ extension StapleError where Code == OCSPFetchErrorCode {
         self.init(code, subject: attempt, reason: reason, file: file, line: line)
     }
 
-    public var responderURL: String? { subject?.responderURL }
-    public var serialNumberHex: String { subject?.serialNumberHex ?? "" }
-    public var httpStatus: Int? { subject?.httpStatus }
+    package var responderURL: String? { subject?.responderURL }
+    package var serialNumberHex: String { subject?.serialNumberHex ?? "" }
+    package var httpStatus: Int? { subject?.httpStatus }
 }

@@ -23,9 +23,9 @@ import X509
 /// `SSL_ports` ACL refuses that).
 ///
 /// - Important: call ``shutdown()`` before releasing the fetcher.
-public final class OCSPFetcher: Sendable {
-    public let configuration: OCSPFetchConfiguration
-    public let resolver: any HostResolver
+package final class OCSPFetcher: Sendable {
+    package let configuration: OCSPFetchConfiguration
+    package let resolver: any HostResolver
     private let logger: Logger
     private let direct: HTTPClient
     private let proxied: [ProxySettings.Endpoint: HTTPClient]
@@ -33,7 +33,7 @@ public final class OCSPFetcher: Sendable {
     /// - Parameters:
     ///   - resolver: how host names become addresses, asked for each attempt.
     ///   - logger: where attempts and failures are logged (`ocsp.responder`, `cert.serial`).
-    public init(
+    package init(
         configuration: OCSPFetchConfiguration = OCSPFetchConfiguration(),
         resolver: any HostResolver = SystemHostResolver(),
         logger: Logger
@@ -73,13 +73,13 @@ public final class OCSPFetcher: Sendable {
     }
 
     /// Closes every connection. The fetcher cannot be used afterwards.
-    public func shutdown() async throws {
+    package func shutdown() async throws {
         try await direct.shutdown()
         for client in proxied.values { try await client.shutdown() }
     }
 
     /// The responder URLs for a certificate: the override when given, otherwise its AIA OCSP URLs.
-    public static func responderURLs(for certificate: Certificate, override: [String]? = nil) -> [String] {
+    package static func responderURLs(for certificate: Certificate, override: [String]? = nil) -> [String] {
         if let override, !override.isEmpty { return override }
         return certificate.ocspURLs
     }
@@ -92,7 +92,7 @@ public final class OCSPFetcher: Sendable {
     ///   - serialNumberHex: the certificate's serial, for errors and logs.
     /// - Throws: ``OCSPFetchError``: the last URL's failure (earlier ones are logged), or
     ///   ``OCSPFetchError/Code/noResponderURL`` when `urls` is empty.
-    public func fetch(derRequest: [UInt8], urls: [String], serialNumberHex: String) async throws(OCSPFetchError)
+    package func fetch(derRequest: [UInt8], urls: [String], serialNumberHex: String) async throws(OCSPFetchError)
         -> OCSPFetchResult
     {
         guard !urls.isEmpty else {
@@ -114,7 +114,7 @@ public final class OCSPFetcher: Sendable {
     }
 
     /// One attempt to one responder URL, redirects included, within the attempt deadline.
-    public func fetch(derRequest: [UInt8], from url: String, serialNumberHex: String) async throws(OCSPFetchError)
+    package func fetch(derRequest: [UInt8], from url: String, serialNumberHex: String) async throws(OCSPFetchError)
         -> OCSPFetchResult
     {
         let request = OCSPHTTPRequest(

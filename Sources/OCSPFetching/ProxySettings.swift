@@ -5,34 +5,34 @@ import Foundation
 ///
 /// Upper-case `HTTPS_PROXY` and `NO_PROXY` are read when the lower-case ones are absent; upper-case
 /// `HTTP_PROXY` is not (a CGI request's `Proxy:` header becomes `HTTP_PROXY`, "httpoxy").
-public struct ProxySettings: Sendable, Hashable {
+package struct ProxySettings: Sendable, Hashable {
     /// A proxy's address.
-    public struct Endpoint: Sendable, Hashable {
-        public var host: String
-        public var port: Int
-        public init(host: String, port: Int) {
+    package struct Endpoint: Sendable, Hashable {
+        package var host: String
+        package var port: Int
+        package init(host: String, port: Int) {
             self.host = host
             self.port = port
         }
     }
 
-    public var httpProxy: Endpoint?
-    public var httpsProxy: Endpoint?
+    package var httpProxy: Endpoint?
+    package var httpsProxy: Endpoint?
     /// Host names, domain suffixes (`.example.com` or `example.com`) and IP literals that bypass the
     /// proxy; `*` bypasses it for every host.
-    public var noProxy: [String]
+    package var noProxy: [String]
 
-    public init(httpProxy: Endpoint? = nil, httpsProxy: Endpoint? = nil, noProxy: [String] = []) {
+    package init(httpProxy: Endpoint? = nil, httpsProxy: Endpoint? = nil, noProxy: [String] = []) {
         self.httpProxy = httpProxy
         self.httpsProxy = httpsProxy
         self.noProxy = noProxy
     }
 
     /// No proxy at all.
-    public static let none = ProxySettings()
+    package static let none = ProxySettings()
 
     /// The settings the environment gives.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
         -> ProxySettings
     {
         func value(_ names: String...) -> String? {
@@ -48,7 +48,7 @@ public struct ProxySettings: Sendable, Hashable {
     }
 
     /// Parses `http://host:port`, `host:port` or `host` (port 80 for http, 443 for an https proxy URL).
-    public static func endpoint(_ text: String) -> Endpoint? {
+    package static func endpoint(_ text: String) -> Endpoint? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let withScheme = trimmed.contains("://") ? trimmed : "http://" + trimmed
         guard let components = URLComponents(string: withScheme), let host = components.host, !host.isEmpty else {
@@ -59,13 +59,13 @@ public struct ProxySettings: Sendable, Hashable {
     }
 
     /// The proxy for a request to `host` over `scheme`, or nil to connect directly.
-    public func proxy(scheme: String, host: String) -> Endpoint? {
+    package func proxy(scheme: String, host: String) -> Endpoint? {
         guard let candidate = scheme == "https" ? httpsProxy : httpProxy else { return nil }
         return bypasses(host: host) ? nil : candidate
     }
 
     /// Whether `no_proxy` sends `host` directly.
-    public func bypasses(host: String) -> Bool {
+    package func bypasses(host: String) -> Bool {
         let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         for entry in noProxy {
             if entry == "*" { return true }

@@ -1,29 +1,29 @@
 import Foundation
 
 /// How an OCSP request travels over HTTP (RFC 6960 Appendix A.1, RFC 5019 §5, RFC 9919).
-public enum OCSPHTTPMethod: String, Sendable, Hashable {
+package enum OCSPHTTPMethod: String, Sendable, Hashable {
     case get = "GET"
     case post = "POST"
 }
 
 /// The HTTP form of one DER OCSP request for one responder URL: GET with the request in the path
 /// when it is small enough, POST otherwise.
-public struct OCSPHTTPRequest: Sendable, Hashable {
+package struct OCSPHTTPRequest: Sendable, Hashable {
     /// RFC 5019 §5: GET when the base64 of the DER request is at most 255 bytes, so URLs stay
     /// cacheable and within the limits of proxies.
-    public static let maximumGETBase64Length = 255
+    package static let maximumGETBase64Length = 255
 
-    public var method: OCSPHTTPMethod
+    package var method: OCSPHTTPMethod
     /// The full URL: the responder URL, plus the URL-encoded base64 request for GET.
-    public var url: String
+    package var url: String
     /// The DER request for POST; empty for GET.
-    public var body: [UInt8]
+    package var body: [UInt8]
 
     /// Encodes `derRequest` for `responderURL`.
     ///
     /// - Parameter maximumGETBase64Length: use POST when the base64 request is longer than this;
     ///   0 forces POST.
-    public init(derRequest: [UInt8], responderURL: String, maximumGETBase64Length: Int = Self.maximumGETBase64Length) {
+    package init(derRequest: [UInt8], responderURL: String, maximumGETBase64Length: Int = Self.maximumGETBase64Length) {
         let base64 = Data(derRequest).base64EncodedString()
         if base64.utf8.count <= maximumGETBase64Length {
             method = .get

@@ -6,15 +6,15 @@ import X509
 /// each problem an ``OCSPCoreError`` whose subject is the path and whose reason a person can act on.
 ///
 /// OCSPCore does no I/O: this is where Staple reads what it then hands to the core.
-public enum InputFile {
+package enum InputFile {
     /// 16 MiB: certificate bundles with every public CA are about 250 KiB; responses are capped at 64 KiB.
-    public static let maximumSize = 16 << 20
+    package static let maximumSize = 16 << 20
 
     /// The bytes of the file at `path`.
     ///
     /// - Throws: ``OCSPCoreError`` with `code` (default ``OCSPCoreErrorCode/unreadableInput``) naming
     ///   the path: no such file, a directory, not readable, or larger than ``maximumSize``.
-    public static func bytes(atPath path: String, code: OCSPCoreErrorCode = .unreadableInput) throws(OCSPCoreError)
+    package static func bytes(atPath path: String, code: OCSPCoreErrorCode = .unreadableInput) throws(OCSPCoreError)
         -> [UInt8]
     {
         var isDirectory: ObjCBool = false
@@ -41,7 +41,7 @@ public enum InputFile {
     /// Every certificate in the file at `path` (one DER certificate, or PEM blocks).
     ///
     /// - Throws: ``OCSPCoreError`` (``OCSPCoreErrorCode/unreadableCertificate``) naming the path.
-    public static func certificates(atPath path: String) throws(OCSPCoreError) -> [Certificate] {
+    package static func certificates(atPath path: String) throws(OCSPCoreError) -> [Certificate] {
         try CertificateLoading.certificates(in: bytes(atPath: path, code: .unreadableCertificate), source: path)
     }
 }

@@ -3,14 +3,14 @@ import Stapling
 import TLSStapling
 
 /// Glue between the staple engine and the TLS layer: handshakes read the engine's published snapshot.
-public struct EngineStapleProvider: StapleProvider {
+package struct EngineStapleProvider: StapleProvider {
     let snapshots: StapleSnapshotProvider
 
-    public init(_ snapshots: StapleSnapshotProvider) {
+    package init(_ snapshots: StapleSnapshotProvider) {
         self.snapshots = snapshots
     }
 
-    public func staple(forCertificateDER certificateDER: [UInt8], at now: Date) -> [UInt8]? {
+    package func staple(forCertificateDER certificateDER: [UInt8], at now: Date) -> [UInt8]? {
         snapshots.staple(forCertificateDER: certificateDER, at: now)
     }
 }

@@ -2,22 +2,22 @@ import OCSPCore
 
 /// A configuration `staple serve` cannot use; the reason names the file and includes the
 /// underlying error.
-public typealias ServeError = StapleError<ServeErrorCode>
+package typealias ServeError = StapleError<ServeErrorCode>
 
 /// The codes of ``ServeError``.
-public struct ServeErrorCode: StapleErrorCode {
+package struct ServeErrorCode: StapleErrorCode {
     private enum Backing: String {
         case certificateChain = "certificate-chain"
         case tlsConfiguration = "tls-configuration"
         case stateDirectory = "state-directory"
     }
     private let backing: Backing
-    public var description: String { backing.rawValue }
+    package var description: String { backing.rawValue }
 
     /// A certificate chain file is unreadable, or lacks the leaf's issuer.
-    public static let certificateChain = Self(backing: .certificateChain)
+    package static let certificateChain = Self(backing: .certificateChain)
     /// OpenSSL cannot use a chain or key (unreadable, or a key that does not match).
-    public static let tlsConfiguration = Self(backing: .tlsConfiguration)
+    package static let tlsConfiguration = Self(backing: .tlsConfiguration)
     /// The state directory cannot be created or used.
-    public static let stateDirectory = Self(backing: .stateDirectory)
+    package static let stateDirectory = Self(backing: .stateDirectory)
 }

@@ -10,24 +10,24 @@ import TLSStapling
 import X509
 
 /// What `staple serve` runs: the staple engine and the TLS proxy, composed.
-public struct StapleServerConfiguration: Sendable {
-    public var listen: TLSProxy.Endpoint
-    public var backend: TLSProxy.Endpoint
+package struct StapleServerConfiguration: Sendable {
+    package var listen: TLSProxy.Endpoint
+    package var backend: TLSProxy.Endpoint
     /// Chains (leaf first, then its issuer) and keys. The first is the default certificate.
-    public var certificates: [TLSCertificateSource]
+    package var certificates: [TLSCertificateSource]
     /// Where staples persist across restarts; nil keeps them in memory only.
-    public var stateDirectory: String?
+    package var stateDirectory: String?
     /// How long start-up waits for missing staples before accepting connections anyway.
-    public var startupWait: Duration
-    public var alpnProtocols: [String]
-    public var handshakeTimeout: TimeAmount
-    public var drainTimeout: TimeAmount
+    package var startupWait: Duration
+    package var alpnProtocols: [String]
+    package var handshakeTimeout: TimeAmount
+    package var drainTimeout: TimeAmount
     /// Per-attempt deadline for OCSP fetches.
-    public var fetchTimeout: TimeInterval
+    package var fetchTimeout: TimeInterval
     /// When staples are refreshed and failures retried.
-    public var policy: RefreshPolicy
+    package var policy: RefreshPolicy
 
-    public init(
+    package init(
         listen: TLSProxy.Endpoint, backend: TLSProxy.Endpoint, certificates: [TLSCertificateSource],
         stateDirectory: String? = nil, startupWait: Duration = .seconds(10), alpnProtocols: [String] = [],
         handshakeTimeout: TimeAmount = .seconds(10), drainTimeout: TimeAmount = .seconds(10),
@@ -57,10 +57,10 @@ public struct StapleServerConfiguration: Sendable {
 /// A Must-Staple certificate without a valid staple is still served (clients that do not honour
 /// Must-Staple keep working), logged at error level and counted in the gauge
 /// `staple_must_staple_without_staple`.
-public final class StapleServer: Sendable {
-    public let configuration: StapleServerConfiguration
-    public let refresher: StapleRefresher
-    public let proxy: TLSProxy
+package final class StapleServer: Sendable {
+    package let configuration: StapleServerConfiguration
+    package let refresher: StapleRefresher
+    package let proxy: TLSProxy
     private let logger: Logger
     private let mustStapleGauge: Gauge
 
@@ -70,7 +70,7 @@ public final class StapleServer: Sendable {
     ///   - fetch: how the engine fetches responses; its fetcher is the caller's to shut down.
     ///   - metricsFactory: where the engine's and the server's metrics go; nil for `MetricsSystem.factory`.
     /// - Throws: ``ServeError`` naming the file that cannot be used and why.
-    public init(
+    package init(
         configuration: StapleServerConfiguration, fetch: StapleFetch, group: any EventLoopGroup,
         metricsFactory: (any MetricsFactory)? = nil, logger: Logger
     ) throws(ServeError) {
@@ -97,13 +97,13 @@ public final class StapleServer: Sendable {
     }
 
     /// What to run until graceful shutdown: the engine and the proxy.
-    public var services: [any Service] { [refresher, proxy] }
+    package var services: [any Service] { [refresher, proxy] }
 
     /// Loads persisted staples, then fetches what is missing or stale for at most the start-up wait.
     ///
     /// - Returns: the ids (chain paths) of certificates still without a staple.
     @discardableResult
-    public func prepare() async -> [String] {
+    package func prepare() async -> [String] {
         await refresher.loadFromStore()
         let refresher = self.refresher
         await withTaskGroup(of: Void.self) { group in
@@ -118,7 +118,7 @@ public final class StapleServer: Sendable {
     /// Re-reads every certificate and key: new handshakes use them; the engine follows renewals.
     ///
     /// - Throws: ``ServeError`` when a file cannot be used; the previous certificates stay in use.
-    public func reload() async throws(ServeError) {
+    package func reload() async throws(ServeError) {
         let managed = try Self.managedCertificates(configuration.certificates)
         let context = try Self.tlsContext(configuration, provider: EngineStapleProvider(refresher.provider))
         for certificate in managed { await refresher.upsert(certificate) }

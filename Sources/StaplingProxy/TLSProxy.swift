@@ -11,20 +11,20 @@ import TLSStapling
 /// A swift-service-lifecycle `Service`: `run()` binds and serves until graceful shutdown, then stops
 /// accepting, lets open connections finish for up to ``drainTimeout``, and closes the rest.
 /// ``reload(_:)`` swaps the TLS context (new certificates) for new connections without a restart.
-public final class TLSProxy: Service, Sendable {
-    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
-        public var host: String
-        public var port: Int
-        public init(host: String, port: Int) {
+package final class TLSProxy: Service, Sendable {
+    package struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+        package var host: String
+        package var port: Int
+        package init(host: String, port: Int) {
             self.host = host
             self.port = port
         }
-        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+        package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
-    public let listen: Endpoint
-    public let backend: Endpoint
-    public let drainTimeout: TimeAmount
+    package let listen: Endpoint
+    package let backend: Endpoint
+    package let drainTimeout: TimeAmount
     private let group: any EventLoopGroup
     private let logger: Logger
     private let context: NIOLockedValueBox<OpenSSLServerContext>
@@ -33,7 +33,7 @@ public final class TLSProxy: Service, Sendable {
         (address: SocketAddress?, waiters: [CheckedContinuation<SocketAddress, any Error>])
     >((nil, []))
 
-    public init(
+    package init(
         listen: Endpoint, backend: Endpoint, context: OpenSSLServerContext, group: any EventLoopGroup,
         drainTimeout: TimeAmount = .seconds(10), logger: Logger
     ) {
@@ -46,12 +46,12 @@ public final class TLSProxy: Service, Sendable {
     }
 
     /// Uses `context` (certificates, keys) for connections accepted from now on.
-    public func reload(_ context: OpenSSLServerContext) {
+    package func reload(_ context: OpenSSLServerContext) {
         self.context.withLockedValue { $0 = context }
     }
 
     /// The address actually bound (useful with port 0), once `run()` has bound it.
-    public func boundAddress() async throws -> SocketAddress {
+    package func boundAddress() async throws -> SocketAddress {
         try await withCheckedThrowingContinuation { continuation in
             let ready: SocketAddress? = bound.withLockedValue { state in
                 if let address = state.address { return address }
@@ -63,9 +63,9 @@ public final class TLSProxy: Service, Sendable {
     }
 
     /// Connections open right now.
-    public var openConnections: Int { connections.withLockedValue { $0.count } }
+    package var openConnections: Int { connections.withLockedValue { $0.count } }
 
-    public func run() async throws {
+    package func run() async throws {
         let server: any Channel
         do {
             server = try await ServerBootstrap(group: group)

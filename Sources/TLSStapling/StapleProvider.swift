@@ -6,19 +6,19 @@ import Foundation
 ///   handshake and only when the client asked for status. It must not block or await: read an
 ///   immutable snapshot. Return only bytes that verified `good` and are not expired at `now`;
 ///   `nil` sends no staple.
-public protocol StapleProvider: Sendable {
+package protocol StapleProvider: Sendable {
     func staple(forCertificateDER certificateDER: [UInt8], at now: Date) -> [UInt8]?
 }
 
 /// A provider with a fixed map, for tests and for serving staple files that were verified elsewhere.
-public struct FixedStapleProvider: StapleProvider {
-    public var staples: [[UInt8]: [UInt8]]
+package struct FixedStapleProvider: StapleProvider {
+    package var staples: [[UInt8]: [UInt8]]
 
-    public init(_ staples: [[UInt8]: [UInt8]] = [:]) {
+    package init(_ staples: [[UInt8]: [UInt8]] = [:]) {
         self.staples = staples
     }
 
-    public func staple(forCertificateDER certificateDER: [UInt8], at now: Date) -> [UInt8]? {
+    package func staple(forCertificateDER certificateDER: [UInt8], at now: Date) -> [UInt8]? {
         staples[certificateDER]
     }
 }

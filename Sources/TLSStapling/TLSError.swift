@@ -1,11 +1,11 @@
-import COpenSSL
+internal import COpenSSL
 import OCSPCore
 
 /// A TLS failure; the reason includes OpenSSL's own error text.
-public typealias TLSError = StapleError<TLSErrorCode>
+package typealias TLSError = StapleError<TLSErrorCode>
 
 /// The codes of ``TLSError``.
-public struct TLSErrorCode: StapleErrorCode {
+package struct TLSErrorCode: StapleErrorCode {
     private enum Backing: String {
         case configuration
         case handshakeFailed = "handshake-failed"
@@ -14,18 +14,18 @@ public struct TLSErrorCode: StapleErrorCode {
         case closedBeforeHandshake = "closed-before-handshake"
     }
     private let backing: Backing
-    public var description: String { backing.rawValue }
+    package var description: String { backing.rawValue }
 
     /// A certificate, key or setting OpenSSL refused.
-    public static let configuration = Self(backing: .configuration)
+    package static let configuration = Self(backing: .configuration)
     /// The peer's handshake failed (alert, no shared cipher, not TLS).
-    public static let handshakeFailed = Self(backing: .handshakeFailed)
+    package static let handshakeFailed = Self(backing: .handshakeFailed)
     /// The handshake did not complete in time.
-    public static let handshakeTimeout = Self(backing: .handshakeTimeout)
+    package static let handshakeTimeout = Self(backing: .handshakeTimeout)
     /// A TLS record or state OpenSSL refused after the handshake.
-    public static let protocolError = Self(backing: .protocolError)
+    package static let protocolError = Self(backing: .protocolError)
     /// The connection closed before the handshake completed.
-    public static let closedBeforeHandshake = Self(backing: .closedBeforeHandshake)
+    package static let closedBeforeHandshake = Self(backing: .closedBeforeHandshake)
 }
 
 extension StapleError where Code == TLSErrorCode {

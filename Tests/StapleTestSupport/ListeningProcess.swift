@@ -8,13 +8,13 @@ import Foundation
 /// benchmarks talk to over a loopback port: started, awaited until it listens, stopped.
 ///
 /// Its standard output and error go to ``logPath``; its standard input is closed.
-public final class ListeningProcess: @unchecked Sendable {
+package final class ListeningProcess: @unchecked Sendable {
     // @unchecked: every stored property is set once in init; Process is thread-safe for
     // isRunning/terminate/waitUntilExit.
-    public let port: Int
-    public let logPath: String
+    package let port: Int
+    package let logPath: String
     /// What `stop()` sends.
-    public let stopSignal: Int32
+    package let stopSignal: Int32
     private let process: Process
     private let name: String
 
@@ -24,7 +24,7 @@ public final class ListeningProcess: @unchecked Sendable {
     ///   - logPath: where its output goes (created or truncated).
     ///   - stopSignal: SIGKILL by default: a child spawned from a Swift concurrency thread inherits
     ///     that thread's blocked signal mask, so a program like `openssl ocsp` never sees SIGTERM.
-    public init(
+    package init(
         _ executable: String, _ arguments: [String], port: Int, logPath: String, stopSignal: Int32 = SIGKILL
     ) async throws {
         self.port = port
@@ -46,16 +46,16 @@ public final class ListeningProcess: @unchecked Sendable {
     }
 
     /// What it wrote so far.
-    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-    public var isRunning: Bool { process.isRunning }
-    public var pid: Int32 { process.processIdentifier }
+    package var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    package var isRunning: Bool { process.isRunning }
+    package var pid: Int32 { process.processIdentifier }
 
     /// Sends `signal` to it.
-    public func signal(_ signal: Int32) { kill(pid, signal) }
+    package func signal(_ signal: Int32) { kill(pid, signal) }
 
     /// Sends ``stopSignal`` (unless it has exited) and waits for the exit status. Safe to call twice.
     @discardableResult
-    public func stop() -> Int32 {
+    package func stop() -> Int32 {
         if process.isRunning { kill(pid, stopSignal) }
         process.waitUntilExit()
         return process.terminationStatus
@@ -67,13 +67,13 @@ public final class ListeningProcess: @unchecked Sendable {
 }
 
 /// Waiting for a listener without connecting to it.
-public enum Listening {
+package enum Listening {
     /// Returns once something listens on TCP `port`, read from `ss -ltn` (a bare connection makes
     /// `openssl ocsp` spin and never answer again); throws as soon as `alive` turns false.
     ///
     /// Checks every 50 ms, suspending in between. The 120 s bound catches a broken environment (a
     /// server that neither listens nor exits); it is not a timing assertion.
-    public static func wait(port: Int, what: String, while alive: () -> Bool = { true }) async throws {
+    package static func wait(port: Int, what: String, while alive: () -> Bool = { true }) async throws {
         guard SystemTools.which("ss") != nil else {
             throw ToolError(description: "ss not found on PATH (apt-get install iproute2)")
         }
@@ -88,7 +88,7 @@ public enum Listening {
     }
 
     /// Whether something listens on TCP `port` now.
-    public static func isListening(port: Int) -> Bool {
+    package static func isListening(port: Int) -> Bool {
         ((try? SystemTools.run("ss", ["-ltnH", "sport = :\(port)"])) ?? "").contains(":\(port)")
     }
 }

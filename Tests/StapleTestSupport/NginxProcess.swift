@@ -6,10 +6,10 @@ import Foundation
 
 /// A private nginx (Debian's) under its own prefix directory: no master configuration, no system
 /// paths, in the foreground, listening on one loopback port.
-public final class NginxProcess: Sendable {
-    public let port: Int
+package final class NginxProcess: Sendable {
+    package let port: Int
     /// The prefix directory: `nginx.conf`, `logs/`, `tmp/`.
-    public let root: String
+    package let root: String
     private let process: ListeningProcess
 
     /// Writes `<root>/nginx.conf` and starts nginx, waiting until it listens on `port`.
@@ -18,7 +18,7 @@ public final class NginxProcess: Sendable {
     ///   - workers: worker processes; nil runs nginx as one process (`master_process off`).
     ///   - http: the inside of the `http` block after the common settings (temp paths, no access log):
     ///     `server` blocks that listen on `127.0.0.1:<port>`, upstreams.
-    public init(root: String, port: Int, workers: Int? = nil, http: String) async throws {
+    package init(root: String, port: Int, workers: Int? = nil, http: String) async throws {
         self.port = port
         self.root = root
         for directory in ["logs", "tmp"] {
@@ -56,7 +56,7 @@ public final class NginxProcess: Sendable {
     ///
     /// - Parameters:
     ///   - chainPath: the leaf then its chain (PEM); `keyPath` its key.
-    public static func stapledServer(
+    package static func stapledServer(
         port: Int, chainPath: String, keyPath: String, staplePath: String, body: String
     ) -> String {
         """
@@ -73,8 +73,8 @@ public final class NginxProcess: Sendable {
     }
 
     /// nginx's error log so far.
-    public var errorLog: String { (try? String(contentsOfFile: "\(root)/logs/error.log", encoding: .utf8)) ?? "" }
+    package var errorLog: String { (try? String(contentsOfFile: "\(root)/logs/error.log", encoding: .utf8)) ?? "" }
 
     /// Stops it and waits for it to exit. Safe to call twice.
-    public func stop() { process.stop() }
+    package func stop() { process.stop() }
 }

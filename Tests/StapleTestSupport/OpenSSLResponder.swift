@@ -5,15 +5,15 @@ import Foundation
 /// It listens on all addresses (openssl has no bind option), answers one request at a time with
 /// HTTP/1.0 and `Connection: close`. Readiness is read from `ss -ltn`, never by connecting: a bare
 /// connection makes `openssl ocsp` spin and never answer again.
-public final class OpenSSLResponder: Sendable {
-    public let port: Int
+package final class OpenSSLResponder: Sendable {
+    package let port: Int
     private let process: ListeningProcess
 
     /// Starts the responder and waits until it listens.
     ///
     /// - Parameters:
     ///   - validity: `-ndays`/`-nmin` arguments (e.g. `["-ndays", "1"]`); empty gives no nextUpdate.
-    public init(pki: TestPKI, port: Int? = nil, validity: [String] = ["-ndays", "1"]) async throws {
+    package init(pki: TestPKI, port: Int? = nil, validity: [String] = ["-ndays", "1"]) async throws {
         let port = try port ?? SystemTools.freePort()
         self.port = port
         process = try await ListeningProcess(
@@ -26,18 +26,18 @@ public final class OpenSSLResponder: Sendable {
     }
 
     /// The URL to ask, on `host` (default 127.0.0.1).
-    public func url(host: String = "127.0.0.1") -> String { "http://\(host):\(port)/" }
+    package func url(host: String = "127.0.0.1") -> String { "http://\(host):\(port)/" }
 
     /// Where it writes, and what it wrote so far.
-    public var logPath: String { process.logPath }
-    public var log: String { process.log }
+    package var logPath: String { process.logPath }
+    package var log: String { process.log }
 
     /// Stops it and waits for it to exit. Safe to call twice.
-    public func stop() { process.stop() }
+    package func stop() { process.stop() }
 }
 
 /// Runs `body` with a responder for `pki` and stops it afterwards, whatever happens.
-public func withOpenSSLResponder<T>(
+package func withOpenSSLResponder<T>(
     pki: TestPKI, port: Int? = nil, validity: [String] = ["-ndays", "1"], _ body: (OpenSSLResponder) async throws -> T
 ) async throws -> T {
     let responder = try await OpenSSLResponder(pki: pki, port: port, validity: validity)

@@ -7,15 +7,15 @@ import NIOConcurrencyHelpers
 
 /// The one process runner of the tests and benchmarks: finding system programs, running them,
 /// and deciding whether a test that needs one may run.
-public enum SystemTools {
+package enum SystemTools {
     /// Whether this run is CI: `CI` is `1`, `true` or `yes` (any case). There, a missing tool fails
     /// the test instead of skipping it.
-    public static var isCI: Bool {
+    package static var isCI: Bool {
         ProcessInfo.processInfo.environment["CI"].map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
     }
 
     /// The full path of `name` on PATH or in the sbin directories Debian installs servers to, if any.
-    public static func which(_ name: String) -> String? {
+    package static func which(_ name: String) -> String? {
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin") + ":/usr/sbin:/sbin:/usr/local/sbin"
         return path.split(separator: ":").map { "\($0)/\(name)" }.first {
             FileManager.default.isExecutableFile(atPath: $0)
@@ -24,14 +24,14 @@ public enum SystemTools {
 
     /// Whether tests needing `tools` should run: always under CI (so that a missing tool fails
     /// loudly), otherwise only when every tool is installed.
-    public static func shouldRun(needing tools: String...) -> Bool {
+    package static func shouldRun(needing tools: String...) -> Bool {
         isCI || tools.allSatisfy { which($0) != nil }
     }
 
     /// Runs a program to completion and returns its standard output; throws with its output when it
     /// exits non-zero.
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> String {
+    package static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> String {
         let execution = try execute(executable, arguments, in: directory)
         guard execution.status == 0 else {
             throw ToolError(
@@ -44,11 +44,11 @@ public enum SystemTools {
     }
 
     /// What a finished program printed, and how it exited.
-    public struct Execution: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
-        public var combined: String { stdout + stderr }
+    package struct Execution: Sendable {
+        package var status: Int32
+        package var stdout: String
+        package var stderr: String
+        package var combined: String { stdout + stderr }
     }
 
     /// Runs `executable` (a path, or a name without `/` looked up with ``which(_:)``) to completion, standard input
@@ -56,7 +56,7 @@ public enum SystemTools {
     ///
     /// - Parameter outputFile: send standard output and error to this file instead of pipes (for a
     ///   program that writes more than anyone wants in memory); `stdout` is then the file's text.
-    public static func execute(
+    package static func execute(
         _ executable: String, _ arguments: [String], in directory: String? = nil, outputFile: String? = nil
     ) throws -> Execution {
         let process = try makeProcess(executable, arguments, in: directory)
@@ -96,7 +96,7 @@ public enum SystemTools {
 
     /// A process for `executable` (a path, or a name without `/` looked up with ``which(_:)``), standard input
     /// closed, not started.
-    public static func makeProcess(
+    package static func makeProcess(
         _ executable: String, _ arguments: [String], in directory: String? = nil
     ) throws
         -> Process
@@ -114,13 +114,13 @@ public enum SystemTools {
     }
 
     /// The Debian package that ships a program the tests use.
-    public static func debianPackage(for executable: String) -> String {
+    package static func debianPackage(for executable: String) -> String {
         ["ss": "iproute2", "nginx": "nginx", "haproxy": "haproxy", "openssl": "openssl", "socat": "socat"][executable]
             ?? executable
     }
 
     /// A free TCP port on the loopback interface (bound, read, released).
-    public static func freePort() throws -> Int {
+    package static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ToolError(description: "socket: \(errno)") }
         defer { close(fd) }
@@ -144,12 +144,12 @@ public enum SystemTools {
 /// A loopback port held bound but not listening: connections to it are refused for as long as the
 /// reservation lives, and no other test can take the port meanwhile (a port from `freePort()` is
 /// released at once and may be reused by a parallel test).
-public final class ClosedPort: @unchecked Sendable {
+package final class ClosedPort: @unchecked Sendable {
     // @unchecked: `fd` and `port` are set once in init and never change.
-    public let port: Int
+    package let port: Int
     private let fd: Int32
 
-    public init() throws {
+    package init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ToolError(description: "socket: \(errno)") }
         self.fd = fd
@@ -174,10 +174,10 @@ public final class ClosedPort: @unchecked Sendable {
 }
 
 /// SplitMix64: a small seeded generator, so that a randomized test's failure can be replayed.
-public struct SplitMix64: RandomNumberGenerator {
-    public var state: UInt64
-    public init(state: UInt64) { self.state = state }
-    public mutating func next() -> UInt64 {
+package struct SplitMix64: RandomNumberGenerator {
+    package var state: UInt64
+    package init(state: UInt64) { self.state = state }
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -186,15 +186,15 @@ public struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-public struct ToolError: Error, CustomStringConvertible {
-    public var description: String
-    public init(description: String) { self.description = description }
+package struct ToolError: Error, CustomStringConvertible {
+    package var description: String
+    package init(description: String) { self.description = description }
 }
 
 /// Temporary directories under the system's temporary directory.
-public enum TemporaryDirectory {
+package enum TemporaryDirectory {
     /// A new empty directory whose name starts with `prefix`.
-    public static func make(prefix: String) throws -> String {
+    package static func make(prefix: String) throws -> String {
         let name = prefix.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }
         let path = NSTemporaryDirectory() + "/\(String(name))-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

@@ -8,15 +8,15 @@ import TLSStapling
 ///
 /// It reads whatever comes, whether or not its peer reads the echo (the echo waits in its memory),
 /// and counts the bytes: received, and handed to the kernel.
-public final class EchoServer: Sendable {
-    public let port: Int
+package final class EchoServer: Sendable {
+    package let port: Int
     private let channel: any Channel
     private let state = NIOLockedValueBox(State())
 
     /// Bytes received, and bytes of echo the kernel has taken, over all connections.
-    public struct Counts: Sendable {
-        public var received = 0
-        public var sent = 0
+    package struct Counts: Sendable {
+        package var received = 0
+        package var sent = 0
     }
 
     struct State {
@@ -25,7 +25,7 @@ public final class EchoServer: Sendable {
     }
 
     /// - Parameter sendBuffer: `SO_SNDBUF` of its connections, to bound what the kernel buffers.
-    public init(sendBuffer: Int? = nil) async throws {
+    package init(sendBuffer: Int? = nil) async throws {
         let state = state
         var bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -43,11 +43,11 @@ public final class EchoServer: Sendable {
     }
 
     /// The counts now.
-    public var current: Counts { state.withLockedValue { $0.counts } }
+    package var current: Counts { state.withLockedValue { $0.counts } }
 
     /// Returns the counts at the moment at least `bytes` have been received in all, or earlier, when a
     /// connection ends (then `received` may be less).
-    public func received(atLeast bytes: Int) async -> Counts {
+    package func received(atLeast bytes: Int) async -> Counts {
         await withCheckedContinuation { continuation in
             let now: Counts? = state.withLockedValue { state in
                 if state.counts.received >= bytes { return state.counts }
@@ -58,7 +58,7 @@ public final class EchoServer: Sendable {
         }
     }
 
-    public func stop() async { try? await channel.close() }
+    package func stop() async { try? await channel.close() }
 
     final class Echo: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
@@ -97,21 +97,21 @@ public final class EchoServer: Sendable {
 }
 
 /// What a TLS client connection saw: the handshake, the bytes received, how it ended.
-public struct ClientResult: Sendable {
-    public var handshake: TLSHandshakeCompleted?
-    public var received: [UInt8]
-    public var error: String?
+package struct ClientResult: Sendable {
+    package var handshake: TLSHandshakeCompleted?
+    package var received: [UInt8]
+    package var error: String?
 }
 
 /// The one TLS test client of the tests and benchmarks: Staple's own client role over a real
 /// socket, requesting status.
-public enum TLSTestClient {
+package enum TLSTestClient {
     /// Connects to `127.0.0.1:port` and completes a handshake; the channel stays open.
     ///
     /// - Parameter handlers: added after the TLS handler (they see plaintext).
     /// - Throws: when the connection or the handshake fails.
     /// - Parameter receiveBuffer: `SO_RCVBUF`, set before connecting, to bound what the kernel buffers.
-    public static func open(
+    package static func open(
         port: Int, context: OpenSSLClientContext, handlers: [any ChannelHandler & Sendable] = [],
         receiveBuffer: Int? = nil
     ) async throws -> (channel: any Channel, handshake: TLSHandshakeCompleted) {
@@ -141,7 +141,7 @@ public enum TLSTestClient {
 
     /// Handshakes (requesting status), optionally sends bytes and half-closes, and collects what comes
     /// back until the server ends the connection (`readUntilClose`) or closes at once.
-    public static func connect(
+    package static func connect(
         port: Int, serverName: String? = nil, version: TLSVersion = .tls13, send: [UInt8]? = nil,
         halfClose: Bool = false, readUntilClose: Bool = false
     ) async throws -> ClientResult {
@@ -184,20 +184,20 @@ public enum TLSTestClient {
 
 /// Hands the handshake's result to a promise: the completed handshake, or the error or close that
 /// came first. Passes every event on.
-public final class HandshakeRecorder: ChannelInboundHandler, Sendable {
-    public typealias InboundIn = ByteBuffer
-    public typealias InboundOut = ByteBuffer
+package final class HandshakeRecorder: ChannelInboundHandler, Sendable {
+    package typealias InboundIn = ByteBuffer
+    package typealias InboundOut = ByteBuffer
     let promise: EventLoopPromise<TLSHandshakeCompleted>
-    public init(_ promise: EventLoopPromise<TLSHandshakeCompleted>) { self.promise = promise }
-    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    package init(_ promise: EventLoopPromise<TLSHandshakeCompleted>) { self.promise = promise }
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let completed = event as? TLSHandshakeCompleted { promise.succeed(completed) }
         context.fireUserInboundEventTriggered(event)
     }
-    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         promise.fail(error)
         context.fireErrorCaught(error)
     }
-    public func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         promise.fail(ChannelError.ioOnClosedChannel)
         context.fireChannelInactive()
     }

@@ -5,19 +5,19 @@ import NIOHTTP1
 import NIOPosix
 
 /// A request as the test server received it.
-public struct RecordedRequest: Sendable {
-    public var method: String
-    public var uri: String
-    public var headers: [(String, String)]
-    public var body: [UInt8]
+package struct RecordedRequest: Sendable {
+    package var method: String
+    package var uri: String
+    package var headers: [(String, String)]
+    package var body: [UInt8]
 
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 }
 
 /// What the test server does with a request.
-public enum TestHTTPAction: Sendable {
+package enum TestHTTPAction: Sendable {
     /// Answer, then close the connection.
     case respond(status: Int, headers: [(String, String)], body: [UInt8])
     /// Read the request and never answer (until the server stops).
@@ -26,16 +26,16 @@ public enum TestHTTPAction: Sendable {
     case close
 
     /// A 200 `application/ocsp-response` with `body`.
-    public static func ocsp(_ body: [UInt8]) -> TestHTTPAction {
+    package static func ocsp(_ body: [UInt8]) -> TestHTTPAction {
         .respond(status: 200, headers: [("Content-Type", "application/ocsp-response")], body: body)
     }
 }
 
 /// A scriptable HTTP/1.1 server on a loopback address (SwiftNIO), for responder faults that
 /// `openssl ocsp` cannot produce: hangs, garbage, 500s, oversize bodies, proxies, moved hosts.
-public final class TestHTTPServer: Sendable {
-    public let host: String
-    public let port: Int
+package final class TestHTTPServer: Sendable {
+    package let host: String
+    package let port: Int
     private let channel: any Channel
     private let state: NIOLockedValueBox<State>
 
@@ -45,7 +45,7 @@ public final class TestHTTPServer: Sendable {
     }
 
     /// Binds `host:port` (port 0 picks one) and answers each request with `handler`.
-    public init(
+    package init(
         host: String = "127.0.0.1", port: Int = 0, handler: @escaping @Sendable (RecordedRequest) -> TestHTTPAction
     ) async throws {
         let state = NIOLockedValueBox(State())
@@ -64,14 +64,14 @@ public final class TestHTTPServer: Sendable {
     }
 
     /// Every request received so far, in order.
-    public var requests: [RecordedRequest] {
+    package var requests: [RecordedRequest] {
         state.withLockedValue { $0.requests }
     }
 
-    public func url(path: String = "/") -> String { "http://\(host):\(port)\(path)" }
+    package func url(path: String = "/") -> String { "http://\(host):\(port)\(path)" }
 
     /// Closes the listener and every open connection.
-    public func stop() async {
+    package func stop() async {
         try? await channel.close()
         let children = state.withLockedValue { $0.children }
         for child in children { try? await child.close() }
@@ -126,7 +126,7 @@ public final class TestHTTPServer: Sendable {
 }
 
 /// Runs `body` with a test server and stops it afterwards, whatever happens.
-public func withTestHTTPServer<T>(
+package func withTestHTTPServer<T>(
     host: String = "127.0.0.1", port: Int = 0, handler: @escaping @Sendable (RecordedRequest) -> TestHTTPAction,
     _ body: (TestHTTPServer) async throws -> T
 ) async throws -> T {

@@ -14,17 +14,17 @@ import _CryptoExtras
 /// Built in process with swift-certificates (thousands of leaves in seconds); the independent oracle
 /// is `openssl`, which reads these files (``opensslResponse(for:signer:sha256:ndays:out:)``,
 /// ``opensslVerdict(response:leaf:sha256:)``, ``OpenSSLResponder``).
-public final class TestPKI: @unchecked Sendable {
+package final class TestPKI: @unchecked Sendable {
     // @unchecked: every stored property is a `let` of Sendable values, except `leaves` and
     // `nextSerial`, which are only touched under `lock`.
 
     /// The key algorithm of a CA or a leaf.
-    public enum KeyType: String, CaseIterable, CustomStringConvertible, Sendable {
+    package enum KeyType: String, CaseIterable, CustomStringConvertible, Sendable {
         case rsa, p256, p384
 
-        public var description: String { rawValue }
+        package var description: String { rawValue }
         /// How benchmarks print it.
-        public var displayName: String {
+        package var displayName: String {
             switch self {
             case .rsa: "RSA-2048"
             case .p256: "P-256"
@@ -33,7 +33,7 @@ public final class TestPKI: @unchecked Sendable {
         }
 
         /// A new private key of this type.
-        public func newKey() throws -> Certificate.PrivateKey {
+        package func newKey() throws -> Certificate.PrivateKey {
             switch self {
             case .rsa: Certificate.PrivateKey(try _RSA.Signing.PrivateKey(keySize: .bits2048))
             case .p256: Certificate.PrivateKey(P256.Signing.PrivateKey())
@@ -42,7 +42,7 @@ public final class TestPKI: @unchecked Sendable {
         }
 
         /// The algorithm a key of this type signs certificates with.
-        public var signatureAlgorithm: Certificate.SignatureAlgorithm {
+        package var signatureAlgorithm: Certificate.SignatureAlgorithm {
             switch self {
             case .rsa: .sha256WithRSAEncryption
             case .p256: .ecdsaWithSHA256
@@ -52,7 +52,7 @@ public final class TestPKI: @unchecked Sendable {
     }
 
     /// What a leaf is for.
-    public enum Purpose: Sendable {
+    package enum Purpose: Sendable {
         /// A TLS server certificate: serverAuth, its common name as DNS SAN.
         case server
         /// A delegated OCSP responder (RFC 6960 §4.2.2.2): the OCSPSigning extended key usage.
@@ -60,29 +60,29 @@ public final class TestPKI: @unchecked Sendable {
     }
 
     /// One leaf certificate and where its files are.
-    public struct Leaf: Sendable {
-        public var certificate: Certificate
-        public var privateKey: Certificate.PrivateKey
+    package struct Leaf: Sendable {
+        package var certificate: Certificate
+        package var privateKey: Certificate.PrivateKey
         /// The leaf then its issuing chain (PEM), as servers and `staple fetch` read it.
-        public var pemPath: String
+        package var pemPath: String
         /// The leaf's private key (PEM).
-        public var keyPath: String
+        package var keyPath: String
         /// The serial in the form `openssl ocsp -index` uses: upper-case hex.
-        public var serialHex: String
-        public var status: Status
+        package var serialHex: String
+        package var status: Status
 
         /// The certificate's DER bytes.
-        public var der: [UInt8] { TestPKI.der(certificate) }
+        package var der: [UInt8] { TestPKI.der(certificate) }
         /// The certificate alone (PEM).
-        public var pem: String { TestPKI.pem(certificate) }
+        package var pem: String { TestPKI.pem(certificate) }
         /// The private key (PEM).
-        public var keyPEM: String { (try? privateKey.serializeAsPEM().pemString).map { $0 + "\n" } ?? "" }
+        package var keyPEM: String { (try? privateKey.serializeAsPEM().pemString).map { $0 + "\n" } ?? "" }
         /// The files as the TLS handler loads them.
-        public var tlsSource: TLSCertificateSource { TLSCertificateSource(chainPath: pemPath, keyPath: keyPath) }
+        package var tlsSource: TLSCertificateSource { TLSCertificateSource(chainPath: pemPath, keyPath: keyPath) }
     }
 
     /// What the index says about a leaf.
-    public enum Status: Sendable, Hashable {
+    package enum Status: Sendable, Hashable {
         case valid
         /// Revoked at this time, for keyCompromise.
         case revoked(Date)
@@ -90,13 +90,13 @@ public final class TestPKI: @unchecked Sendable {
         case absent
     }
 
-    public let directory: String
-    public let keyType: KeyType
-    public let caKey: Certificate.PrivateKey
-    public let ca: Certificate
+    package let directory: String
+    package let keyType: KeyType
+    package let caKey: Certificate.PrivateKey
+    package let ca: Certificate
     /// The CA's issuers, nearest first (empty for a root).
-    public let issuers: [Certificate]
-    public let notAfter: Date
+    package let issuers: [Certificate]
+    package let notAfter: Date
     private let lock = NSLock()
     private var leaves: [Leaf] = []
     private var nextSerial: UInt32 = 0x1000
@@ -106,7 +106,7 @@ public final class TestPKI: @unchecked Sendable {
     /// - Parameters:
     ///   - name: names the directory and the CA ("Staple Test CA <name>").
     ///   - validFor: the CA's lifetime from `now`; leaves never outlive it.
-    public convenience init(
+    package convenience init(
         name: String = "pki", keyType: KeyType = .p256, validFor: TimeInterval = 30 * 86_400, now: Date = Date()
     ) throws {
         try self.init(
@@ -143,7 +143,7 @@ public final class TestPKI: @unchecked Sendable {
 
     /// An intermediate CA issued by this one, in its own subdirectory `name` (its `ca.pem` and
     /// `ca.key`; ``chainPEM`` is the intermediate then this CA's chain).
-    public func intermediate(name: String, keyType: KeyType? = nil, now: Date = Date()) throws -> TestPKI {
+    package func intermediate(name: String, keyType: KeyType? = nil, now: Date = Date()) throws -> TestPKI {
         let path = "\(directory)/\(name)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return try TestPKI(
@@ -151,26 +151,26 @@ public final class TestPKI: @unchecked Sendable {
             issuer: self, directory: path)
     }
 
-    public var caPath: String { "\(directory)/ca.pem" }
-    public var caKeyPath: String { "\(directory)/ca.key" }
-    public var indexPath: String { "\(directory)/index.txt" }
+    package var caPath: String { "\(directory)/ca.pem" }
+    package var caKeyPath: String { "\(directory)/ca.key" }
+    package var indexPath: String { "\(directory)/index.txt" }
     /// The CA then its issuers (PEM), what a leaf's chain file holds after the leaf.
-    public var chainPEM: String { ([ca] + issuers).map(Self.pem).joined() }
+    package var chainPEM: String { ([ca] + issuers).map(Self.pem).joined() }
 
     /// A certificate in PEM, with a final newline.
-    public static func pem(_ certificate: Certificate) -> String {
+    package static func pem(_ certificate: Certificate) -> String {
         ((try? certificate.serializeAsPEM().pemString) ?? "") + "\n"
     }
 
     /// A certificate's DER bytes.
-    public static func der(_ certificate: Certificate) -> [UInt8] {
+    package static func der(_ certificate: Certificate) -> [UInt8] {
         var serializer = DER.Serializer()
         try? serializer.serialize(certificate)
         return serializer.serializedBytes
     }
 
     /// The path of `name` in the directory.
-    public func path(_ name: String) -> String { "\(directory)/\(name)" }
+    package func path(_ name: String) -> String { "\(directory)/\(name)" }
 
     /// Issues a leaf; the index is rewritten.
     ///
@@ -182,7 +182,7 @@ public final class TestPKI: @unchecked Sendable {
     ///   - keyType: the leaf's key; the CA's type by default.
     ///   - writePEM: write the two files (thousands of leaves for a benchmark need not).
     @discardableResult
-    public func issue(
+    package func issue(
         commonName: String? = nil, fileName: String? = nil, serialHex: String? = nil, keyType: KeyType? = nil,
         purpose: Purpose = .server, ocspURLs: [String] = [], status: Status = .valid,
         validFor: TimeInterval = 10 * 86_400, writePEM: Bool = true, writeIndex: Bool = true, now: Date = Date()
@@ -249,7 +249,7 @@ public final class TestPKI: @unchecked Sendable {
     }
 
     /// Writes `index.txt` in the `openssl ca` format that `openssl ocsp -index` reads.
-    public func writeIndexFile() throws {
+    package func writeIndexFile() throws {
         let snapshot = lock.withLock { leaves }
         var text = ""
         for leaf in snapshot {
@@ -275,7 +275,7 @@ public final class TestPKI: @unchecked Sendable {
     }
 
     /// A response signed by the CA with chosen times and status (by default a good one, valid for a day).
-    public func signedResponse(
+    package func signedResponse(
         for certificate: Certificate, status: CertStatus = .good, thisUpdate: Date = Date() - 60,
         nextUpdate: Date? = Date() + 86_400, hash: OCSPHashAlgorithm = .sha1
     ) throws -> [UInt8] {
@@ -291,7 +291,7 @@ public final class TestPKI: @unchecked Sendable {
     /// delegated responder) or by the CA; the response is written to `out` in the directory.
     ///
     /// - Parameter ndays: the validity period (nextUpdate); nil gives no nextUpdate.
-    public func opensslResponse(
+    package func opensslResponse(
         for leaf: Leaf, signer: Leaf? = nil, sha256: Bool = false, ndays: Int? = 1, out: String
     ) throws -> [UInt8] {
         let request = "\(out).req"
@@ -313,7 +313,7 @@ public final class TestPKI: @unchecked Sendable {
     /// OpenSSL's own verdict on the response file `response` for `leaf`: "rejected", or after
     /// verification and the time check, "good", "revoked", "unknown" (or "no-status").
     /// `sha256` makes OpenSSL look the leaf up by a SHA-256 CertID (it matches by its own CertID).
-    public func opensslVerdict(response: String, leaf: Leaf, sha256: Bool = false) throws -> String {
+    package func opensslVerdict(response: String, leaf: Leaf, sha256: Bool = false) throws -> String {
         let output = try SystemTools.execute(
             "openssl",
             ["ocsp", "-respin", response, "-issuer", caPath] + (sha256 ? ["-sha256"] : [])
@@ -328,17 +328,17 @@ public final class TestPKI: @unchecked Sendable {
     }
 
     /// The bytes of `name` in the directory.
-    public func bytes(_ name: String) throws -> [UInt8] {
+    package func bytes(_ name: String) throws -> [UInt8] {
         Array(try Data(contentsOf: URL(fileURLWithPath: path(name))))
     }
 
     /// Writes `bytes` to `name` in the directory.
-    public func write(_ bytes: [UInt8], to name: String) throws {
+    package func write(_ bytes: [UInt8], to name: String) throws {
         try Data(bytes).write(to: URL(fileURLWithPath: path(name)))
     }
 
     /// Removes the directory.
-    public func remove() {
+    package func remove() {
         try? FileManager.default.removeItem(atPath: directory)
     }
 

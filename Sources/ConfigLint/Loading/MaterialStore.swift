@@ -4,11 +4,11 @@ import SwiftASN1
 import X509
 
 /// A file named by a configuration that could not be used: which, where it is named, and why.
-public struct FileProblem: Error, Hashable, Sendable {
-    public var path: String
+package struct FileProblem: Error, Hashable, Sendable {
+    package var path: String
     /// The directive that names the file.
-    public var location: SourceLocation
-    public var reason: String
+    package var location: SourceLocation
+    package var reason: String
 }
 
 /// Loads the certificate, key and response files sites name, each file once.

@@ -2,23 +2,23 @@
 ///
 /// nginx directives, Apache directives and HAProxy keywords all become directives; the name keeps
 /// its spelling, lookups compare it case-insensitively where the server does.
-public struct Directive: Hashable, Sendable {
-    public var name: String
-    public var arguments: [String]
-    public var location: SourceLocation
+package struct Directive: Hashable, Sendable {
+    package var name: String
+    package var arguments: [String]
+    package var location: SourceLocation
 
-    public init(name: String, arguments: [String], location: SourceLocation) {
+    package init(name: String, arguments: [String], location: SourceLocation) {
         self.name = name
         self.arguments = arguments
         self.location = location
     }
 
     /// The first argument, or the empty string.
-    public var value: String { arguments.first ?? "" }
+    package var value: String { arguments.first ?? "" }
 
     /// Whether the first argument is `on` (nginx, Apache) ignoring case.
-    public var isOn: Bool { value.lowercased() == "on" }
+    package var isOn: Bool { value.lowercased() == "on" }
 
     /// `name arg1 arg2` as a reader would write it.
-    public var text: String { ([name] + arguments).joined(separator: " ") }
+    package var text: String { ([name] + arguments).joined(separator: " ") }
 }

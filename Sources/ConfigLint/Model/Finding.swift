@@ -1,12 +1,12 @@
 /// How bad a finding is, from a remark to a site that clients will refuse.
-public enum Severity: Int, Hashable, Sendable, Comparable, CaseIterable, CustomStringConvertible {
+package enum Severity: Int, Hashable, Sendable, Comparable, CaseIterable, CustomStringConvertible {
     case note = 0
     case warning, error, critical
 
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    package static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// `note`, `warning`, `error`, `critical`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .note: "note"
         case .warning: "warning"
@@ -17,20 +17,20 @@ public enum Severity: Int, Hashable, Sendable, Comparable, CaseIterable, CustomS
 }
 
 /// One problem a rule found: which rule, how bad, where, what and how to fix it.
-public struct Finding: Hashable, Sendable {
+package struct Finding: Hashable, Sendable {
     /// The rule's stable id, e.g. `nginx-resolver-missing`.
-    public var ruleID: String
-    public var severity: Severity
+    package var ruleID: String
+    package var severity: Severity
     /// Where to look: the directive (or file) at fault.
-    public var location: SourceLocation
+    package var location: SourceLocation
     /// What is wrong, naming the directive, file and line involved.
-    public var message: String
+    package var message: String
     /// What to do about it.
-    public var fix: String
+    package var fix: String
     /// Whether this problem means no valid staple reaches clients (the Must-Staple rule reads it).
-    public var breaksStapling: Bool
+    package var breaksStapling: Bool
 
-    public init(
+    package init(
         ruleID: String, severity: Severity, location: SourceLocation, message: String, fix: String,
         breaksStapling: Bool = false
     ) {

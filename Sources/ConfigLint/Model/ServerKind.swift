@@ -1,9 +1,9 @@
 /// The server software a configuration is written for.
-public enum ServerKind: String, Hashable, Sendable, CaseIterable {
+package enum ServerKind: String, Hashable, Sendable, CaseIterable {
     case nginx, apache, haproxy
 
     /// The name people know it by, for messages.
-    public var displayName: String {
+    package var displayName: String {
         switch self {
         case .nginx: "nginx"
         case .apache: "Apache"

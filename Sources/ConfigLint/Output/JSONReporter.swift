@@ -10,7 +10,7 @@ import OCSPCore
 ///     "sites": [ { "name", "file", "line", "tls", "stapling",
 ///       "findings": [ { "rule", "severity", "file", "line", "message", "fix" } ] } ] } ] }
 /// ```
-public enum JSONReporter {
+package enum JSONReporter {
     struct Document: Encodable {
         var version = 1
         var time: String
@@ -52,7 +52,7 @@ public enum JSONReporter {
     }
 
     /// - Parameter exitCode: the exit status the executable gives for this report, recorded in the document.
-    public static func render(_ report: LintReport, exitCode: Int32) -> String {
+    package static func render(_ report: LintReport, exitCode: Int32) -> String {
         let document = Document(
             time: report.now.iso8601, exitCode: exitCode,
             failures: report.failures.map {

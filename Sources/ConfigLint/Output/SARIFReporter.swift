@@ -2,10 +2,10 @@ import Foundation
 
 /// The `--sarif` report: SARIF 2.1.0, one run, one result per finding (and per input that could
 /// not be linted, rule `lint-input`), so CI systems annotate the configuration lines.
-public enum SARIFReporter {
-    public static let schema = "https://json.schemastore.org/sarif-2.1.0.json"
+package enum SARIFReporter {
+    package static let schema = "https://json.schemastore.org/sarif-2.1.0.json"
 
-    public static func render(_ report: LintReport, rules: [any LintRule] = RuleCatalog.all) -> String {
+    package static func render(_ report: LintReport, rules: [any LintRule] = RuleCatalog.all) -> String {
         var results: [[String: Any]] = []
         for failure in report.failures {
             results.append(

@@ -1,8 +1,8 @@
 import OCSPCore
 
 /// The human-readable report: sites grouped, worst site first, each finding with its fix.
-public enum TextReporter {
-    public static func render(_ report: LintReport) -> String {
+package enum TextReporter {
+    package static func render(_ report: LintReport) -> String {
         var out = ""
         for failure in report.failures {
             out += "error: could not lint \(failure.location): \(failure.reason)\n"

@@ -1,17 +1,17 @@
 import Foundation
 
 /// Bounds on what one lint may read, so hostile configurations end with an error rather than a hang.
-public struct ReadLimits: Sendable {
+package struct ReadLimits: Sendable {
     /// 8 MiB: the largest real configuration files are a few hundred KiB.
-    public var maximumFileSize = 8 << 20
+    package var maximumFileSize = 8 << 20
     /// 256 MiB across all configuration files of one lint.
-    public var maximumTotalSize = 256 << 20
+    package var maximumTotalSize = 256 << 20
     /// 20,000 configuration files: generated trees with one file per site stay far below.
-    public var maximumFiles = 20_000
+    package var maximumFiles = 20_000
     /// 64 nested blocks and includes: real configurations nest fewer than 10.
-    public var maximumDepth = 64
+    package var maximumDepth = 64
 
-    public init() {}
+    package init() {}
 }
 
 /// Reads configuration files for a parser: bounded size, text only, include cycles refused.

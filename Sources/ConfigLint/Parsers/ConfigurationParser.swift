@@ -1,12 +1,12 @@
 /// Reads one configuration file (and what it includes) into the site model, whatever the server.
-public enum ConfigurationParser {
+package enum ConfigurationParser {
     /// The usual main configuration files, read when `staple lint` is given no path.
-    public static let defaultPaths = ["/etc/nginx/nginx.conf", "/etc/apache2/apache2.conf", "/etc/haproxy/haproxy.cfg"]
+    package static let defaultPaths = ["/etc/nginx/nginx.conf", "/etc/apache2/apache2.conf", "/etc/haproxy/haproxy.cfg"]
 
     /// Parses `path` as a configuration for `server`, or for the server detected from its name and content.
     ///
     /// - Throws: ``LintError`` naming the file and line that could not be read or parsed.
-    public static func parse(path: String, as server: ServerKind? = nil, limits: ReadLimits = ReadLimits())
+    package static func parse(path: String, as server: ServerKind? = nil, limits: ReadLimits = ReadLimits())
         throws(LintError) -> ParsedConfiguration
     {
         let kind: ServerKind
@@ -39,7 +39,7 @@ public enum ConfigurationParser {
     }
 
     /// The server a configuration is for: by file name first, then by content.
-    public static func detect(path: String, limits: ReadLimits = ReadLimits()) throws(LintError) -> ServerKind {
+    package static func detect(path: String, limits: ReadLimits = ReadLimits()) throws(LintError) -> ServerKind {
         let name = path.split(separator: "/").last.map(String.init)?.lowercased() ?? ""
         if name.contains("nginx") { return .nginx }
         if name.contains("apache") || name.contains("httpd") { return .apache }

@@ -1,5 +1,5 @@
 /// A lint rule: a pure function from a site's facts and the time to findings.
-public protocol LintRule: Sendable {
+package protocol LintRule: Sendable {
     /// Stable id, used in JSON, SARIF and the README's table.
     var id: String { get }
     /// The usual severity (a finding may be worse or milder; its own severity wins).
@@ -20,25 +20,25 @@ public protocol LintRule: Sendable {
 }
 
 /// Shared anchor names (see ``LintRule/anchors``).
-public enum Anchor {
+package enum Anchor {
     /// A line of a HAProxy crt-list file (it starts with the certificate's path, not a keyword).
-    public static let crtListEntry = "<crt-list entry>"
+    package static let crtListEntry = "<crt-list entry>"
     /// The lines naming a certificate: nginx, Apache, HAProxy `bind ... crt`, crt-list and crt-store `load` lines.
-    public static let certificate: Set<String> = [
+    package static let certificate: Set<String> = [
         "ssl_certificate", "sslcertificatefile", "bind", "load", crtListEntry,
     ]
     /// The lines HAProxy loads a certificate's side files (`.ocsp`, `.issuer`, `.key`) for.
-    public static let haproxyCertificate: Set<String> = ["bind", "load", crtListEntry]
+    package static let haproxyCertificate: Set<String> = ["bind", "load", crtListEntry]
 
     /// Whether `name` (as written on a line, any case) matches one of `anchors`.
-    public static func matches(_ name: String, _ anchors: Set<String>) -> Bool {
+    package static func matches(_ name: String, _ anchors: Set<String>) -> Bool {
         let name = name.lowercased()
         return anchors.contains(name) || anchors.contains { $0.hasSuffix("*") && name.hasPrefix($0.dropLast()) }
     }
 }
 
 extension LintRule {
-    public var servers: Set<ServerKind> { Set(ServerKind.allCases) }
+    package var servers: Set<ServerKind> { Set(ServerKind.allCases) }
 
     /// A finding of this rule with its default severity and fix unless given.
     func finding(
@@ -53,8 +53,8 @@ extension LintRule {
 }
 
 /// Every rule, in the order they run. The Must-Staple rule runs last: it reads the others' findings.
-public enum RuleCatalog {
-    public static let all: [any LintRule] = [
+package enum RuleCatalog {
+    package static let all: [any LintRule] = [
         // Files and certificates, any server.
         CertificateUnreadableRule(),
         CertificateExpiredRule(),
@@ -100,7 +100,7 @@ public enum RuleCatalog {
     ]
 
     /// Runs every rule that applies to the site's server, worst findings first.
-    public static func findings(for context: SiteContext, rules: [any LintRule] = all) -> [Finding] {
+    package static func findings(for context: SiteContext, rules: [any LintRule] = all) -> [Finding] {
         var context = context
         for rule in rules where rule.servers.contains(context.site.server) {
             context.findingsSoFar += rule.check(context)

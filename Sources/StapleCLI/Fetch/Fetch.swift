@@ -117,7 +117,7 @@ struct Fetch: AsyncParsableCommand {
         case .written, .alreadyCurrent: .hoped
         case .revoked, .notGood: .judged
         case .writeFailed: .unusable
-        default: .unreachable
+        case .network: .unreachable
         }
     }
 }

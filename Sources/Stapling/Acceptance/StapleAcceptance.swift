@@ -8,14 +8,14 @@ import X509
 /// The only way to get one is a ``StapleJudgement`` whose acceptance is ``StapleAcceptance/accepted(_:)``:
 /// the bytes verified `good` for the certificate, were newer than the staple held, and could still
 /// be served when they were judged. Its properties are constants.
-public struct Staple: Sendable, Hashable {
+package struct Staple: Sendable, Hashable {
     /// The DER OCSPResponse as received from the responder (never re-encoded).
-    public let bytes: [UInt8]
-    public let thisUpdate: Date
+    package let bytes: [UInt8]
+    package let thisUpdate: Date
     /// nil when the responder gave none (see ``RefreshPolicy/holdWithoutNextUpdate``).
-    public let nextUpdate: Date?
+    package let nextUpdate: Date?
     /// When serving stops: nextUpdate (or the hold), never past the certificate's notAfter.
-    public let servingEnd: Date
+    package let servingEnd: Date
 
     fileprivate init(bytes: [UInt8], thisUpdate: Date, nextUpdate: Date?, servingEnd: Date) {
         self.bytes = bytes
@@ -27,13 +27,13 @@ public struct Staple: Sendable, Hashable {
     /// Whether it may be stapled at `now`.
     ///
     /// - Important: `now` is a parameter; an expired staple is never served.
-    public func isServable(at now: Date) -> Bool {
+    package func isServable(at now: Date) -> Bool {
         now < servingEnd
     }
 }
 
 /// What becomes of one response for one certificate.
-public enum StapleAcceptance: Sendable, Hashable {
+package enum StapleAcceptance: Sendable, Hashable {
     /// Good, newer than the staple held, and servable now: this is the new staple.
     case accepted(Staple)
     /// Good and newer, but its serving end (nextUpdate, the hold, or the certificate's notAfter) has passed.
@@ -46,7 +46,7 @@ public enum StapleAcceptance: Sendable, Hashable {
     case notGood(OCSPVerdict)
 
     /// The new staple, when accepted.
-    public var staple: Staple? {
+    package var staple: Staple? {
         if case .accepted(let staple) = self { return staple }
         return nil
     }
@@ -55,11 +55,11 @@ public enum StapleAcceptance: Sendable, Hashable {
 /// One response judged for one certificate, written once for the refresher, the store and `staple fetch`:
 /// verify, decide replacement (``ReplacementDecision``), compute the serving end (``RefreshPolicy``),
 /// and only then make a ``Staple``.
-public struct StapleJudgement: Sendable {
+package struct StapleJudgement: Sendable {
     /// What the verifier found.
-    public let verification: OCSPVerification
+    package let verification: OCSPVerification
     /// What becomes of the response.
-    public let acceptance: StapleAcceptance
+    package let acceptance: StapleAcceptance
 
     /// Verifies `response` for `certificate` at `now` and decides whether it becomes the staple.
     ///
@@ -68,7 +68,7 @@ public struct StapleJudgement: Sendable {
     ///     good response is accepted.
     ///   - policy: gives the serving end.
     /// - Important: `now` is a parameter: both verification and the serving-end check use it.
-    public init(
+    package init(
         response: [UInt8], certificate: Certificate, issuer: Certificate, verifier: OCSPVerifier,
         currentThisUpdate: Date?, policy: RefreshPolicy, now: Date
     ) {

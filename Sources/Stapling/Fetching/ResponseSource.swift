@@ -3,19 +3,19 @@ import OCSPCore
 import X509
 
 /// What to ask for: a response for one certificate, judged against the staple held now.
-public struct StapleRequest: Sendable {
-    public var certificate: Certificate
-    public var issuer: Certificate
+package struct StapleRequest: Sendable {
+    package var certificate: Certificate
+    package var issuer: Certificate
     /// Responder URLs to use instead of the certificate's AIA OCSP URLs.
-    public var responderURLs: [String]?
+    package var responderURLs: [String]?
     /// The CertID hash.
-    public var hash: OCSPHashAlgorithm
+    package var hash: OCSPHashAlgorithm
     /// thisUpdate of the staple held now (nil when none): only a strictly newer good response is accepted.
-    public var currentThisUpdate: Date?
+    package var currentThisUpdate: Date?
     /// Gives the serving end of an accepted response.
-    public var policy: RefreshPolicy
+    package var policy: RefreshPolicy
 
-    public init(
+    package init(
         certificate: Certificate, issuer: Certificate, responderURLs: [String]? = nil, hash: OCSPHashAlgorithm = .sha1,
         currentThisUpdate: Date? = nil, policy: RefreshPolicy = RefreshPolicy()
     ) {
@@ -28,7 +28,7 @@ public struct StapleRequest: Sendable {
     }
 
     /// The certificate's serial number in hex, for messages.
-    public var serialNumberHex: String { Array(certificate.serialNumber.bytes).hexString }
+    package var serialNumberHex: String { Array(certificate.serialNumber.bytes).hexString }
 }
 
 /// Where the refresher gets a response for a certificate: ``StapleFetch`` asks the responders over
@@ -36,7 +36,7 @@ public struct StapleRequest: Sendable {
 ///
 /// An implementation judges each response it receives with ``StapleJudgement`` (so a ``Staple``
 /// only ever comes out verified) and reports every failure on the way.
-public protocol ResponseSource: Sendable {
+package protocol ResponseSource: Sendable {
     /// A judged response for `request`, or the failures that prevented one.
     ///
     /// - Important: `now` is read when each answer arrives, to verify it.

@@ -5,40 +5,40 @@ import OCSPFetching
 import X509
 
 /// What asking the responders about one certificate gave.
-public struct StapleFetchOutcome: Sendable {
+package struct StapleFetchOutcome: Sendable {
     /// The judged response that settled it: the first that verified good, revoked or unknown, or the
     /// last judged answer otherwise; nil when no responder answered.
-    public var judgement: StapleJudgement?
+    package var judgement: StapleJudgement?
     /// The responder URL that gave ``judgement``.
-    public var responderURL: String?
+    package var responderURL: String?
     /// Every failure on the way, in order: transport errors and rejected answers.
-    public var failures: [StapleFailure]
+    package var failures: [StapleFailure]
 
-    public init(judgement: StapleJudgement? = nil, responderURL: String? = nil, failures: [StapleFailure] = []) {
+    package init(judgement: StapleJudgement? = nil, responderURL: String? = nil, failures: [StapleFailure] = []) {
         self.judgement = judgement
         self.responderURL = responderURL
         self.failures = failures
     }
 
     /// What the verifier found in ``judgement``.
-    public var verification: OCSPVerification? { judgement?.verification }
+    package var verification: OCSPVerification? { judgement?.verification }
 
     /// The outcome as a metrics label: good, revoked, unknown, no_status, rejected, responder_error, network.
-    public var label: String {
+    package var label: String {
         guard let verification else { return "network" }
         return verification.verdict.name.replacingOccurrences(of: "-", with: "_")
     }
 }
 
 /// One failure naming the responder, the certificate serial and the reason.
-public struct StapleFailure: Sendable, CustomStringConvertible {
-    public var responderURL: String?
-    public var serialNumberHex: String
-    public var code: String
-    public var reason: String
-    public var fetchError: OCSPFetchError?
+package struct StapleFailure: Sendable, CustomStringConvertible {
+    package var responderURL: String?
+    package var serialNumberHex: String
+    package var code: String
+    package var reason: String
+    package var fetchError: OCSPFetchError?
 
-    public var description: String {
+    package var description: String {
         "\(code): responder \(responderURL ?? "(none)"), certificate serial \(serialNumberHex): \(reason)"
     }
 }
@@ -48,12 +48,12 @@ public struct StapleFailure: Sendable, CustomStringConvertible {
 /// A URL whose answer does not verify (a transport failure, a rejected response, a responder
 /// error such as `tryLater`, no status for this certificate) passes the turn to the next URL; good,
 /// revoked and unknown are answers and end the search.
-public struct StapleFetch: ResponseSource {
-    public var fetcher: OCSPFetcher
-    public var verifier: OCSPVerifier
-    public var logger: Logger
+package struct StapleFetch: ResponseSource {
+    package var fetcher: OCSPFetcher
+    package var verifier: OCSPVerifier
+    package var logger: Logger
 
-    public init(fetcher: OCSPFetcher, verifier: OCSPVerifier = OCSPVerifier(), logger: Logger) {
+    package init(fetcher: OCSPFetcher, verifier: OCSPVerifier = OCSPVerifier(), logger: Logger) {
         self.fetcher = fetcher
         self.verifier = verifier
         self.logger = logger
@@ -63,7 +63,7 @@ public struct StapleFetch: ResponseSource {
     ///
     /// - Important: `now` is read when each answer arrives; verification uses it, within the
     ///   verifier's clock skew.
-    public func response(for request: StapleRequest, now: @escaping @Sendable () -> Date) async -> StapleFetchOutcome {
+    package func response(for request: StapleRequest, now: @escaping @Sendable () -> Date) async -> StapleFetchOutcome {
         let serial = request.serialNumberHex
         let urls = OCSPFetcher.responderURLs(for: request.certificate, override: request.responderURLs)
         var outcome = StapleFetchOutcome()
@@ -113,7 +113,7 @@ public struct StapleFetch: ResponseSource {
 extension StapleFailure {
     /// The failure recorded for a verdict that passes the turn to the next responder URL; nil for
     /// good, revoked and unknown, which are answers and end the search.
-    public init?(passingOn verdict: OCSPVerdict, url: String, serial: String) {
+    package init?(passingOn verdict: OCSPVerdict, url: String, serial: String) {
         switch verdict {
         case .good, .revoked, .unknown:
             return nil

@@ -7,56 +7,45 @@ import X509
 /// The file is written (atomically) only when the new response verifies `good` for the
 /// certificate and is newer (thisUpdate) than a good staple already in the file; otherwise the
 /// file is left byte-for-byte as it was.
-public struct StapleFileUpdate: Sendable {
-    /// What happened, with the exit status `staple fetch` gives for it.
-    public struct Status: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
+package struct StapleFileUpdate: Sendable {
+    /// What happened; `staple fetch` maps it to its exit status.
+    package enum Status: String, Sendable, CustomStringConvertible {
+        /// A good, newer staple was written.
+        case written
+        /// The file already holds a good staple at least as new.
+        case alreadyCurrent = "already-current"
+        /// The certificate is revoked; nothing written.
+        case revoked
+        /// A judged answer that is not good (unknown, rejected, responder error, no status).
+        case notGood = "not-good"
+        /// No responder could be reached or answered over HTTP.
+        case network
+        /// Writing the file failed.
+        case writeFailed = "write-failed"
 
-        /// A good, newer staple was written. Exit 0.
-        public static let written = Status(rawValue: "written")
-        /// The file already holds a good staple at least as new. Exit 0.
-        public static let alreadyCurrent = Status(rawValue: "already-current")
-        /// The certificate is revoked; nothing written. Exit 1.
-        public static let revoked = Status(rawValue: "revoked")
-        /// A judged answer that is not good (unknown, rejected, responder error, no status). Exit 1.
-        public static let notGood = Status(rawValue: "not-good")
-        /// No responder could be reached or answered over HTTP. Exit 3.
-        public static let network = Status(rawValue: "network")
-        /// Writing the file failed. Exit 2.
-        public static let writeFailed = Status(rawValue: "write-failed")
-
-        public var exitCode: Int32 {
-            switch self {
-            case .written, .alreadyCurrent: 0
-            case .revoked, .notGood: 1
-            case .writeFailed: 2
-            default: 3
-            }
-        }
+        package var description: String { rawValue }
     }
 
-    public var status: Status
-    public var path: String
-    public var serialNumberHex: String
+    package var status: Status
+    package var path: String
+    package var serialNumberHex: String
     /// The responder whose answer decided it (or the last one tried).
-    public var responderURL: String?
+    package var responderURL: String?
     /// The verdict of the fetched response, when one verified that far.
-    public var verdict: String?
-    public var thisUpdate: Date?
-    public var nextUpdate: Date?
+    package var verdict: String?
+    package var thisUpdate: Date?
+    package var nextUpdate: Date?
     /// thisUpdate of the good staple already in the file, if any.
-    public var existingThisUpdate: Date?
+    package var existingThisUpdate: Date?
     /// One line for a person, naming the responder, the serial and the reason.
-    public var message: String
+    package var message: String
     /// Every failure on the way (other URLs, transport errors).
-    public var failures: [StapleFailure]
+    package var failures: [StapleFailure]
 
     /// Runs the update for `certificate` into `path`.
     ///
     /// - Important: `now` is read at the start and when the answer arrives; the caller's clock.
-    public static func run(
+    package static func run(
         path: String, certificate: Certificate, issuer: Certificate, responderURLs: [String]?, hash: OCSPHashAlgorithm,
         fetch: StapleFetch, policy: RefreshPolicy = RefreshPolicy(), now: @escaping @Sendable () -> Date = { Date() }
     ) async -> StapleFileUpdate {

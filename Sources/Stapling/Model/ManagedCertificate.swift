@@ -3,18 +3,18 @@ import OCSPCore
 import X509
 
 /// A certificate the engine keeps a staple for.
-public struct ManagedCertificate: Sendable {
+package struct ManagedCertificate: Sendable {
     /// The caller's stable name for it (a site, a file path): renewal replaces the certificate under
     /// the same id.
-    public var id: String
-    public var certificate: Certificate
-    public var issuer: Certificate
+    package var id: String
+    package var certificate: Certificate
+    package var issuer: Certificate
     /// Responder URLs to use instead of the certificate's AIA OCSP URLs.
-    public var responderURLs: [String]?
+    package var responderURLs: [String]?
     /// The CertID hash: SHA-1 is what RFC 5019 responders are required to answer.
-    public var hash: OCSPHashAlgorithm
+    package var hash: OCSPHashAlgorithm
 
-    public init(
+    package init(
         id: String, certificate: Certificate, issuer: Certificate, responderURLs: [String]? = nil,
         hash: OCSPHashAlgorithm = .sha1
     ) {
@@ -25,6 +25,6 @@ public struct ManagedCertificate: Sendable {
         self.hash = hash
     }
 
-    public var key: CertificateKey { CertificateKey(certificate: certificate) }
-    public var serialNumberHex: String { Array(certificate.serialNumber.bytes).hexString }
+    package var key: CertificateKey { CertificateKey(certificate: certificate) }
+    package var serialNumberHex: String { Array(certificate.serialNumber.bytes).hexString }
 }

@@ -2,7 +2,7 @@ import OCSPCore
 
 extension OCSPVerdict {
     /// One line for a person saying why this verdict is or is not stapleable.
-    public var explanation: String {
+    package var explanation: String {
         switch self {
         case .good: "good"
         case .revoked(let time, let reason): "REVOKED at \(time.iso8601)\(reason.map { " (\($0))" } ?? "")"

@@ -22,28 +22,28 @@ import Foundation
 ///   scheduled at or after notAfter.
 /// - **Failures.** Retry after min(``backoffCap``, ``backoffBase`` × 2^(failures − 1)), shortened by
 ///   up to ``jitterFraction`` of itself. The last good staple keeps being served until it expires.
-public struct RefreshPolicy: Sendable, Hashable {
+package struct RefreshPolicy: Sendable, Hashable {
     /// Fifteen minutes: HAProxy ignores staples within 5 minutes of nextUpdate, and clients' clocks drift.
-    public static let defaultSafetyMargin: TimeInterval = 15 * 60
+    package static let defaultSafetyMargin: TimeInterval = 15 * 60
     /// A quarter: spreads refreshes over 25 % of the first half of the validity period.
-    public static let defaultJitterFraction = 0.25
+    package static let defaultJitterFraction = 0.25
     /// One minute between successful fetches of one certificate at the least.
-    public static let defaultMinimumInterval: TimeInterval = 60
+    package static let defaultMinimumInterval: TimeInterval = 60
     /// Thirty seconds for the first retry.
-    public static let defaultBackoffBase: TimeInterval = 30
+    package static let defaultBackoffBase: TimeInterval = 30
     /// Thirty minutes at most between retries: well inside the usual days of validity left.
-    public static let defaultBackoffCap: TimeInterval = 30 * 60
+    package static let defaultBackoffCap: TimeInterval = 30 * 60
     /// One hour: how long a response without nextUpdate is served at most.
-    public static let defaultHoldWithoutNextUpdate: TimeInterval = 60 * 60
+    package static let defaultHoldWithoutNextUpdate: TimeInterval = 60 * 60
 
-    public var safetyMargin: TimeInterval
-    public var jitterFraction: Double
-    public var minimumInterval: TimeInterval
-    public var backoffBase: TimeInterval
-    public var backoffCap: TimeInterval
-    public var holdWithoutNextUpdate: TimeInterval
+    package var safetyMargin: TimeInterval
+    package var jitterFraction: Double
+    package var minimumInterval: TimeInterval
+    package var backoffBase: TimeInterval
+    package var backoffCap: TimeInterval
+    package var holdWithoutNextUpdate: TimeInterval
 
-    public init(
+    package init(
         safetyMargin: TimeInterval = defaultSafetyMargin,
         jitterFraction: Double = defaultJitterFraction,
         minimumInterval: TimeInterval = defaultMinimumInterval,
@@ -60,17 +60,17 @@ public struct RefreshPolicy: Sendable, Hashable {
     }
 
     /// The end of the response's validity: nextUpdate, or thisUpdate + ``holdWithoutNextUpdate``.
-    public func validityEnd(thisUpdate: Date, nextUpdate: Date?) -> Date {
+    package func validityEnd(thisUpdate: Date, nextUpdate: Date?) -> Date {
         nextUpdate ?? thisUpdate.addingTimeInterval(holdWithoutNextUpdate)
     }
 
     /// Until when a staple may be served: the validity end, but never past the certificate's notAfter.
-    public func servingEnd(thisUpdate: Date, nextUpdate: Date?, certificateNotAfter: Date) -> Date {
+    package func servingEnd(thisUpdate: Date, nextUpdate: Date?, certificateNotAfter: Date) -> Date {
         min(validityEnd(thisUpdate: thisUpdate, nextUpdate: nextUpdate), certificateNotAfter)
     }
 
     /// The middle of the response's validity: thisUpdate + ½ (``validityEnd(thisUpdate:nextUpdate:)`` − thisUpdate).
-    public func halfLife(thisUpdate: Date, nextUpdate: Date?) -> Date {
+    package func halfLife(thisUpdate: Date, nextUpdate: Date?) -> Date {
         let end = validityEnd(thisUpdate: thisUpdate, nextUpdate: nextUpdate)
         return thisUpdate.addingTimeInterval(end.timeIntervalSince(thisUpdate) / 2)
     }
@@ -80,7 +80,7 @@ public struct RefreshPolicy: Sendable, Hashable {
     /// when the certificate expires first.
     ///
     /// - Parameter jitter: a draw in 0..<1.
-    public func refreshTimeAfterLoading(
+    package func refreshTimeAfterLoading(
         thisUpdate: Date, nextUpdate: Date?, certificateNotAfter: Date, now: Date, jitter: Double
     ) -> Date? {
         guard
@@ -97,7 +97,7 @@ public struct RefreshPolicy: Sendable, Hashable {
     ///   - now: when the response was accepted.
     ///   - jitter: a draw in 0..<1; 0 is the latest allowed time.
     ///   - first: the first refresh since start-up or since the certificate was added.
-    public func refreshTime(
+    package func refreshTime(
         thisUpdate: Date, nextUpdate: Date?, certificateNotAfter: Date, now: Date, jitter: Double, first: Bool = false
     ) -> Date? {
         let end = validityEnd(thisUpdate: thisUpdate, nextUpdate: nextUpdate)
@@ -116,7 +116,7 @@ public struct RefreshPolicy: Sendable, Hashable {
     }
 
     /// The delay before retry number `failures` (1 for the first failure).
-    public func retryDelay(failures: Int, jitter: Double) -> TimeInterval {
+    package func retryDelay(failures: Int, jitter: Double) -> TimeInterval {
         let exponent = Double(max(failures, 1) - 1)
         let delay = min(backoffCap, backoffBase * pow(2, min(exponent, 62)))
         return delay * (1 - jitterFraction * min(max(jitter, 0), 1))

@@ -5,7 +5,7 @@ import OCSPCore
 ///
 /// Only a response that verifies `good` for the current certificate (the verifier was given that
 /// certificate and its issuer) and is strictly newer by thisUpdate replaces the current one.
-public enum ReplacementDecision: Hashable, Sendable {
+package enum ReplacementDecision: Hashable, Sendable {
     /// Staple it: good for this certificate, with this thisUpdate (newer than the current one).
     case replace(thisUpdate: Date)
     /// The responder says the certificate is revoked: never stapled, reported loudly.
@@ -16,7 +16,7 @@ public enum ReplacementDecision: Hashable, Sendable {
     case notNewer(candidate: Date, current: Date)
 
     /// Decides for `candidate` against the current staple's thisUpdate (nil when none is held).
-    public static func decide(_ candidate: OCSPVerification, currentThisUpdate: Date?) -> ReplacementDecision {
+    package static func decide(_ candidate: OCSPVerification, currentThisUpdate: Date?) -> ReplacementDecision {
         switch candidate.verdict {
         case .good:
             guard let thisUpdate = candidate.thisUpdate else { return .notGood(.noStatus) }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// What one refresh of one certificate did; also passed to the refresher's event callback.
-public struct RefreshEvent: Sendable, CustomStringConvertible {
-    public enum Outcome: String, Sendable, Hashable {
+package struct RefreshEvent: Sendable, CustomStringConvertible {
+    package enum Outcome: String, Sendable, Hashable {
         /// A newer good staple replaced the old one (or filled a gap).
         case replaced
         /// Good but not newer than the staple held; kept, retried with backoff.
@@ -15,27 +15,27 @@ public struct RefreshEvent: Sendable, CustomStringConvertible {
         case superseded
     }
 
-    public var id: String
-    public var key: CertificateKey
-    public var serialNumberHex: String
-    public var outcome: Outcome
+    package var id: String
+    package var key: CertificateKey
+    package var serialNumberHex: String
+    package var outcome: Outcome
     /// The metrics label of the fetch (good, revoked, network, ...).
-    public var fetchLabel: String
+    package var fetchLabel: String
     /// Responder, serial and reason, for a person.
-    public var message: String
+    package var message: String
     /// When the next attempt is scheduled, if any.
-    public var nextAttempt: Date?
-    public var failures: [StapleFailure]
+    package var nextAttempt: Date?
+    package var failures: [StapleFailure]
 
-    public var description: String { "\(id) [\(outcome.rawValue)] \(message)" }
+    package var description: String { "\(id) [\(outcome.rawValue)] \(message)" }
 }
 
 /// What the refresher holds for one certificate, for inspection.
-public struct ManagedCertificateStatus: Sendable {
-    public var id: String
-    public var key: CertificateKey
-    public var staple: Staple?
-    public var consecutiveFailures: Int
-    public var nextAttempt: Date?
-    public var revoked: Bool
+package struct ManagedCertificateStatus: Sendable {
+    package var id: String
+    package var key: CertificateKey
+    package var staple: Staple?
+    package var consecutiveFailures: Int
+    package var nextAttempt: Date?
+    package var revoked: Bool
 }

@@ -16,11 +16,11 @@ import ServiceLifecycle
 /// and the I/O, and re-checks after every `await` that the certificate is still the one it asked for.
 ///
 /// Certificates can be added, replaced (renewal, same id) and removed while it runs.
-public actor StapleRefresher: Service {
+package actor StapleRefresher: Service {
     /// The published staples; read it from any thread, without awaiting.
-    public nonisolated let provider = StapleSnapshotProvider()
-    public nonisolated let policy: RefreshPolicy
-    public nonisolated let maximumConcurrentFetches: Int
+    package nonisolated let provider = StapleSnapshotProvider()
+    package nonisolated let policy: RefreshPolicy
+    package nonisolated let maximumConcurrentFetches: Int
 
     private let source: any ResponseSource
     private let verifier: OCSPVerifier
@@ -61,7 +61,7 @@ public actor StapleRefresher: Service {
     ///   - metricsFactory: nil for the global `MetricsSystem.factory`.
     ///   - now: the clock; `random`: jitter draws in 0..<1.
     ///   - onEvent: called after each refresh (for logs, tests and tools).
-    public init(
+    package init(
         certificates: [ManagedCertificate] = [], source: any ResponseSource, verifier: OCSPVerifier = OCSPVerifier(),
         store: StapleStore?, policy: RefreshPolicy = RefreshPolicy(),
         maximumConcurrentFetches: Int = 8, tick: Duration = .seconds(1), metricsFactory: (any MetricsFactory)? = nil,
@@ -89,7 +89,7 @@ public actor StapleRefresher: Service {
     }
 
     /// A refresher asking the responders through `fetch` (whose verifier also re-verifies the store).
-    public init(
+    package init(
         certificates: [ManagedCertificate] = [], fetch: StapleFetch, store: StapleStore?,
         policy: RefreshPolicy = RefreshPolicy(),
         maximumConcurrentFetches: Int = 8, tick: Duration = .seconds(1), metricsFactory: (any MetricsFactory)? = nil,
@@ -106,7 +106,7 @@ public actor StapleRefresher: Service {
     // MARK: Service
 
     /// Loads the store, fetches what is missing or stale, then refreshes on schedule until graceful shutdown.
-    public func run() async throws {
+    package func run() async throws {
         await loadFromStore()
         await cancelWhenGracefulShutdown {
             _ = await self.refreshLoop(.continuous)
@@ -116,14 +116,14 @@ public actor StapleRefresher: Service {
 
     /// Refreshes every certificate whose attempt is due now, at most ``maximumConcurrentFetches`` at a
     /// time, and returns what happened. For start-up in tools and for tests; `run()` does this on its own.
-    public func refreshDue() async -> [RefreshEvent] {
+    package func refreshDue() async -> [RefreshEvent] {
         await loadFromStore()
         return await refreshLoop(.dueNow)
     }
 
     /// Fetches for `id` now, whatever the schedule says, and returns what happened (nil when the id
     /// is unknown or a load or fetch for it is already running).
-    public func refresh(id: String) async -> RefreshEvent? {
+    package func refresh(id: String) async -> RefreshEvent? {
         guard let entry = entries[id], !entry.busy else { return nil }
         entries[id]?.busy = true
         let event = await performRefresh(id: id, generation: entry.generation)
@@ -208,7 +208,7 @@ public actor StapleRefresher: Service {
     /// Loads every certificate's staple from the store (re-verified, on the thread pool; invalid files
     /// set aside) and schedules a fetch for those missing or due. Done once; `run()` and
     /// ``refreshDue()`` call it, and a second caller waits for the first.
-    public func loadFromStore() async {
+    package func loadFromStore() async {
         switch loadState {
         case .done:
             return
@@ -276,7 +276,7 @@ public actor StapleRefresher: Service {
     /// Adds a certificate, or replaces the one with the same id (renewal). A replaced certificate's
     /// staple is withdrawn at once; the new one's is loaded from the store (once the store has been
     /// loaded) or fetched on the next tick.
-    public func upsert(_ managed: ManagedCertificate) async {
+    package func upsert(_ managed: ManagedCertificate) async {
         let key = managed.key
         let old = entries[managed.id]
         if let old, old.key == key {
@@ -296,7 +296,7 @@ public actor StapleRefresher: Service {
     }
 
     /// Stops managing `id`: its staple is withdrawn and its stored file removed.
-    public func remove(id: String) async {
+    package func remove(id: String) async {
         guard let entry = entries.removeValue(forKey: id) else { return }
         await release(entry.key)
         updateGauges()
@@ -310,7 +310,7 @@ public actor StapleRefresher: Service {
     }
 
     /// What is held for `id`.
-    public func status(id: String) -> ManagedCertificateStatus? {
+    package func status(id: String) -> ManagedCertificateStatus? {
         entries[id].map {
             ManagedCertificateStatus(
                 id: $0.managed.id, key: $0.key, staple: $0.state.staple, consecutiveFailures: $0.state.failures,
@@ -319,7 +319,7 @@ public actor StapleRefresher: Service {
     }
 
     /// The ids managed.
-    public var ids: [String] { entries.keys.sorted() }
+    package var ids: [String] { entries.keys.sorted() }
 
     // MARK: One refresh
 

@@ -4,15 +4,15 @@ import OCSPCore
 import X509
 
 /// The staples the engine holds at one moment: immutable once taken.
-public struct StapleSnapshot: Sendable {
-    public var staples: [CertificateKey: Staple]
+package struct StapleSnapshot: Sendable {
+    package var staples: [CertificateKey: Staple]
 
-    public init(staples: [CertificateKey: Staple] = [:]) {
+    package init(staples: [CertificateKey: Staple] = [:]) {
         self.staples = staples
     }
 
     /// The bytes to staple for `key` at `now`, or nil when there is no staple or it may no longer be served.
-    public func staple(for key: CertificateKey, at now: Date) -> [UInt8]? {
+    package func staple(for key: CertificateKey, at now: Date) -> [UInt8]? {
         guard let staple = staples[key], staple.isServable(at: now) else { return nil }
         return staple.bytes
     }
@@ -22,30 +22,30 @@ public struct StapleSnapshot: Sendable {
 /// status callback: it never awaits and never does I/O.
 ///
 /// Only good staples that may still be served at the `now` given are returned.
-public final class StapleSnapshotProvider: Sendable {
+package final class StapleSnapshotProvider: Sendable {
     private let box = NIOLockedValueBox(StapleSnapshot())
 
-    public init() {}
+    package init() {}
 
     /// A copy of the current snapshot.
-    public func snapshot() -> StapleSnapshot {
+    package func snapshot() -> StapleSnapshot {
         box.withLockedValue { $0 }
     }
 
     /// The staple for the certificate whose DER is `certificateDER`, at `now`.
     ///
     /// - Important: `now` is a parameter; pass the handshake's clock.
-    public func staple(forCertificateDER certificateDER: some DataProtocol, at now: Date) -> [UInt8]? {
+    package func staple(forCertificateDER certificateDER: some DataProtocol, at now: Date) -> [UInt8]? {
         staple(for: CertificateKey(derBytes: certificateDER), at: now)
     }
 
     /// The staple for `certificate` at `now`.
-    public func staple(for certificate: Certificate, at now: Date) -> [UInt8]? {
+    package func staple(for certificate: Certificate, at now: Date) -> [UInt8]? {
         staple(for: CertificateKey(certificate: certificate), at: now)
     }
 
     /// The staple for `key` at `now`.
-    public func staple(for key: CertificateKey, at now: Date) -> [UInt8]? {
+    package func staple(for key: CertificateKey, at now: Date) -> [UInt8]? {
         box.withLockedValue { $0.staple(for: key, at: now) }
     }
 

@@ -8,13 +8,13 @@ import Foundation
 
 /// Writes files so that a reader sees the old bytes or the new ones, never a mix, even across a
 /// crash: a temporary file in the same directory, fsync, rename over the target, fsync the directory.
-public enum AtomicFile {
+package enum AtomicFile {
     /// Replaces the file at `path` with `bytes`.
     ///
     /// - Parameter mode: permissions of the new file.
     /// - Throws: ``StoreError`` naming the path; on failure the old file is untouched and the
     ///   temporary file removed.
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(StoreError) {
+    package static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(StoreError) {
         let directory =
             (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent

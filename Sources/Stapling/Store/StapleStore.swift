@@ -20,14 +20,14 @@ import X509
 /// - `.<name>.tmp-*`: a write in progress; left over only by a crash, and ignored.
 ///
 /// Loading re-verifies each staple against its certificate and issuer at the time given.
-public struct StapleStore: Sendable {
-    public let directory: String
+package struct StapleStore: Sendable {
+    package let directory: String
     private let logger: Logger
 
     /// Opens (creating if needed) the state directory.
     ///
     /// - Throws: ``StoreError`` when the directory cannot be created or is not a directory.
-    public init(directory: String, logger: Logger) throws(StoreError) {
+    package init(directory: String, logger: Logger) throws(StoreError) {
         self.directory = directory
         self.logger = logger
         var isDirectory: ObjCBool = false
@@ -47,12 +47,12 @@ public struct StapleStore: Sendable {
     }
 
     /// The staple file of `key`.
-    public func path(for key: CertificateKey) -> String {
+    package func path(for key: CertificateKey) -> String {
         "\(directory)/\(key.hex).ocsp"
     }
 
     /// What loading one certificate's staple found.
-    public enum LoadResult: Sendable {
+    package enum LoadResult: Sendable {
         /// No file.
         case missing
         /// A file that verifies good for the certificate at the time given.
@@ -63,7 +63,7 @@ public struct StapleStore: Sendable {
     }
 
     /// Loads and re-verifies the staple of `certificate`.
-    public func load(
+    package func load(
         certificate: Certificate, issuer: Certificate, verifier: OCSPVerifier, policy: RefreshPolicy, now: Date
     ) -> LoadResult {
         let key = CertificateKey(certificate: certificate)
@@ -112,12 +112,12 @@ public struct StapleStore: Sendable {
     }
 
     /// Saves `staple` for `key`, atomically.
-    public func save(_ staple: Staple, for key: CertificateKey) throws(StoreError) {
+    package func save(_ staple: Staple, for key: CertificateKey) throws(StoreError) {
         try AtomicFile.write(staple.bytes, to: path(for: key), mode: 0o600)
     }
 
     /// Removes the staple of `key`, if any.
-    public func remove(_ key: CertificateKey) {
+    package func remove(_ key: CertificateKey) {
         unlink(path(for: key))
         AtomicFile.syncDirectory(directory)
     }

@@ -1,29 +1,29 @@
 import OCSPCore
 
 /// A staple store or staple file problem; the subject is the path.
-public typealias StoreError = StapleError<StoreErrorCode>
+package typealias StoreError = StapleError<StoreErrorCode>
 
 /// The codes of ``StoreError``.
-public struct StoreErrorCode: StapleErrorCode {
+package struct StoreErrorCode: StapleErrorCode {
     private enum Backing: String {
         case directoryUnusable = "directory-unusable"
         case writeFailed = "write-failed"
     }
     private let backing: Backing
-    public var description: String { backing.rawValue }
+    package var description: String { backing.rawValue }
 
     /// The state directory cannot be created, or is not a directory.
-    public static let directoryUnusable = Self(backing: .directoryUnusable)
+    package static let directoryUnusable = Self(backing: .directoryUnusable)
     /// A file could not be written; the previous one is untouched.
-    public static let writeFailed = Self(backing: .writeFailed)
+    package static let writeFailed = Self(backing: .writeFailed)
 }
 
 extension StapleError where Code == StoreErrorCode {
     /// An error about the file or directory at `path`.
-    public init(_ code: Code, path: String, reason: String, file: String = #fileID, line: UInt = #line) {
+    package init(_ code: Code, path: String, reason: String, file: String = #fileID, line: UInt = #line) {
         self.init(code, subject: path, reason: reason, file: file, line: line)
     }
 
     /// The file or directory involved.
-    public var path: String { subject ?? "" }
+    package var path: String { subject ?? "" }
 }

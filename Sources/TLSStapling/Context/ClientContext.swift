@@ -1,15 +1,15 @@
-import COpenSSL
+internal import COpenSSL
 
 /// The OpenSSL context of a TLS client that requests status and reports what it got.
 ///
 /// `@unchecked Sendable`: configured once in `init`, then only used for `SSL_new`, which OpenSSL
 /// allows from several threads.
-public final class OpenSSLClientContext: @unchecked Sendable {
+package final class OpenSSLClientContext: @unchecked Sendable {
     let configuration: TLSClientConfiguration
     let context: OpaquePointer
     let alpnWire: [UInt8]
 
-    public init(configuration: TLSClientConfiguration) throws {
+    package init(configuration: TLSClientConfiguration) throws {
         self.configuration = configuration
         guard let context = SSL_CTX_new(TLS_client_method()) else {
             throw TLSError.openSSL(.configuration, "SSL_CTX_new")

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 import Foundation
 import OCSPCore
 import StapleFiles
@@ -10,7 +10,7 @@ import X509
 /// `@unchecked Sendable`: every field is set in `init` and never changed; OpenSSL allows `SSL_new`
 /// and the callbacks to use an `SSL_CTX` from several threads once it is configured, and the
 /// provider is `Sendable`.
-public final class OpenSSLServerContext: @unchecked Sendable {
+package final class OpenSSLServerContext: @unchecked Sendable {
     struct NamedContext {
         var names: [String]
         var context: OpaquePointer
@@ -24,7 +24,7 @@ public final class OpenSSLServerContext: @unchecked Sendable {
     /// Loads every certificate and key and builds the contexts.
     ///
     /// - Throws: ``TLSError`` (`configuration`) naming the file OpenSSL could not use and why.
-    public init(configuration: TLSServerConfiguration, provider: any StapleProvider) throws {
+    package init(configuration: TLSServerConfiguration, provider: any StapleProvider) throws {
         guard !configuration.certificates.isEmpty else { throw TLSError(.configuration, "no certificate to serve") }
         self.configuration = configuration
         self.provider = provider

@@ -1,19 +1,19 @@
-import COpenSSL
+internal import COpenSSL
 import NIOCore
 
 /// A certificate chain and its private key, as PEM files (leaf first in the chain file).
-public struct TLSCertificateSource: Sendable, Hashable {
-    public var chainPath: String
-    public var keyPath: String
+package struct TLSCertificateSource: Sendable, Hashable {
+    package var chainPath: String
+    package var keyPath: String
 
-    public init(chainPath: String, keyPath: String) {
+    package init(chainPath: String, keyPath: String) {
         self.chainPath = chainPath
         self.keyPath = keyPath
     }
 }
 
 /// A TLS protocol version this layer speaks.
-public enum TLSVersion: Sendable, Hashable {
+package enum TLSVersion: Sendable, Hashable {
     case tls12, tls13
 
     var openSSLValue: Int32 {
@@ -25,19 +25,19 @@ public enum TLSVersion: Sendable, Hashable {
 }
 
 /// How a server terminates TLS.
-public struct TLSServerConfiguration: Sendable {
+package struct TLSServerConfiguration: Sendable {
     /// Certificates to serve. The first is the default; the others are chosen by SNI against their
     /// DNS names. Two certificates for the same names (an RSA and an ECDSA one) share one context and
     /// OpenSSL picks the one the client's signature algorithms allow.
-    public var certificates: [TLSCertificateSource]
+    package var certificates: [TLSCertificateSource]
     /// ALPN protocols in order of preference (e.g. `["h2", "http/1.1"]`); empty disables ALPN.
-    public var alpnProtocols: [String]
-    public var minimumVersion: TLSVersion
-    public var maximumVersion: TLSVersion
+    package var alpnProtocols: [String]
+    package var minimumVersion: TLSVersion
+    package var maximumVersion: TLSVersion
     /// Connections that have not completed the handshake by then are closed.
-    public var handshakeTimeout: TimeAmount
+    package var handshakeTimeout: TimeAmount
 
-    public init(
+    package init(
         certificates: [TLSCertificateSource], alpnProtocols: [String] = [], minimumVersion: TLSVersion = .tls12,
         maximumVersion: TLSVersion = .tls13, handshakeTimeout: TimeAmount = .seconds(10)
     ) {
@@ -51,17 +51,17 @@ public struct TLSServerConfiguration: Sendable {
 
 /// How a client opens TLS. It requests a staple (status_request) always; it does not verify the
 /// peer's chain itself: callers judge the chain and the staple it reports.
-public struct TLSClientConfiguration: Sendable {
+package struct TLSClientConfiguration: Sendable {
     /// SNI host name to send, if any.
-    public var serverName: String?
-    public var alpnProtocols: [String]
-    public var minimumVersion: TLSVersion
-    public var maximumVersion: TLSVersion
+    package var serverName: String?
+    package var alpnProtocols: [String]
+    package var minimumVersion: TLSVersion
+    package var maximumVersion: TLSVersion
     /// Ask for a staple (status_request). On by default; off measures handshakes without it.
-    public var requestStatus: Bool
-    public var handshakeTimeout: TimeAmount
+    package var requestStatus: Bool
+    package var handshakeTimeout: TimeAmount
 
-    public init(
+    package init(
         serverName: String? = nil, alpnProtocols: [String] = [], minimumVersion: TLSVersion = .tls12,
         maximumVersion: TLSVersion = .tls13, requestStatus: Bool = true, handshakeTimeout: TimeAmount = .seconds(10)
     ) {

@@ -1,4 +1,4 @@
-import COpenSSL
+internal import COpenSSL
 import NIOCore
 
 /// One OpenSSL `SSL` driven through a pair of memory BIOs: ciphertext in, ciphertext out.

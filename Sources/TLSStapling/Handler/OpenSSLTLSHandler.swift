@@ -1,15 +1,15 @@
 import NIOCore
 
 /// What a completed handshake settled, fired as a user inbound event.
-public struct TLSHandshakeCompleted: Sendable, Equatable {
+package struct TLSHandshakeCompleted: Sendable, Equatable {
     /// The ALPN protocol both sides agreed on, if any.
-    public var negotiatedProtocol: String?
+    package var negotiatedProtocol: String?
     /// `TLSv1.2` or `TLSv1.3`.
-    public var version: String
+    package var version: String
     /// Client side: the staple the server sent, byte for byte; nil when it sent none.
-    public var stapledResponse: [UInt8]?
+    package var stapledResponse: [UInt8]?
     /// Client side: the certificates the server sent, leaf first, as DER.
-    public var peerCertificateChain: [[UInt8]]
+    package var peerCertificateChain: [[UInt8]]
 }
 
 /// TLS over OpenSSL 3 inside a SwiftNIO pipeline, for a server (which staples through its context's
@@ -19,11 +19,11 @@ public struct TLSHandshakeCompleted: Sendable, Equatable {
 /// written and sent on flush. Writes made before the handshake completes wait for it. `close(mode: .output)` sends close_notify
 /// and half-closes; a peer's close_notify is surfaced as `ChannelEvent.inputClosed`. Handshakes that
 /// take longer than the configured timeout fail with ``TLSError`` `handshakeTimeout`.
-public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    public typealias InboundIn = ByteBuffer
-    public typealias InboundOut = ByteBuffer
-    public typealias OutboundIn = ByteBuffer
-    public typealias OutboundOut = ByteBuffer
+package final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    package typealias InboundIn = ByteBuffer
+    package typealias InboundOut = ByteBuffer
+    package typealias OutboundIn = ByteBuffer
+    package typealias OutboundOut = ByteBuffer
 
     private let connection: OpenSSLConnection
     private let isClient: Bool
@@ -32,13 +32,13 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
     private var pendingWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     private var timeout: Scheduled<Void>?
 
-    public init(server: OpenSSLServerContext) throws {
+    package init(server: OpenSSLServerContext) throws {
         connection = try OpenSSLConnection(server: server)
         isClient = false
         handshakeTimeout = server.configuration.handshakeTimeout
     }
 
-    public init(client: OpenSSLClientContext) throws {
+    package init(client: OpenSSLClientContext) throws {
         connection = try OpenSSLConnection(client: client)
         isClient = true
         handshakeTimeout = client.configuration.handshakeTimeout
@@ -46,11 +46,11 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
 
     // MARK: - Lifecycle
 
-    public func handlerAdded(context: ChannelHandlerContext) {
+    package func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { becomeActive(context: context) }
     }
 
-    public func channelActive(context: ChannelHandlerContext) {
+    package func channelActive(context: ChannelHandlerContext) {
         becomeActive(context: context)
         context.fireChannelActive()
     }
@@ -81,7 +81,7 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
         }
     }
 
-    public func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         let action = machine.channelInactive()
         timeout?.cancel()
         failPendingWrites(TLSError(.closedBeforeHandshake, "connection closed"))
@@ -94,14 +94,14 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
         context.fireChannelInactive()
     }
 
-    public func handlerRemoved(context: ChannelHandlerContext) {
+    package func handlerRemoved(context: ChannelHandlerContext) {
         timeout?.cancel()
         failPendingWrites(TLSError(.closedBeforeHandshake, "TLS handler removed"))
     }
 
     // MARK: - Inbound
 
-    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch machine.bytesReceived() {
         case .discard:
             return
@@ -121,7 +121,7 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
         return false
     }
 
-    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard case .some(.inputClosed) = event as? ChannelEvent else {
             context.fireUserInboundEventTriggered(event)
             return
@@ -199,7 +199,7 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
 
     // MARK: - Outbound
 
-    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch machine.write() {
         case .buffer:
             pendingWrites.append((unwrapOutboundIn(data), promise))
@@ -210,7 +210,7 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
         }
     }
 
-    public func flush(context: ChannelHandlerContext) {
+    package func flush(context: ChannelHandlerContext) {
         switch machine.flush() {
         case .awaitHandshake: break
         case .flush: context.flush()
@@ -253,7 +253,7 @@ public final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHand
         context.flush()
     }
 
-    public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+    package func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         let action = mode == .output ? machine.closeOutput() : machine.close()
         switch action {
         case .sendCloseNotifyAndCloseOutput:

@@ -1,4 +1,4 @@
-import EngineTestSupport
+import StapleTestSupport
 import Foundation
 import OCSPCore
 import Testing
