@@ -4,7 +4,9 @@ import Foundation
 enum Deadline {
     struct Expired: Error {}
 
-    static func run<T: Sendable>(seconds: TimeInterval, _ operation: @escaping @Sendable () async throws -> T)
+    static func run<T: Sendable>(
+        seconds: TimeInterval, _ operation: @escaping @Sendable () async throws -> T
+    )
         async throws -> T
     {
         try await withThrowingTaskGroup(of: T?.self) { group in

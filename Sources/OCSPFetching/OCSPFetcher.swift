@@ -55,7 +55,9 @@ package final class OCSPFetcher: Sendable {
         self.proxied = proxied
     }
 
-    private static func clientConfiguration(_ configuration: OCSPFetchConfiguration, proxy: ProxySettings.Endpoint?)
+    private static func clientConfiguration(
+        _ configuration: OCSPFetchConfiguration, proxy: ProxySettings.Endpoint?
+    )
         -> HTTPClient.Configuration
     {
         let timeout = TimeAmount.nanoseconds(Int64(configuration.attemptTimeout * 1_000_000_000))
@@ -92,7 +94,9 @@ package final class OCSPFetcher: Sendable {
     ///   - serialNumberHex: the certificate's serial, for errors and logs.
     /// - Throws: ``OCSPFetchError``: the last URL's failure (earlier ones are logged), or
     ///   ``OCSPFetchError/Code/noResponderURL`` when `urls` is empty.
-    package func fetch(derRequest: [UInt8], urls: [String], serialNumberHex: String) async throws(OCSPFetchError)
+    package func fetch(
+        derRequest: [UInt8], urls: [String], serialNumberHex: String
+    ) async throws(OCSPFetchError)
         -> OCSPFetchResult
     {
         guard !urls.isEmpty else {
@@ -114,7 +118,9 @@ package final class OCSPFetcher: Sendable {
     }
 
     /// One attempt to one responder URL, redirects included, within the attempt deadline.
-    package func fetch(derRequest: [UInt8], from url: String, serialNumberHex: String) async throws(OCSPFetchError)
+    package func fetch(
+        derRequest: [UInt8], from url: String, serialNumberHex: String
+    ) async throws(OCSPFetchError)
         -> OCSPFetchResult
     {
         let request = OCSPHTTPRequest(
@@ -229,7 +235,9 @@ private struct Attempt: Sendable {
     }
 
     /// Sends the request to `url`; direct http goes to each resolved address in turn until one connects.
-    func send(to url: String, components: URLComponents, scheme: String, host: String) async throws -> (
+    func send(
+        to url: String, components: URLComponents, scheme: String, host: String
+    ) async throws -> (
         HTTPClientResponse, String?
     ) {
         let proxy = fetcher.configuration.proxies.proxy(scheme: scheme, host: host)

@@ -32,7 +32,9 @@ package struct ProxySettings: Sendable, Hashable {
     package static let none = ProxySettings()
 
     /// The settings the environment gives.
-    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+    package static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    )
         -> ProxySettings
     {
         func value(_ names: String...) -> String? {

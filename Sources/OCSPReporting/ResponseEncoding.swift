@@ -1,5 +1,5 @@
-import OCSPCore
 import Foundation
+import OCSPCore
 import SwiftASN1
 
 /// Recognising how a stored OCSP response is encoded: DER, PEM or bare base64.

@@ -1,5 +1,5 @@
-import OCSPCore
 import Foundation
+import OCSPCore
 import SwiftASN1
 import X509
 

@@ -14,7 +14,9 @@ package enum InputFile {
     ///
     /// - Throws: ``OCSPCoreError`` with `code` (default ``OCSPCoreErrorCode/unreadableInput``) naming
     ///   the path: no such file, a directory, not readable, or larger than ``maximumSize``.
-    package static func bytes(atPath path: String, code: OCSPCoreErrorCode = .unreadableInput) throws(OCSPCoreError)
+    package static func bytes(
+        atPath path: String, code: OCSPCoreErrorCode = .unreadableInput
+    ) throws(OCSPCoreError)
         -> [UInt8]
     {
         var isDirectory: ObjCBool = false

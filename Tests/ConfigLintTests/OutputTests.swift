@@ -69,7 +69,8 @@ struct OutputTests {
         let fixture = try Fixture.get()
         let prepared = try CorpusCase(server: .nginx, name: "clean").prepare(fixture)
         let now = Linter(now: fixture.now).lint(paths: [prepared.mainFile], as: .nginx)
-        let later = Linter(now: fixture.now.addingTimeInterval(2 * 365 * 86_400)).lint(paths: [prepared.mainFile], as: .nginx)
+        let later = Linter(now: fixture.now.addingTimeInterval(2 * 365 * 86_400)).lint(
+            paths: [prepared.mainFile], as: .nginx)
         #expect(now.findings.isEmpty)
         #expect(later.findings.map(\.ruleID) == ["certificate-expired", "certificate-expired"])
         #expect(later.grade == .errors)

@@ -1,10 +1,10 @@
-import StapleTestSupport
 import Foundation
 import Logging
 import MetricsTestKit
 import NIOPosix
 import OCSPCore
 import OCSPFetching
+import StapleTestSupport
 import Stapling
 import StaplingProxy
 import TLSStapling

@@ -40,7 +40,9 @@ package struct LintErrorCode: StapleErrorCode {
 
 extension StapleError where Code == LintErrorCode {
     /// An error at `location` (line 0 for a whole file).
-    package init(_ code: Code, at location: SourceLocation, _ reason: String, file: String = #fileID, line: UInt = #line) {
+    package init(
+        _ code: Code, at location: SourceLocation, _ reason: String, file: String = #fileID, line: UInt = #line
+    ) {
         self.init(code, subject: location, reason: reason, file: file, line: line)
     }
 

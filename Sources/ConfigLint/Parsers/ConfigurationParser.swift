@@ -1,12 +1,16 @@
 /// Reads one configuration file (and what it includes) into the site model, whatever the server.
 package enum ConfigurationParser {
     /// The usual main configuration files, read when `staple lint` is given no path.
-    package static let defaultPaths = ["/etc/nginx/nginx.conf", "/etc/apache2/apache2.conf", "/etc/haproxy/haproxy.cfg"]
+    package static let defaultPaths = [
+        "/etc/nginx/nginx.conf", "/etc/apache2/apache2.conf", "/etc/haproxy/haproxy.cfg",
+    ]
 
     /// Parses `path` as a configuration for `server`, or for the server detected from its name and content.
     ///
     /// - Throws: ``LintError`` naming the file and line that could not be read or parsed.
-    package static func parse(path: String, as server: ServerKind? = nil, limits: ReadLimits = ReadLimits())
+    package static func parse(
+        path: String, as server: ServerKind? = nil, limits: ReadLimits = ReadLimits()
+    )
         throws(LintError) -> ParsedConfiguration
     {
         let kind: ServerKind

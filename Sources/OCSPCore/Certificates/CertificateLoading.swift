@@ -31,7 +31,9 @@ public enum CertificateLoading {
             do {
                 certificates.append(try certificate(der: block.der))
             } catch {
-                throw OCSPCoreError(.unreadableCertificate, subject: source, reason: "PEM block \(index + 1) is not a valid certificate: \(error)")
+                throw OCSPCoreError(
+                    .unreadableCertificate, subject: source,
+                    reason: "PEM block \(index + 1) is not a valid certificate: \(error)")
             }
         }
         guard !certificates.isEmpty else {

@@ -23,7 +23,9 @@ enum InputFiles {
     }
 
     /// The leaf (first certificate of `chainPath`) and its issuer (later in the chain, or in `issuerPath`).
-    static func leafAndIssuer(chain chainPath: String, issuer issuerPath: String?) throws(CommandError) -> (
+    static func leafAndIssuer(
+        chain chainPath: String, issuer issuerPath: String?
+    ) throws(CommandError) -> (
         leaf: Certificate, issuer: Certificate
     ) {
         let chain = try certificates(chainPath, what: "certificate")
@@ -44,7 +46,9 @@ enum InputFiles {
 
 extension ParsableCommand {
     /// Runs `body`; a ``CommandError`` is printed to standard error and exits `status`.
-    static func exitingOnUnusableInput<T>(status: Int32 = ExitStatus.unusable.rawValue, _ body: () throws -> T) throws
+    static func exitingOnUnusableInput<T>(
+        status: Int32 = ExitStatus.unusable.rawValue, _ body: () throws -> T
+    ) throws
         -> T
     {
         do {

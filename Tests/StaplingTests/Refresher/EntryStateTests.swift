@@ -1,6 +1,6 @@
-import StapleTestSupport
 import Foundation
 import OCSPCore
+import StapleTestSupport
 import Testing
 
 @testable import Stapling

@@ -1,7 +1,7 @@
-import StapleTestSupport
 import Foundation
 import MetricsTestKit
 import OCSPCore
+import StapleTestSupport
 import Testing
 
 @testable import Stapling

@@ -1,6 +1,6 @@
-import StapleTestSupport
 import Foundation
 import OCSPCore
+import StapleTestSupport
 import Synchronization
 import Testing
 import X509

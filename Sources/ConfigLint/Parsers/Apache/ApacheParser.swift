@@ -19,7 +19,9 @@ struct ApacheParser {
 
     var files: [String] { reader.files }
 
-    mutating func parse(file path: String, from: SourceLocation? = nil, depth: Int = 0) throws(LintError)
+    mutating func parse(
+        file path: String, from: SourceLocation? = nil, depth: Int = 0
+    ) throws(LintError)
         -> [ApacheNode]
     {
         let bytes = try reader.enter(path, from: from)

@@ -19,7 +19,9 @@ struct NginxParser {
     var files: [String] { reader.files }
 
     /// Parses `path` and every file it includes.
-    mutating func parse(file path: String, from: SourceLocation? = nil, blockDepth: Int = 0) throws(LintError)
+    mutating func parse(
+        file path: String, from: SourceLocation? = nil, blockDepth: Int = 0
+    ) throws(LintError)
         -> [NginxNode]
     {
         let bytes = try reader.enter(path, from: from)
