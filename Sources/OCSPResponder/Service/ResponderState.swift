@@ -1,0 +1,52 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// The snapshot in service, shared by the HTTP front (reads) and the index watcher (swaps).
+///
+/// Requests read an immutable ``ResponderSnapshot`` under a lock and answer from it outside the
+/// lock; the watcher builds the next snapshot on its own task and swaps it in whole.
+public final class ResponderState: Sendable {
+    private struct Shared {
+        var snapshot: ResponderSnapshot
+        /// Per CA: the index change not yet reflected in an answer (its mtime).
+        var pendingChanges: [Int: Date] = [:]
+    }
+    private let shared: NIOLockedValueBox<Shared>
+    let metrics: ResponderMetrics
+    private let clock: @Sendable () -> Date
+
+    public init(
+        snapshot: ResponderSnapshot, metrics: ResponderMetrics = ResponderMetrics(),
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.shared = NIOLockedValueBox(Shared(snapshot: snapshot))
+        self.metrics = metrics
+        self.clock = clock
+    }
+
+    public var snapshot: ResponderSnapshot { shared.withLockedValue { $0.snapshot } }
+
+    /// Puts `snapshot` in service; `changed` lists the CAs whose index changed (for the change-to-answer metric).
+    public func publish(_ snapshot: ResponderSnapshot, changed: [Int: Date] = [:]) {
+        shared.withLockedValue {
+            $0.snapshot = snapshot
+            $0.pendingChanges.merge(changed) { old, _ in old }
+        }
+    }
+
+    /// Answers `request` from the snapshot in service, and counts it.
+    public func answer(_ request: ResponderRequest) -> ResponderAnswer {
+        let (snapshot, pending) = shared.withLockedValue { ($0.snapshot, !$0.pendingChanges.isEmpty) }
+        let now = clock()
+        let answer = RequestHandler.answer(request, snapshot: snapshot, now: now)
+        metrics.answered(method: request.method, answer)
+        if pending, let index = answer.authorityIndex {
+            let changedAt = shared.withLockedValue { $0.pendingChanges.removeValue(forKey: index) }
+            if let changedAt {
+                metrics.changeReflected(
+                    after: now.timeIntervalSince(changedAt), authority: snapshot.authorities[index].authority.name)
+            }
+        }
+        return answer
+    }
+}
