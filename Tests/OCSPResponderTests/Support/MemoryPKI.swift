@@ -77,6 +77,6 @@ func entry(_ serial: [UInt8], _ kind: IndexEntry.Kind = .valid, revoked: Date? =
     -> IndexEntry
 {
     IndexEntry(
-        kind: kind, expiry: Date().addingTimeInterval(86_400 * 10), revocationTime: revoked, revocationReason: reason,
+        kind: kind, expiry: Date(timeIntervalSince1970: 1_900_000_000), revocationTime: revoked, revocationReason: reason,
         serial: serial, subject: "/CN=\(serial.hexString)")
 }
