@@ -104,7 +104,8 @@ struct PresignPlanTests {
         let index = CertificateIndex(entries: [entry([0x01]), entry([0x02])])
         let cache = cache(index, signedAt: t0)
         #expect(PresignPlan(index: index, cache: cache, now: t0.addingTimeInterval(3599), refresh: 3600).isEmpty)
-        #expect(PresignPlan(index: index, cache: cache, now: t0.addingTimeInterval(3600), refresh: 3600).sign.count == 2)
+        #expect(
+            PresignPlan(index: index, cache: cache, now: t0.addingTimeInterval(3600), refresh: 3600).sign.count == 2)
         // A clock that went backwards (before thisUpdate) re-signs rather than serving "from the future".
         #expect(PresignPlan(index: index, cache: cache, now: t0.addingTimeInterval(-60), refresh: 3600).sign.count == 2)
     }

@@ -12,7 +12,8 @@ struct LiveIndexTests {
         let issuer = try ca.certificate(ca.caPath)
         let certificate = try ca.certificate(leaf)
         let request = try OCSPRequest(
-            tbsRequest: TBSRequest(requestList: [Request(reqCert: try CertID(certificate: certificate, issuer: issuer))])
+            tbsRequest: TBSRequest(requestList: [Request(reqCert: try CertID(certificate: certificate, issuer: issuer))]
+            )
         ).derBytes()
         let http = try RawHTTPConnection(port: responder.port).request(
             "POST", "/", headers: [("Content-Type", "application/ocsp-request")], body: request)

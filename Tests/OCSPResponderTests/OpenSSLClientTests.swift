@@ -27,7 +27,8 @@ struct OpenSSLClientTests {
         let responder: RunningResponder
 
         init(_ variant: SignerVariant) async throws {
-            ca = try OpenSSLCA(name: "client-\(variant == .caRSA ? "rsa" : "ec")", keyType: variant == .caRSA ? .rsa : .ecdsa)
+            ca = try OpenSSLCA(
+                name: "client-\(variant == .caRSA ? "rsa" : "ec")", keyType: variant == .caRSA ? .rsa : .ecdsa)
             good = try ca.issue("good")
             revoked = try ca.issue("revoked")
             try ca.revoke(revoked, reason: "keyCompromise")
@@ -36,7 +37,8 @@ struct OpenSSLClientTests {
             if variant == .delegated {
                 let (certificate, key) = try ca.issueResponder()
                 files = AuthorityFiles(
-                    name: "delegated", caPath: ca.caPath, indexPath: ca.indexPath, signerPath: certificate, keyPath: key)
+                    name: "delegated", caPath: ca.caPath, indexPath: ca.indexPath, signerPath: certificate, keyPath: key
+                )
             }
             responder = try await RunningResponder([files])
         }
@@ -92,7 +94,8 @@ struct OpenSSLClientTests {
                 let sent = nonceHex(made.stdout)
                 if sent == nil || sent != nonceHex(result.stdout) {
                     result.status = 99
-                    result.stderr += "WARNING: nonce sent \(sent ?? "none"), echoed \(nonceHex(result.stdout) ?? "none")"
+                    result.stderr +=
+                        "WARNING: nonce sent \(sent ?? "none"), echoed \(nonceHex(result.stdout) ?? "none")"
                 }
             }
             return result
@@ -109,70 +112,79 @@ struct OpenSSLClientTests {
     @Test(arguments: SignerVariant.allCases, Method.allCases)
     func goodRevokedAndUnknownForEveryHashAndNonceChoice(variant: SignerVariant, method: Method) async throws {
         try await Fixture.with(variant) { fixture in
-        for hash in [OCSPHashAlgorithm.sha1, .sha256] {
-            for nonce in [false, true] {
-                let context = "\(variant.rawValue), \(method.rawValue), \(hash), nonce \(nonce)"
-                let good = try Self.ask(fixture, fixture.good, hash: hash, nonce: nonce, method: method)
-                #expect(good.status == 0, "\(context): \(good)")
-                #expect(good.stderr.contains("Response verify OK"), "\(context): \(good)")
-                #expect(good.stdout.contains("\(fixture.good): good"), "\(context): \(good)")
-                #expect(good.stdout.contains("Next Update:"), "\(context): \(good)")
-                #expect(!good.combined.contains("WARNING"), "\(context): \(good)")
+            for hash in [OCSPHashAlgorithm.sha1, .sha256] {
+                for nonce in [false, true] {
+                    let context = "\(variant.rawValue), \(method.rawValue), \(hash), nonce \(nonce)"
+                    let good = try Self.ask(fixture, fixture.good, hash: hash, nonce: nonce, method: method)
+                    #expect(good.status == 0, "\(context): \(good)")
+                    #expect(good.stderr.contains("Response verify OK"), "\(context): \(good)")
+                    #expect(good.stdout.contains("\(fixture.good): good"), "\(context): \(good)")
+                    #expect(good.stdout.contains("Next Update:"), "\(context): \(good)")
+                    #expect(!good.combined.contains("WARNING"), "\(context): \(good)")
 
-                let revoked = try Self.ask(fixture, fixture.revoked, hash: hash, nonce: nonce, method: method)
-                #expect(revoked.stderr.contains("Response verify OK"), "\(context): \(revoked)")
-                #expect(revoked.stdout.contains("\(fixture.revoked): revoked"), "\(context): \(revoked)")
-                #expect(revoked.stdout.contains("Reason: keyCompromise"), "\(context): \(revoked)")
-                #expect(revoked.stdout.contains("Revocation Time:"), "\(context): \(revoked)")
+                    let revoked = try Self.ask(fixture, fixture.revoked, hash: hash, nonce: nonce, method: method)
+                    #expect(revoked.stderr.contains("Response verify OK"), "\(context): \(revoked)")
+                    #expect(revoked.stdout.contains("\(fixture.revoked): revoked"), "\(context): \(revoked)")
+                    #expect(revoked.stdout.contains("Reason: keyCompromise"), "\(context): \(revoked)")
+                    #expect(revoked.stdout.contains("Revocation Time:"), "\(context): \(revoked)")
 
-                let unknown = try Self.ask(fixture, fixture.unrecorded, hash: hash, nonce: nonce, method: method)
-                #expect(unknown.stderr.contains("Response verify OK"), "\(context): \(unknown)")
-                #expect(unknown.stdout.contains("\(fixture.unrecorded): unknown"), "\(context): \(unknown)")
+                    let unknown = try Self.ask(fixture, fixture.unrecorded, hash: hash, nonce: nonce, method: method)
+                    #expect(unknown.stderr.contains("Response verify OK"), "\(context): \(unknown)")
+                    #expect(unknown.stdout.contains("\(fixture.unrecorded): unknown"), "\(context): \(unknown)")
+                }
             }
-        }
         }
     }
 
     @Test(arguments: SignerVariant.allCases)
     func ourVerifierAndStapleFetchAcceptThemToo(variant: SignerVariant) async throws {
         try await Fixture.with(variant) { fixture in
-        let ca = try fixture.ca.certificate(fixture.ca.caPath)
-        let index = try fixture.ca.files.loadIndex()
-        for (path, expected) in [(fixture.good, "good"), (fixture.revoked, "revoked"), (fixture.unrecorded, "unknown")] {
-            let leaf = try fixture.ca.certificate(path)
-            for hash in [OCSPHashAlgorithm.sha1, .sha256] {
-                let request = try OCSPRequest(
-                    tbsRequest: TBSRequest(requestList: [Request(reqCert: try CertID(certificate: leaf, issuer: ca, hash: hash))])
-                ).derBytes()
-                let http = try RawHTTPConnection(port: fixture.responder.port).request(
-                    "POST", "/", headers: [("Content-Type", "application/ocsp-request")], body: request)
-                let verification = OCSPVerifier().verify(response: http.body, certificate: leaf, issuer: ca, now: Date())
-                #expect(verification.verdict.name == expected, "\(path) \(hash): \(verification.verdict)")
-                if expected == "revoked", case .revoked(let time, let reason) = verification.verdict {
-                    let entry = try #require(index.entry(serialNumber: Array(leaf.serialNumber.bytes)))
-                    #expect(time == entry.revocationTime)
-                    #expect(reason == .keyCompromise)
+            let ca = try fixture.ca.certificate(fixture.ca.caPath)
+            let index = try fixture.ca.files.loadIndex()
+            for (path, expected) in [
+                (fixture.good, "good"), (fixture.revoked, "revoked"), (fixture.unrecorded, "unknown"),
+            ] {
+                let leaf = try fixture.ca.certificate(path)
+                for hash in [OCSPHashAlgorithm.sha1, .sha256] {
+                    let request = try OCSPRequest(
+                        tbsRequest: TBSRequest(requestList: [
+                            Request(reqCert: try CertID(certificate: leaf, issuer: ca, hash: hash))
+                        ])
+                    ).derBytes()
+                    let http = try RawHTTPConnection(port: fixture.responder.port).request(
+                        "POST", "/", headers: [("Content-Type", "application/ocsp-request")], body: request)
+                    let verification = OCSPVerifier().verify(
+                        response: http.body, certificate: leaf, issuer: ca, now: Date())
+                    #expect(verification.verdict.name == expected, "\(path) \(hash): \(verification.verdict)")
+                    if expected == "revoked", case .revoked(let time, let reason) = verification.verdict {
+                        let entry = try #require(index.entry(serialNumber: Array(leaf.serialNumber.bytes)))
+                        #expect(time == entry.revocationTime)
+                        #expect(reason == .keyCompromise)
+                    }
                 }
+                let out = "\(fixture.ca.directory)/\(expected).ocsp"
+                let fetch = try Shell.run(
+                    Shell.stapleBinary,
+                    ["fetch", path, "--issuer", fixture.ca.caPath, "--url", fixture.responder.url, "-o", out])
+                // staple fetch: 0 written (good), 1 judged but not written (revoked, unknown).
+                #expect(fetch.status == (expected == "good" ? 0 : 1), "\(path): \(fetch)")
+                #expect(fetch.combined.lowercased().contains(expected), "\(path): \(fetch)")
             }
-            let out = "\(fixture.ca.directory)/\(expected).ocsp"
-            let fetch = try Shell.run(
-                Shell.stapleBinary, ["fetch", path, "--issuer", fixture.ca.caPath, "--url", fixture.responder.url, "-o", out])
-            // staple fetch: 0 written (good), 1 judged but not written (revoked, unknown).
-            #expect(fetch.status == (expected == "good" ? 0 : 1), "\(path): \(fetch)")
-            #expect(fetch.combined.lowercased().contains(expected), "\(path): \(fetch)")
-        }
         }
     }
 
     @Test func anIssuerNotServedGetsUnauthorized() async throws {
         try await Fixture.with(.caECDSA) { fixture in
-        let other = try OpenSSLCA(name: "other")
-        defer { other.remove() }
-        let stranger = try other.issue("stranger")
-        let result = try Shell.run(
-            "openssl",
-            ["ocsp", "-url", fixture.responder.url, "-issuer", other.caPath, "-cert", stranger, "-CAfile", other.caPath])
-        #expect(result.combined.contains("Responder Error: unauthorized (6)"), "\(result)")
+            let other = try OpenSSLCA(name: "other")
+            defer { other.remove() }
+            let stranger = try other.issue("stranger")
+            let result = try Shell.run(
+                "openssl",
+                [
+                    "ocsp", "-url", fixture.responder.url, "-issuer", other.caPath, "-cert", stranger, "-CAfile",
+                    other.caPath,
+                ])
+            #expect(result.combined.contains("Responder Error: unauthorized (6)"), "\(result)")
         }
     }
 }

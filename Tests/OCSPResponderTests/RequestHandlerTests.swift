@@ -1,10 +1,11 @@
 import Foundation
 import NIOCore
 import OCSPCore
-@testable import OCSPResponder
 import SwiftASN1
 import Testing
 import X509
+
+@testable import OCSPResponder
 
 /// Request bytes in, HTTP status, headers and response bytes out: no socket, clock injected.
 @Suite("request handling (pure)")
@@ -27,7 +28,9 @@ struct RequestHandlerTests {
             ]))
     }
 
-    func answer(_ request: ResponderRequest, in snapshot: ResponderSnapshot? = nil, at now: Date? = nil)
+    func answer(
+        _ request: ResponderRequest, in snapshot: ResponderSnapshot? = nil, at now: Date? = nil
+    )
         -> ResponderAnswer
     {
         RequestHandler.answer(request, snapshot: snapshot ?? self.snapshot, now: now ?? pki.now.addingTimeInterval(5))
@@ -173,7 +176,8 @@ struct RequestHandlerTests {
         // max-age: seconds until nextUpdate, capped at --refresh (1 h by default).
         #expect(answer.header("Cache-Control") == "max-age=3600, public, no-transform, must-revalidate")
         #expect(answer.header("Last-Modified") == HTTPDate.format(pki.now))
-        #expect(answer.header("Expires") == HTTPDate.format(pki.now.addingTimeInterval(ResponderPolicy.defaultValidity)))
+        #expect(
+            answer.header("Expires") == HTTPDate.format(pki.now.addingTimeInterval(ResponderPolicy.defaultValidity)))
         let etag = try #require(answer.header("ETag"))
         #expect(etag.hasPrefix("\"") && etag.hasSuffix("\"") && etag.count == 34)
         // Near nextUpdate, max-age is what is left.
@@ -196,7 +200,8 @@ struct RequestHandlerTests {
             ResponderRequest(method: "GET", uri: der.ocspGetPath, ifModifiedSince: first.header("Last-Modified")))
         #expect(since.status == 304)
         let before = answer(
-            ResponderRequest(method: "GET", uri: der.ocspGetPath, ifModifiedSince: HTTPDate.format(pki.now.addingTimeInterval(-60))))
+            ResponderRequest(
+                method: "GET", uri: der.ocspGetPath, ifModifiedSince: HTTPDate.format(pki.now.addingTimeInterval(-60))))
         #expect(before.status == 200)
     }
 
@@ -239,10 +244,51 @@ struct RequestHandlerTests {
         #expect(delegated.signer.embeddedCertificates == [responder])
         let (server, serverKey) = try pki.leaf(serial: [0x56])
         #expect(throws: ResponderError(.unauthorizedSigner, "")) {
-            try Authority(issuer: pki.ca, signer: .delegated(certificate: server, privateKey: .init(serverKey)), name: "s")
+            try Authority(
+                issuer: pki.ca, signer: .delegated(certificate: server, privateKey: .init(serverKey)), name: "s")
         }
         #expect(throws: ResponderError(.unusableKey, "")) {
-            try Authority(issuer: pki.ca, signer: .delegated(certificate: responder, privateKey: .init(serverKey)), name: "k")
+            try Authority(
+                issuer: pki.ca, signer: .delegated(certificate: responder, privateKey: .init(serverKey)), name: "k")
         }
+    }
+}
+
+@Suite("responder state: the memo of responses signed on request")
+struct ResponderStateTests {
+    final class Clock: @unchecked Sendable {
+        // @unchecked: set by the test between calls, read by the state on the same task.
+        var now: Date
+        init(_ now: Date) { self.now = now }
+    }
+
+    @Test func aSerialNotInTheIndexIsSignedOnceNotOnEveryRequest() throws {
+        let pki = try MemoryPKI()
+        let clock = Clock(pki.now)
+        let snapshot = try pki.snapshot(index: CertificateIndex(entries: [entry([0x10, 0x01])]))
+        let state = ResponderState(snapshot: snapshot, clock: { clock.now })
+        let absent = try pki.leaf(serial: [0x66, 0x01]).0
+        let request = ResponderRequest(
+            method: "POST", uri: "/", contentType: "application/ocsp-request", body: try pki.request([absent]))
+        let first = state.answer(request)
+        #expect(first.outcome == .signed)
+        clock.now = pki.now.addingTimeInterval(60)
+        let second = state.answer(request)
+        #expect(second.outcome == .cached)
+        #expect(second.body == first.body)
+        // No older than a pre-signed response may be: at --refresh, signed again.
+        clock.now = pki.now.addingTimeInterval(ResponderPolicy.defaultRefresh)
+        #expect(state.answer(request).outcome == .signed)
+        // A new snapshot (an index reload) forgets them.
+        var next = snapshot
+        next.generation += 1
+        state.publish(next)
+        #expect(state.answer(request).outcome == .signed)
+        // With a nonce, every request is signed.
+        let nonced = ResponderRequest(
+            method: "POST", uri: "/", contentType: "application/ocsp-request",
+            body: try pki.request([absent], nonce: [1, 2, 3, 4]))
+        #expect(state.answer(nonced).outcome == .signed)
+        #expect(state.answer(nonced).outcome == .signed)
     }
 }

@@ -85,7 +85,9 @@ struct RobustnessTests {
         let connection = try RawHTTPConnection(port: fixture.responder.port)
         var generator = SystemRandomNumberGenerator()
         for round in 0..<200 {
-            var body = (0..<Int.random(in: 1...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var body = (0..<Int.random(in: 1...300, using: &generator)).map { _ in
+                UInt8.random(in: 0...255, using: &generator)
+            }
             if round % 2 == 0 { body = Array(fixture.request.prefix(Int.random(in: 0..<fixture.request.count))) + body }
             let response = try connection.request(
                 "POST", "/", headers: [("Content-Type", "application/ocsp-request")], body: body)
@@ -109,7 +111,8 @@ struct RobustnessTests {
         let chunked = try RawHTTPConnection(port: fixture.responder.port)
         let chunk = String(repeating: "A", count: 8192)
         try chunked.send(
-            "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2000\r\n\(chunk)\r\n2000\r\n\(chunk)\r\n0\r\n\r\n")
+            "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2000\r\n\(chunk)\r\n2000\r\n\(chunk)\r\n0\r\n\r\n"
+        )
         #expect(try chunked.readResponse().status == 413)
         #expect(try fixture.answersAnotherClient())
         await fixture.tearDown()
@@ -146,7 +149,10 @@ struct RobustnessTests {
         #expect(try fixture.answersAnotherClient())
         let result = try Shell.run(
             "openssl",
-            ["ocsp", "-url", fixture.responder.url, "-issuer", fixture.ca.caPath, "-cert", fixture.leaf, "-CAfile", fixture.ca.caPath])
+            [
+                "ocsp", "-url", fixture.responder.url, "-issuer", fixture.ca.caPath, "-cert", fixture.leaf, "-CAfile",
+                fixture.ca.caPath,
+            ])
         #expect(result.stdout.contains("\(fixture.leaf): good"), "\(result)")
         let drained = await Shell.eventually { fixture.responder.server.openConnections == 0 }
         #expect(drained, "\(fixture.responder.server.openConnections) connections left open")

@@ -51,7 +51,8 @@ final class ResponderHTTPHandler: ChannelInboundHandler {
         case (.head(let head), .idle):
             busy = true
             arm(context, seconds: limits.requestTimeout)
-            if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > limits.maximumBodySize
+            if let length = head.headers.first(name: "content-length").flatMap(Int.init),
+                length > limits.maximumBodySize
             {
                 phase = .discarding(head)
             } else {

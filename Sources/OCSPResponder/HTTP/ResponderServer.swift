@@ -98,7 +98,9 @@ final class ConnectionRegistry: Sendable {
             return true
         }
         if admitted {
-            channel.closeFuture.whenComplete { [box] _ in _ = box.withLockedValue { $0.channels.removeValue(forKey: id) } }
+            channel.closeFuture.whenComplete { [box] _ in
+                _ = box.withLockedValue { $0.channels.removeValue(forKey: id) }
+            }
         }
         return admitted
     }

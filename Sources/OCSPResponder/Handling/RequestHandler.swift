@@ -26,11 +26,19 @@ public enum RequestHandler {
     /// Error answers must not be cached (RFC 5019 §6.2 gives headers for successful ones only).
     static let noCache = "max-age=0, no-cache"
 
-    private static let malformedBody = ByteBuffer(bytes: (try? OCSPResponseSigner.unsuccessful(.malformedRequest)) ?? [])
+    private static let malformedBody = ByteBuffer(
+        bytes: (try? OCSPResponseSigner.unsuccessful(.malformedRequest)) ?? [])
     private static let unauthorizedBody = ByteBuffer(bytes: (try? OCSPResponseSigner.unsuccessful(.unauthorized)) ?? [])
-    private static let internalErrorBody = ByteBuffer(bytes: (try? OCSPResponseSigner.unsuccessful(.internalError)) ?? [])
+    private static let internalErrorBody = ByteBuffer(
+        bytes: (try? OCSPResponseSigner.unsuccessful(.internalError)) ?? [])
 
-    public static func answer(_ request: ResponderRequest, snapshot: ResponderSnapshot, now: Date) -> ResponderAnswer {
+    /// - Parameter memo: responses signed earlier for a single CertID outside the pre-signed cache (a
+    ///   serial not in the index, an algorithm not signed ahead), by CA position and CertID; see
+    ///   ``ResponderAnswer/memoKey``.
+    public static func answer(
+        _ request: ResponderRequest, snapshot: ResponderSnapshot, now: Date,
+        memo: (Int, CertID) -> SignedAnswer? = { _, _ in nil }
+    ) -> ResponderAnswer {
         let policy = snapshot.policy
         let der: [UInt8]?
         switch request.method {
@@ -59,7 +67,9 @@ public enum RequestHandler {
                 (1...128).contains(octets.bytes.count)
             else { return ocspError(.malformed) }
             if policy.nonce != .ignore {
-                echoed = [Certificate.Extension(oid: OCSPObjectIdentifier.nonce, critical: false, value: nonceExtension.value)]
+                echoed = [
+                    Certificate.Extension(oid: OCSPObjectIdentifier.nonce, critical: false, value: nonceExtension.value)
+                ]
             }
         } else if policy.nonce == .require {
             return ocspError(.malformed)
@@ -80,12 +90,20 @@ public enum RequestHandler {
             return answer
         }
 
+        let memoizable = requests.count == 1 && echoed.isEmpty
+        if memoizable, let earlier = memo(authorityIndex, requests[0].reqCert) {
+            var answer = successful(
+                earlier, outcome: .cached, request: request, now: now, maximumAge: policy.maximumAge)
+            answer.authorityIndex = authorityIndex
+            return answer
+        }
         do {
             var singles: [SingleResponse] = []
             for item in requests {
                 let entry = state.index.entry(serialNumber: item.reqCert.serialNumber)
                 singles.append(
-                    try Presigner.singleResponse(certID: item.reqCert, entry: entry, now: now, validity: policy.validity))
+                    try Presigner.singleResponse(
+                        certID: item.reqCert, entry: entry, now: now, validity: policy.validity))
             }
             let signed = try Presigner.sign(
                 singles, authority: state.authority, now: now, validity: policy.validity, extensions: echoed)
@@ -94,6 +112,7 @@ public enum RequestHandler {
                 maximumAge: echoed.isEmpty ? policy.maximumAge : nil)
             answer.signed = 1
             answer.authorityIndex = authorityIndex
+            if memoizable { answer.memoKey = (requests[0].reqCert, signed) }
             return answer
         } catch {
             return ocspError(.internalError)

@@ -1,4 +1,5 @@
 import NIOCore
+import OCSPCore
 
 /// An HTTP request as the responder sees it, independent of the transport.
 public struct ResponderRequest: Sendable {
@@ -56,6 +57,10 @@ public struct ResponderAnswer: Sendable {
     public var signed: Int
     /// Which CA the answer came from, when one did.
     public var authorityIndex: Int?
+    /// A response signed for one CertID without a nonce, which the same request may be answered
+    /// from again until the snapshot changes: signing is never repeated for a serial not in the
+    /// index (a client cannot make the responder sign at will, but with a nonce under `echo`).
+    public var memoKey: (CertID, SignedAnswer)?
 
     public init(
         status: Int, headers: [(String, String)], body: ByteBuffer = ByteBuffer(), outcome: Outcome, signed: Int = 0,

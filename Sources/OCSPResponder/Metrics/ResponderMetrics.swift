@@ -21,7 +21,8 @@ public struct ResponderMetrics: Sendable {
         for method in Self.methods {
             for outcome in ResponderAnswer.Outcome.allCases {
                 requests[method + "/" + outcome.rawValue] = Counter(
-                    label: "ocsp_responder_requests_total", dimensions: [("method", method), ("outcome", outcome.rawValue)])
+                    label: "ocsp_responder_requests_total",
+                    dimensions: [("method", method), ("outcome", outcome.rawValue)])
             }
         }
         self.requests = requests
@@ -44,8 +45,11 @@ public struct ResponderMetrics: Sendable {
     }
 
     func reloaded(authority: String, ok: Bool) {
-        Counter(label: "ocsp_responder_index_reloads_total", dimensions: [("ca", authority), ("result", ok ? "ok" : "failed")])
-            .increment()
+        Counter(
+            label: "ocsp_responder_index_reloads_total",
+            dimensions: [("ca", authority), ("result", ok ? "ok" : "failed")]
+        )
+        .increment()
     }
 
     func changeReflected(after seconds: Double, authority: String) {

@@ -4,31 +4,55 @@ import NIOConcurrencyHelpers
 import OCSPCore
 import ServiceLifecycle
 
+/// Polls the index files every `pollInterval` and has ``IndexReloader`` act on changes: the
+/// Service the executable runs.
+public struct IndexWatcher: Service {
+    public let reloader: IndexReloader
+    public let pollInterval: Duration
+
+    public init(reloader: IndexReloader, pollInterval: Duration = .milliseconds(500)) {
+        self.reloader = reloader
+        self.pollInterval = pollInterval
+    }
+
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: pollInterval)
+                    reloader.poll()
+                }
+            }
+        } catch is CancellationError {
+            // Graceful shutdown: nothing to finish.
+        }
+    }
+}
+
 /// Keeps the snapshot in service current: re-reads an index when its file changes, re-signs what
-/// is due, and reloads keys and certificates on request (SIGHUP). A Service, run by the executable.
+/// is due, and reloads keys and certificates on request (SIGHUP).
 ///
 /// Reloads are atomic: the next snapshot is built aside and swapped in whole; an index that does
 /// not parse (half-written, broken) leaves the previous one in service and is logged.
-public actor IndexWatcher: Service {
+public final class IndexReloader: Sendable {
     private let state: ResponderState
     private let sources: [AuthorityFiles]
-    private let pollInterval: Duration
     private let clock: @Sendable () -> Date
     private let logger: Logger
-    private var stamps: [FileStamp?]
+    /// The stamps of the index files last read; also serialises polls (one at a time).
+    private let stamps: NIOLockedValueBox<[FileStamp?]>
     private let credentialReload = NIOLockedValueBox(false)
 
     /// - Parameters:
     ///   - sources: the CAs, in the order of the snapshot's authorities.
     ///   - stamps: the index files' stamps when the snapshot in service was read.
     public init(
-        state: ResponderState, sources: [AuthorityFiles], stamps: [FileStamp?], pollInterval: Duration = .milliseconds(500),
+        state: ResponderState, sources: [AuthorityFiles], stamps: [FileStamp?],
         clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
         self.state = state
         self.sources = sources
-        self.stamps = stamps
-        self.pollInterval = pollInterval
+        self.stamps = NIOLockedValueBox(stamps)
         self.clock = clock
         self.logger = logger
     }
@@ -54,25 +78,18 @@ public actor IndexWatcher: Service {
     }
 
     /// Asks for keys and certificates to be read again at the next poll (safe from a signal handler task).
-    public nonisolated func requestCredentialReload() {
+    public func requestCredentialReload() {
         credentialReload.withLockedValue { $0 = true }
     }
 
-    public func run() async throws {
-        do {
-            try await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: self.pollInterval)
-                    await self.poll()
-                }
-            }
-        } catch is CancellationError {
-            // Graceful shutdown: nothing to finish.
-        }
+    /// One round: reload what changed, re-sign what is due, publish if anything moved.
+    ///
+    /// Blocking (file reads, signatures): the watcher calls it from its own task, tests from a thread.
+    public func poll() {
+        stamps.withLockedValue { stamps in poll(stamps: &stamps) }
     }
 
-    /// One round: reload what changed, re-sign what is due, publish if anything moved.
-    public func poll() {
+    private func poll(stamps: inout [FileStamp?]) {
         let now = clock()
         var snapshot = state.snapshot
         var moved = false

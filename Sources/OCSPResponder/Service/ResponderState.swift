@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import OCSPCore
 
 /// The snapshot in service, shared by the HTTP front (reads) and the index watcher (swaps).
 ///
@@ -10,7 +11,17 @@ public final class ResponderState: Sendable {
         var snapshot: ResponderSnapshot
         /// Per CA: the index change not yet reflected in an answer (its mtime).
         var pendingChanges: [Int: Date] = [:]
+        /// Responses signed for requests outside the pre-signed cache, until the next snapshot.
+        var memo: [MemoKey: SignedAnswer] = [:]
     }
+
+    private struct MemoKey: Hashable {
+        var authority: Int
+        var certID: CertID
+    }
+
+    /// The most responses kept for serials not signed ahead; when full, the memo starts over.
+    public static let memoCapacity = 10_000
     private let shared: NIOLockedValueBox<Shared>
     let metrics: ResponderMetrics
     private let clock: @Sendable () -> Date
@@ -30,6 +41,7 @@ public final class ResponderState: Sendable {
     public func publish(_ snapshot: ResponderSnapshot, changed: [Int: Date] = [:]) {
         shared.withLockedValue {
             $0.snapshot = snapshot
+            $0.memo = [:]
             $0.pendingChanges.merge(changed) { old, _ in old }
         }
     }
@@ -38,7 +50,20 @@ public final class ResponderState: Sendable {
     public func answer(_ request: ResponderRequest) -> ResponderAnswer {
         let (snapshot, pending) = shared.withLockedValue { ($0.snapshot, !$0.pendingChanges.isEmpty) }
         let now = clock()
-        let answer = RequestHandler.answer(request, snapshot: snapshot, now: now)
+        let answer = RequestHandler.answer(request, snapshot: snapshot, now: now) { authority, certID in
+            let earlier = shared.withLockedValue { $0.memo[MemoKey(authority: authority, certID: certID)] }
+            // As old as a pre-signed response may be, and no older.
+            guard let earlier, now < earlier.thisUpdate.addingTimeInterval(snapshot.policy.refresh) else { return nil }
+            return earlier
+        }
+        if let (certID, signed) = answer.memoKey, let authority = answer.authorityIndex {
+            shared.withLockedValue { shared in
+                // Only for the snapshot it was signed from: a reload in between may have changed the status.
+                guard shared.snapshot.generation == snapshot.generation else { return }
+                if shared.memo.count >= Self.memoCapacity { shared.memo = [:] }
+                shared.memo[MemoKey(authority: authority, certID: certID)] = signed
+            }
+        }
         metrics.answered(method: request.method, answer)
         if pending, let index = answer.authorityIndex {
             let changedAt = shared.withLockedValue { $0.pendingChanges.removeValue(forKey: index) }

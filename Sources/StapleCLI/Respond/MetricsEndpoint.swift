@@ -44,7 +44,8 @@ private final class MetricsHandler: ChannelInboundHandler {
             headers.add(name: "Content-Length", value: String(body.count))
             if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
             context.write(
-                wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: found ? .ok : .notFound, headers: headers))),
+                wrapOutboundOut(
+                    .head(HTTPResponseHead(version: head.version, status: found ? .ok : .notFound, headers: headers))),
                 promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
             let keepAlive = head.isKeepAlive

@@ -102,7 +102,8 @@ struct Respond: AsyncParsableCommand {
         var sources = authority.map(\.files)
         if let ca, let index {
             if let signer, let signerKey {
-                sources.insert(AuthorityFiles(caPath: ca, indexPath: index, signerPath: signer, keyPath: signerKey), at: 0)
+                sources.insert(
+                    AuthorityFiles(caPath: ca, indexPath: index, signerPath: signer, keyPath: signerKey), at: 0)
             } else if let caKey {
                 sources.insert(AuthorityFiles(caPath: ca, indexPath: index, keyPath: caKey), at: 0)
             }
@@ -120,14 +121,16 @@ struct Respond: AsyncParsableCommand {
             }
         }
         guard !sources.isEmpty else {
-            throw ValidationError("give --ca, --index and --ca-key (or --signer and --signer-key), or --authority groups")
+            throw ValidationError(
+                "give --ca, --index and --ca-key (or --signer and --signer-key), or --authority groups")
         }
         guard NoncePolicy(rawValue: nonce) != nil else { throw ValidationError("--nonce is echo, ignore or require") }
         guard refresh.seconds < validity.seconds else {
             throw ValidationError("--refresh (\(refresh.seconds)s) must be less than --validity (\(validity.seconds)s)")
         }
         guard maxConnections > 0, requestTimeout > 0, idleTimeout > 0, drain >= 0, pollInterval > 0 else {
-            throw ValidationError("--max-connections, --request-timeout, --idle-timeout and --poll-interval are more than 0")
+            throw ValidationError(
+                "--max-connections, --request-timeout, --idle-timeout and --poll-interval are more than 0")
         }
     }
 
@@ -139,7 +142,8 @@ struct Respond: AsyncParsableCommand {
             validity: validity.seconds, refresh: refresh.seconds, nonce: NoncePolicy(rawValue: nonce) ?? .echo)
         let (snapshot, stamps, signed): (ResponderSnapshot, [FileStamp?], Int)
         do {
-            (snapshot, stamps, signed) = try IndexWatcher.initialSnapshot(sources: sources, policy: policy, now: Date())
+            (snapshot, stamps, signed) = try IndexReloader.initialSnapshot(
+                sources: sources, policy: policy, now: Date())
         } catch {
             printError("respond: \(error.message)")
             throw ExitCode(ExitStatus.unusable.rawValue)
@@ -168,15 +172,14 @@ struct Respond: AsyncParsableCommand {
             printError("respond: cannot listen: \(error)")
             throw ExitCode(ExitStatus.unreachable.rawValue)
         }
-        let watcher = IndexWatcher(
-            state: state, sources: sources, stamps: stamps, pollInterval: .nanoseconds(Int64(pollInterval * 1e9)),
-            logger: logger)
+        let reloader = IndexReloader(state: state, sources: sources, stamps: stamps, logger: logger)
+        let watcher = IndexWatcher(reloader: reloader, pollInterval: .nanoseconds(Int64(pollInterval * 1e9)))
         let serviceGroup = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
                     .init(service: watcher),
                     .init(service: HTTPFrontService(server: server, metrics: metricsChannel)),
-                    .init(service: ReloadOnHangup(watcher: watcher, logger: logger)),
+                    .init(service: ReloadOnHangup(reloader: reloader, logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
@@ -199,14 +202,14 @@ struct HTTPFrontService: Service {
 
 /// SIGHUP: read keys and certificates again.
 struct ReloadOnHangup: Service {
-    let watcher: IndexWatcher
+    let reloader: IndexReloader
     let logger: Logger
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             logger.notice("SIGHUP: reloading keys and certificates")
-            watcher.requestCredentialReload()
+            reloader.requestCredentialReload()
         }
     }
 }

@@ -1,9 +1,10 @@
 import Crypto
 import Foundation
 import OCSPCore
-@testable import OCSPResponder
 import SwiftASN1
 import X509
+
+@testable import OCSPResponder
 
 /// A CA made in memory (swift-certificates), for the tests that need no openssl and no socket.
 struct MemoryPKI {
@@ -27,7 +28,9 @@ struct MemoryPKI {
     }
 
     /// A leaf with `serial`, issued by this CA.
-    func leaf(serial: [UInt8], extendedKeyUsage: [ExtendedKeyUsage.Usage] = [.serverAuth]) throws -> (
+    func leaf(
+        serial: [UInt8], extendedKeyUsage: [ExtendedKeyUsage.Usage] = [.serverAuth]
+    ) throws -> (
         Certificate, P256.Signing.PrivateKey
     ) {
         let key = P256.Signing.PrivateKey()
@@ -45,7 +48,10 @@ struct MemoryPKI {
     }
 
     var authority: Authority {
-        get throws { try Authority(issuer: ca, signer: OCSPResponseSigner(certificate: ca, privateKey: .init(caKey)), name: "memory") }
+        get throws {
+            try Authority(
+                issuer: ca, signer: OCSPResponseSigner(certificate: ca, privateKey: .init(caKey)), name: "memory")
+        }
     }
 
     /// A snapshot serving this CA with `index`, everything signed ahead at `now`.
@@ -65,7 +71,8 @@ struct MemoryPKI {
             var serializer = DER.Serializer()
             try serializer.serialize(ASN1OctetString(contentBytes: nonce[...]))
             extensions.append(
-                Certificate.Extension(oid: OCSPObjectIdentifier.nonce, critical: false, value: serializer.serializedBytes[...]))
+                Certificate.Extension(
+                    oid: OCSPObjectIdentifier.nonce, critical: false, value: serializer.serializedBytes[...]))
         }
         let list = try certificates.map { Request(reqCert: try CertID(certificate: $0, issuer: ca, hash: hash)) }
         return try OCSPRequest(tbsRequest: TBSRequest(requestList: list, requestExtensions: extensions)).derBytes()
@@ -73,10 +80,13 @@ struct MemoryPKI {
 }
 
 /// An index entry for tests.
-func entry(_ serial: [UInt8], _ kind: IndexEntry.Kind = .valid, revoked: Date? = nil, reason: CRLReason? = nil)
+func entry(
+    _ serial: [UInt8], _ kind: IndexEntry.Kind = .valid, revoked: Date? = nil, reason: CRLReason? = nil
+)
     -> IndexEntry
 {
     IndexEntry(
-        kind: kind, expiry: Date(timeIntervalSince1970: 1_900_000_000), revocationTime: revoked, revocationReason: reason,
+        kind: kind, expiry: Date(timeIntervalSince1970: 1_900_000_000), revocationTime: revoked,
+        revocationReason: reason,
         serial: serial, subject: "/CN=\(serial.hexString)")
 }

@@ -39,8 +39,10 @@ final class OpenSSLCA: @unchecked Sendable {
         try Shell.check(
             "openssl",
             ["req", "-x509"] + keyType.newKey + [
-                "-nodes", "-keyout", caKeyPath, "-out", caPath, "-subj", "/CN=Staple Respond Test \(name)", "-days", "30",
-                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
+                "-nodes", "-keyout", caKeyPath, "-out", caPath, "-subj", "/CN=Staple Respond Test \(name)", "-days",
+                "30",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
             ])
     }
 
@@ -51,7 +53,8 @@ final class OpenSSLCA: @unchecked Sendable {
         let csr = "\(directory)/\(commonName).csr"
         let pem = "\(directory)/\(commonName).pem"
         try Shell.check(
-            "openssl", ["req", "-new"] + keyType.newKey + ["-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=\(commonName)"])
+            "openssl",
+            ["req", "-new"] + keyType.newKey + ["-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=\(commonName)"])
         try Shell.check(
             "openssl",
             ["ca", "-batch", "-config", configPath, "-in", csr, "-out", pem, "-extensions", extensions, "-notext"])
@@ -70,10 +73,17 @@ final class OpenSSLCA: @unchecked Sendable {
         let csr = "\(directory)/\(commonName).csr"
         let pem = "\(directory)/\(commonName).pem"
         try Shell.check(
-            "openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=\(commonName)"])
+            "openssl",
+            [
+                "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
+                csr, "-subj", "/CN=\(commonName)",
+            ])
         try Shell.check(
             "openssl",
-            ["x509", "-req", "-in", csr, "-CA", caPath, "-CAkey", caKeyPath, "-set_serial", "0x7E57AB1E", "-days", "5", "-out", pem])
+            [
+                "x509", "-req", "-in", csr, "-CA", caPath, "-CAkey", caKeyPath, "-set_serial", "0x7E57AB1E", "-days",
+                "5", "-out", pem,
+            ])
         return pem
     }
 

@@ -10,9 +10,9 @@ final class RunningResponder: Sendable {
     let port: Int
     let state: ResponderState
     let server: ResponderServer
-    let watcher: IndexWatcher
+    let reloader: IndexReloader
     let log: CapturedLog
-    private let watcherTask: Task<Void, Never>
+    private let polling: PollingThread
 
     var url: String { "http://127.0.0.1:\(port)" }
 
@@ -22,26 +22,39 @@ final class RunningResponder: Sendable {
     ) async throws {
         let log = CapturedLog()
         let logger = Logger(label: "test.respond") { _ in log.handler }
-        let (snapshot, stamps, _) = try IndexWatcher.initialSnapshot(sources: sources, policy: policy, now: Date())
+        let (snapshot, stamps, _) = try IndexReloader.initialSnapshot(sources: sources, policy: policy, now: Date())
         state = ResponderState(snapshot: snapshot)
-        server = ResponderServer(state: state, limits: limits, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        server = ResponderServer(
+            state: state, limits: limits, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         port = try await server.start(host: "127.0.0.1", port: 0)
-        let watcher = IndexWatcher(
-            state: state, sources: sources, stamps: stamps, pollInterval: .milliseconds(100), logger: logger)
-        self.watcher = watcher
+        reloader = IndexReloader(state: state, sources: sources, stamps: stamps, logger: logger)
         self.log = log
-        watcherTask = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(100))
-                await watcher.poll()
+        // Its own thread, as in `staple respond` its own task: the tests' blocking calls (openssl,
+        // waiting for processes) occupy the cooperative pool and must not delay the watcher.
+        polling = PollingThread(reloader)
+    }
+
+    func stop() async {
+        polling.stop()
+        await server.drain()
+    }
+}
+
+/// Calls `reloader.poll()` every 100 ms on a thread of its own until stopped.
+final class PollingThread: Sendable {
+    private let running = NIOLockedValueBox(true)
+
+    init(_ reloader: IndexReloader) {
+        let running = self.running
+        Thread.detachNewThread {
+            while running.withLockedValue({ $0 }) {
+                usleep(100_000)
+                reloader.poll()
             }
         }
     }
 
-    func stop() async {
-        watcherTask.cancel()
-        await server.drain()
-    }
+    func stop() { running.withLockedValue { $0 = false } }
 }
 
 /// Log lines, kept in memory.
