@@ -22,8 +22,16 @@ done
 STAPLE=$(cd "$(dirname "$STAPLE")" && pwd)/$(basename "$STAPLE")
 
 DIR=$(mktemp -d /tmp/staple-respond-bench.XXXXXX)
+chmod 755 "$DIR"   # nginx workers (www-data when started as root) read resp.der from here
 PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$DIR"; }
+cleanup() {
+    for pid in "${PIDS[@]}"; do
+        for child in $(pgrep -P "$pid"); do kill -9 "$child" 2>/dev/null || true; done
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    rm -rf "$DIR"
+}
 trap cleanup EXIT
 cd "$DIR"
 HZ=$(getconf CLK_TCK)
@@ -73,13 +81,18 @@ ticks() { local total=0; for pid in "$@"; do read -r -a f < "/proc/$pid/stat"; t
 "$STAPLE" respond --ca ca.pem --ca-key ca.key --index index.txt --listen 127.0.0.1:18080 --log-level warning \
     2> staple.log &
 STAPLE_PID=$!; PIDS+=("$STAPLE_PID")
-openssl ocsp -index index.txt -CA ca.pem -rsigner ca.pem -rkey ca.key -port 18081 -ndays 1 > openssl.log 2>&1 &
+# wrk opens a probe connection before its run and keeps it open, idle: a single `openssl ocsp` process
+# blocks on it and never answers wrk (0 requests). With -multi 3, one child waits on the probe and two
+# answer, one per core: the best `openssl ocsp` does here.
+openssl ocsp -index index.txt -CA ca.pem -rsigner ca.pem -rkey ca.key -port 18081 -ndays 1 -multi 3 \
+    > openssl.log 2>&1 &
 OPENSSL_PID=$!; PIDS+=("$OPENSSL_PID")
 wait_listening 18080
 wait_listening 18081
 
 # nginx serves staple respond's own answer for this request, byte for byte, as a static file.
 curl -s -o resp.der "http://127.0.0.1:18080$GETPATH"
+chmod 644 resp.der
 openssl ocsp -respin resp.der -issuer ca.pem -cert leaf.pem -CAfile ca.pem 2>&1 | grep -q "leaf.pem: good"
 mkdir -p nginx/logs
 cat > nginx/nginx.conf <<NGINX
@@ -104,7 +117,8 @@ NGINX_PID=$!; PIDS+=("$NGINX_PID")
 wait_listening 18082
 sleep 0.5   # nginx forks its workers after it listens
 NGINX_ALL=("$NGINX_PID" $(pgrep -P "$NGINX_PID"))
-cmp <(curl -s "http://127.0.0.1:18082$GETPATH") resp.der
+OPENSSL_ALL=("$OPENSSL_PID" $(pgrep -P "$OPENSSL_PID"))
+curl -s -o nginx.der "http://127.0.0.1:18082$GETPATH"; cmp nginx.der resp.der || { echo "nginx does not serve resp.der:"; cat nginx/logs/error.log; head -c 300 nginx.der; exit 3; } >&2
 
 # --- Runs ----------------------------------------------------------------------------------------
 echo "| server | connections | requests/s | CPU µs/request | non-2xx |"
@@ -126,7 +140,7 @@ run() { # name, port, "keep-alive"|"close", pids...
 run "staple respond" 18080 keep-alive "$STAPLE_PID"
 run "nginx static file" 18082 keep-alive "${NGINX_ALL[@]}"
 run "staple respond" 18080 close "$STAPLE_PID"
-run "openssl ocsp -index" 18081 close "$OPENSSL_PID"
+run "openssl ocsp -index -multi 3" 18081 close "${OPENSSL_ALL[@]}"
 run "nginx static file" 18082 close "${NGINX_ALL[@]}"
 echo
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION, index of $((LEAVES + 1)) certificates, $(nproc) cores, $(openssl version | cut -d' ' -f1-2), $(nginx -v 2>&1 | cut -d' ' -f3)"

@@ -291,4 +291,40 @@ struct ResponderStateTests {
         #expect(state.answer(nonced).outcome == .signed)
         #expect(state.answer(nonced).outcome == .signed)
     }
+
+    @Test func aRepeatedGetIsAnsweredFromItsTargetUntilTheSnapshotChanges() throws {
+        let pki = try MemoryPKI()
+        let clock = Clock(pki.now)
+        let index = CertificateIndex(entries: [entry([0x10, 0x01])])
+        let snapshot = try pki.snapshot(index: index)
+        let state = ResponderState(snapshot: snapshot, clock: { clock.now })
+        let leaf = try pki.leaf(serial: [0x10, 0x01]).0
+        let get = ResponderRequest(method: "GET", uri: try pki.request([leaf]).ocspGetPath)
+        let first = state.answer(get)
+        let second = state.answer(get)
+        #expect(second.outcome == .cached)
+        #expect(second.body == first.body)
+        var conditional = get
+        conditional.ifNoneMatch = first.header("ETag")
+        #expect(state.answer(conditional).status == 304)
+
+        // A revocation published: the same GET target now says revoked.
+        let revokedAt = Date(timeIntervalSince1970: pki.now.timeIntervalSince1970.rounded(.down) + 1)
+        var revoked = snapshot.authorities[0]
+        revoked.index = CertificateIndex(entries: [
+            entry([0x10, 0x01], .revoked, revoked: revokedAt, reason: .keyCompromise)
+        ])
+        let plan = PresignPlan(index: revoked.index, cache: revoked.cache, now: revokedAt, refresh: 3600)
+        try Presigner.apply(plan, to: &revoked, now: revokedAt, validity: 86_400)
+        var next = snapshot
+        next.authorities[0] = revoked
+        next.generation += 1
+        state.publish(next)
+        let after = state.answer(get)
+        let verdict = OCSPVerifier().verify(
+            response: Array(after.body.readableBytesView), certificate: leaf, issuer: pki.ca, now: revokedAt
+        ).verdict
+        #expect(verdict == .revoked(time: revokedAt, reason: .keyCompromise))
+        #expect(state.answer(conditional).status == 200, "the old ETag no longer matches")
+    }
 }

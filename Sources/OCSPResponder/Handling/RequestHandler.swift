@@ -125,7 +125,7 @@ public enum RequestHandler {
     ///   - request: the request whose validators are checked; nil for a nonce answer (never 304).
     ///   - maximumAge: the `max-age` cap; nil for a nonce answer, which is for one client only
     ///     (`Cache-Control: no-store`, no ETag).
-    static func successful(
+    public static func successful(
         _ answer: SignedAnswer, outcome: ResponderAnswer.Outcome, request: ResponderRequest?, now: Date,
         maximumAge: TimeInterval?
     ) -> ResponderAnswer {
@@ -142,11 +142,16 @@ public enum RequestHandler {
             ("Cache-Control", "max-age=\(seconds), public, no-transform, must-revalidate"),
             ("Last-Modified", answer.lastModified), ("Expires", answer.expires), ("ETag", answer.etag),
         ]
+        var result: ResponderAnswer
         if let request, isNotModified(answer, request: request) {
-            return ResponderAnswer(status: 304, headers: headers, outcome: .notModified)
+            result = ResponderAnswer(status: 304, headers: headers, outcome: .notModified)
+        } else {
+            result = ResponderAnswer(
+                status: 200, headers: [("Content-Type", ocspResponseType)] + headers, body: answer.body,
+                outcome: outcome)
         }
-        return ResponderAnswer(
-            status: 200, headers: [("Content-Type", ocspResponseType)] + headers, body: answer.body, outcome: outcome)
+        result.source = answer
+        return result
     }
 
     /// RFC 9110 §13.1.1 and §13.1.3: If-None-Match wins; If-Modified-Since only without it.

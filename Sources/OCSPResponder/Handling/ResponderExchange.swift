@@ -61,6 +61,9 @@ public struct ResponderAnswer: Sendable {
     /// from again until the snapshot changes: signing is never repeated for a serial not in the
     /// index (a client cannot make the responder sign at will, but with a nonce under `echo`).
     public var memoKey: (CertID, SignedAnswer)?
+    /// The shareable response this answer sends or validates (not a nonce answer): what a later
+    /// GET for the same request-target may be answered from while the snapshot lasts.
+    public var source: SignedAnswer?
 
     public init(
         status: Int, headers: [(String, String)], body: ByteBuffer = ByteBuffer(), outcome: Outcome, signed: Int = 0,

@@ -10,29 +10,30 @@ import Metrics
 /// - `ocsp_responder_index_change_to_answer_seconds{ca}`: from an index change (the file's mtime)
 ///   to the first answer that reflects it.
 public struct ResponderMetrics: Sendable {
-    private let requests: [String: Counter]
+    /// By method (GET, POST, other), then outcome.
+    private let requests: [[ResponderAnswer.Outcome: Counter]]
     private let presigned: Counter
     private let requestSigned: Counter
 
     public static let methods = ["GET", "POST", "other"]
 
     public init() {
-        var requests: [String: Counter] = [:]
-        for method in Self.methods {
+        requests = Self.methods.map { method in
+            var byOutcome: [ResponderAnswer.Outcome: Counter] = [:]
             for outcome in ResponderAnswer.Outcome.allCases {
-                requests[method + "/" + outcome.rawValue] = Counter(
+                byOutcome[outcome] = Counter(
                     label: "ocsp_responder_requests_total",
                     dimensions: [("method", method), ("outcome", outcome.rawValue)])
             }
+            return byOutcome
         }
-        self.requests = requests
         presigned = Counter(label: "ocsp_responder_responses_signed_total", dimensions: [("reason", "presign")])
         requestSigned = Counter(label: "ocsp_responder_responses_signed_total", dimensions: [("reason", "request")])
     }
 
     func answered(method: String, _ answer: ResponderAnswer) {
-        let key = (method == "GET" || method == "POST" ? method : "other") + "/" + answer.outcome.rawValue
-        requests[key]?.increment()
+        let position = method == "GET" ? 0 : method == "POST" ? 1 : 2
+        requests[position][answer.outcome]?.increment()
         if answer.signed > 0 { requestSigned.increment(by: answer.signed) }
     }
 

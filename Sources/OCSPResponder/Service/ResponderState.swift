@@ -13,6 +13,9 @@ public final class ResponderState: Sendable {
         var pendingChanges: [Int: Date] = [:]
         /// Responses signed for requests outside the pre-signed cache, until the next snapshot.
         var memo: [MemoKey: SignedAnswer] = [:]
+        /// GET request-targets already answered, until the next snapshot: a repeated GET (what
+        /// caches and stapling servers send) skips base64, DER decoding and the CertID lookup.
+        var targets: [String: (authority: Int, answer: SignedAnswer)] = [:]
     }
 
     private struct MemoKey: Hashable {
@@ -42,27 +45,32 @@ public final class ResponderState: Sendable {
         shared.withLockedValue {
             $0.snapshot = snapshot
             $0.memo = [:]
+            $0.targets = [:]
             $0.pendingChanges.merge(changed) { old, _ in old }
         }
     }
 
     /// Answers `request` from the snapshot in service, and counts it.
     public func answer(_ request: ResponderRequest) -> ResponderAnswer {
-        let (snapshot, pending) = shared.withLockedValue { ($0.snapshot, !$0.pendingChanges.isEmpty) }
-        let now = clock()
-        let answer = RequestHandler.answer(request, snapshot: snapshot, now: now) { authority, certID in
-            let earlier = shared.withLockedValue { $0.memo[MemoKey(authority: authority, certID: certID)] }
-            // As old as a pre-signed response may be, and no older.
-            guard let earlier, now < earlier.thisUpdate.addingTimeInterval(snapshot.policy.refresh) else { return nil }
-            return earlier
+        let isGet = request.method == "GET"
+        let (snapshot, pending, target) = shared.withLockedValue {
+            ($0.snapshot, !$0.pendingChanges.isEmpty, isGet ? $0.targets[request.uri] : nil)
         }
-        if let (certID, signed) = answer.memoKey, let authority = answer.authorityIndex {
-            shared.withLockedValue { shared in
-                // Only for the snapshot it was signed from: a reload in between may have changed the status.
-                guard shared.snapshot.generation == snapshot.generation else { return }
-                if shared.memo.count >= Self.memoCapacity { shared.memo = [:] }
-                shared.memo[MemoKey(authority: authority, certID: certID)] = signed
+        let now = clock()
+        let refresh = snapshot.policy.refresh
+        var answer: ResponderAnswer
+        if let target, now < target.answer.thisUpdate.addingTimeInterval(refresh) {
+            answer = RequestHandler.successful(
+                target.answer, outcome: .cached, request: request, now: now, maximumAge: snapshot.policy.maximumAge)
+            answer.authorityIndex = target.authority
+        } else {
+            answer = RequestHandler.answer(request, snapshot: snapshot, now: now) { authority, certID in
+                let earlier = shared.withLockedValue { $0.memo[MemoKey(authority: authority, certID: certID)] }
+                // As old as a pre-signed response may be, and no older.
+                guard let earlier, now < earlier.thisUpdate.addingTimeInterval(refresh) else { return nil }
+                return earlier
             }
+            remember(answer, for: request, from: snapshot)
         }
         metrics.answered(method: request.method, answer)
         if pending, let index = answer.authorityIndex {
@@ -73,5 +81,23 @@ public final class ResponderState: Sendable {
             }
         }
         return answer
+    }
+
+    private func remember(_ answer: ResponderAnswer, for request: ResponderRequest, from snapshot: ResponderSnapshot) {
+        let signedForMemo = answer.memoKey
+        let target = request.method == "GET" ? answer.source : nil
+        guard let authority = answer.authorityIndex, signedForMemo != nil || target != nil else { return }
+        shared.withLockedValue { shared in
+            // Only for the snapshot it was answered from: a reload in between may have changed the status.
+            guard shared.snapshot.generation == snapshot.generation else { return }
+            if let (certID, signed) = signedForMemo {
+                if shared.memo.count >= Self.memoCapacity { shared.memo = [:] }
+                shared.memo[MemoKey(authority: authority, certID: certID)] = signed
+            }
+            if let target {
+                if shared.targets.count >= Self.memoCapacity { shared.targets = [:] }
+                shared.targets[request.uri] = (authority, target)
+            }
+        }
     }
 }
