@@ -49,6 +49,15 @@ struct RobustnessTests {
             #expect(response.body == first.body)
             #expect(response.header("Connection") == nil)
         }
+        // The RFC 5019 headers over the wire, and a 304 that leaves the connection usable.
+        #expect(first.header("Cache-Control") == "max-age=3600, public, no-transform, must-revalidate")
+        #expect(first.header("Last-Modified") != nil && first.header("Expires") != nil)
+        let etag = try #require(first.header("ETag"))
+        let revalidated = try connection.request("GET", fixture.request.ocspGetPath, headers: [("If-None-Match", etag)])
+        #expect(revalidated.status == 304)
+        #expect(revalidated.body.isEmpty)
+        #expect(revalidated.header("ETag") == etag)
+        #expect(revalidated.header("Transfer-Encoding") == nil)
         let post = try connection.request(
             "POST", "/", headers: [("Content-Type", "application/ocsp-request")], body: fixture.request)
         #expect(post.body == first.body)
