@@ -91,8 +91,24 @@ final class ResponderHTTPHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Parse errors are answered 400 by HTTPServerProtocolErrorHandler, earlier in the pipeline.
-        context.close(promise: nil)
+        // The decoder's parse errors (not HTTP, a head over 80 KiB): 400, then close. The decoder
+        // reads nothing more after an error, and answers are written synchronously, so no other
+        // answer can be in flight. Any other error: close.
+        guard error is HTTPParserError, context.channel.isActive else {
+            context.close(promise: nil)
+            return
+        }
+        deadline?.cancel()
+        state.metrics.answered(method: "other", ResponderAnswer(status: 400, headers: [], outcome: .badRequest))
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Length", value: "0")
+        headers.add(name: "Connection", value: "close")
+        headers.add(name: "Cache-Control", value: RequestHandler.noCache)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))),
+            promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func request(_ head: HTTPRequestHead, body: ByteBuffer) -> ResponderRequest {

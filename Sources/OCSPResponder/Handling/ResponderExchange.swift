@@ -47,6 +47,8 @@ public struct ResponderAnswer: Sendable {
         case unsupportedMediaType = "unsupported_media_type"
         /// HTTP 413: a body over the size limit.
         case tooLarge = "too_large"
+        /// HTTP 400: not HTTP, or a request head over the parser's limit; the connection is closed.
+        case badRequest = "bad_request"
     }
 
     public var status: Int

@@ -22,7 +22,7 @@ struct Respond: AsyncParsableCommand {
 
             The CA signs (--ca-key) or a delegated responder does (--signer, --signer-key: a certificate the CA \
             issued with id-kp-OCSPSigning; it travels in every response). Several CAs: repeat --authority, one \
-            group per CA, instead of --ca/--index/--ca-key/--signer/--signer-key.
+            group per CA, besides or instead of --ca/--index/--ca-key/--signer/--signer-key.
 
             A change to an index file (a revocation, a new certificate) is answered within a second, without \
             restart; an index that does not parse keeps the previous one in service and is logged.
