@@ -25,6 +25,10 @@ DIR=$(mktemp -d /tmp/staple-respond-bench.XXXXXX)
 chmod 755 "$DIR"   # nginx workers (www-data when started as root) read resp.der from here
 PIDS=()
 cleanup() {
+    # SIGTERM first: nginx's master and openssl's -multi parent stop their own workers (a worker
+    # killed before its master is forked again). Then SIGKILL whatever is left.
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    sleep 1
     for pid in "${PIDS[@]}"; do
         for child in $(pgrep -P "$pid"); do kill -9 "$child" 2>/dev/null || true; done
         kill -9 "$pid" 2>/dev/null || true

@@ -19,11 +19,24 @@ final class ResponderHTTPHandler: ChannelInboundHandler {
         case discarding(HTTPRequestHead)
     }
 
+    /// The two deadlines. Each has at most one timer, which is not moved when the deadline moves
+    /// (every request moves both): when it fires, it closes the connection if its deadline has
+    /// passed and still applies, or waits again until the new deadline. Rescheduling a timer per
+    /// request was an eighth of the CPU time of a cached answer.
+    private enum Deadline {
+        case idle
+        case request
+    }
+
     private let state: ResponderState
     private let limits: ResponderLimits
     private var phase = State.idle
-    private var deadline: Scheduled<Void>?
+    private var idleDeadline = NIODeadline.distantFuture
+    private var requestDeadline = NIODeadline.distantFuture
+    private var idleTimer: Scheduled<Void>?
+    private var requestTimer: Scheduled<Void>?
     private var draining = false
+    /// A request head is in and its answer is not yet written.
     private var busy = false
 
     init(state: ResponderState, limits: ResponderLimits) {
@@ -32,17 +45,16 @@ final class ResponderHTTPHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { arm(context, seconds: limits.idleTimeout) }
+        if context.channel.isActive { arm(.idle, context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        arm(context, seconds: limits.idleTimeout)
+        arm(.idle, context)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        deadline?.cancel()
-        deadline = nil
+        cancelTimers()
         context.fireChannelInactive()
     }
 
@@ -50,7 +62,7 @@ final class ResponderHTTPHandler: ChannelInboundHandler {
         switch (unwrapInboundIn(data), phase) {
         case (.head(let head), .idle):
             busy = true
-            arm(context, seconds: limits.requestTimeout)
+            arm(.request, context)
             if let length = head.headers.first(name: "content-length").flatMap(Int.init),
                 length > limits.maximumBodySize
             {
@@ -98,7 +110,7 @@ final class ResponderHTTPHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        deadline?.cancel()
+        cancelTimers()
         state.metrics.answered(method: "other", ResponderAnswer(status: 400, headers: [], outcome: .badRequest))
         var headers = HTTPHeaders()
         headers.add(name: "Content-Length", value: "0")
@@ -136,20 +148,58 @@ final class ResponderHTTPHandler: ChannelInboundHandler {
         busy = false
         if keepAlive {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            arm(context, seconds: limits.idleTimeout)
+            arm(.idle, context)
         } else {
-            deadline?.cancel()
+            cancelTimers()
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
         }
     }
 
-    /// Replaces the running deadline: when it passes, the connection is closed.
-    private func arm(_ context: ChannelHandlerContext, seconds: Double) {
-        deadline?.cancel()
-        let channel = context.channel
-        deadline = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
-            channel.close(promise: nil)
+    /// Moves `deadline` to its timeout from now, and makes sure a timer watches it.
+    private func arm(_ deadline: Deadline, _ context: ChannelHandlerContext) {
+        switch deadline {
+        case .idle:
+            idleDeadline = .now() + .nanoseconds(Int64(limits.idleTimeout * 1e9))
+            if idleTimer == nil { idleTimer = schedule(.idle, at: idleDeadline, context) }
+        case .request:
+            requestDeadline = .now() + .nanoseconds(Int64(limits.requestTimeout * 1e9))
+            if requestTimer == nil { requestTimer = schedule(.request, at: requestDeadline, context) }
         }
+    }
+
+    private func schedule(_ deadline: Deadline, at time: NIODeadline, _ context: ChannelHandlerContext)
+        -> Scheduled<Void>
+    {
+        let channel = context.channel
+        return context.eventLoop.assumeIsolated().scheduleTask(deadline: time) { [self] in
+            fired(deadline, channel: channel, context)
+        }
+    }
+
+    /// A timer fired: close if its deadline passed while it applies (idle: no request in progress;
+    /// request: one in progress), wait again if the deadline moved, forget it if it does not apply.
+    private func fired(_ deadline: Deadline, channel: any Channel, _ context: ChannelHandlerContext) {
+        let applies = deadline == .idle ? !busy : busy
+        let time = deadline == .idle ? idleDeadline : requestDeadline
+        var next: Scheduled<Void>?
+        if applies {
+            if NIODeadline.now() >= time {
+                channel.close(promise: nil)
+            } else {
+                next = schedule(deadline, at: time, context)
+            }
+        }
+        switch deadline {
+        case .idle: idleTimer = next
+        case .request: requestTimer = next
+        }
+    }
+
+    private func cancelTimers() {
+        idleTimer?.cancel()
+        requestTimer?.cancel()
+        idleTimer = nil
+        requestTimer = nil
     }
 }
