@@ -168,7 +168,9 @@ final class ResponderHTTPHandler: ChannelInboundHandler {
         }
     }
 
-    private func schedule(_ deadline: Deadline, at time: NIODeadline, _ context: ChannelHandlerContext)
+    private func schedule(
+        _ deadline: Deadline, at time: NIODeadline, _ context: ChannelHandlerContext
+    )
         -> Scheduled<Void>
     {
         let channel = context.channel

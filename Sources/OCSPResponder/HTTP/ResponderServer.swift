@@ -43,9 +43,10 @@ public final class ResponderServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     // No pipelining assistant and no protocol error handler: the handler answers each
                     // request synchronously as it ends (so pipelined answers keep their order) and answers
-                    // parse errors itself; two handlers fewer on every read and write.
+                    // parse errors itself; two handlers fewer on every read and write. No outbound header
+                    // validation: every header value is made by the responder, none is taken from a request.
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withErrorHandling: false)
+                        withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(ResponderHTTPHandler(state: state, limits: limits))
                 }
             }
