@@ -98,6 +98,48 @@ struct RespondCommandTests {
         #expect(await respond.waitForExit() == 0, "\(respond.log)")
     }
 
+    @Test func servesSeveralCAsFromAuthorityGroups() async throws {
+        let first = try OpenSSLCA(name: "first")
+        let second = try OpenSSLCA(name: "second", keyType: .rsa)
+        defer {
+            first.remove()
+            second.remove()
+        }
+        let firstLeaf = try first.issue("leaf-one")
+        let secondLeaf = try second.issue("leaf-two")
+        try second.revoke(secondLeaf)
+        let (responder, key) = try second.issueResponder()
+        let port = try Self.freePort()
+        let respond = try RespondProcess(
+            [
+                "--listen", "127.0.0.1:\(port)",
+                "--authority", "ca=\(first.caPath),index=\(first.indexPath),ca-key=\(first.caKeyPath)",
+                "--authority",
+                "name=issuing,signer-key=\(key),signer=\(responder),ca=\(second.caPath),index=\(second.indexPath)",
+            ], directory: first.directory)
+        let listening = await Shell.eventually(within: 30) { respond.log.contains("responder listening") }
+        try #require(listening, "\(respond.log)")
+        for (ca, leaf, expected) in [(first, firstLeaf, "good"), (second, secondLeaf, "revoked")] {
+            let result = try Shell.run(
+                "openssl",
+                ["ocsp", "-url", "http://127.0.0.1:\(port)", "-issuer", ca.caPath, "-cert", leaf, "-CAfile", ca.caPath])
+            #expect(result.stdout.contains("\(leaf): \(expected)"), "\(result)")
+            #expect(result.stderr.contains("Response verify OK"), "\(result)")
+        }
+        // Statuses are looked up by issuer and serial, never by serial alone: serial 1001 is the
+        // second CA's responder certificate, and the first CA never issued it.
+        #expect(try second.serialHex(responder) == "1001")
+        let crossed = try Shell.run(
+            "openssl",
+            [
+                "ocsp", "-url", "http://127.0.0.1:\(port)", "-issuer", first.caPath, "-serial", "0x1001", "-CAfile",
+                first.caPath,
+            ])
+        #expect(crossed.stdout.contains("0x1001: unknown"), "\(crossed)")
+        respond.signal(SIGTERM)
+        #expect(await respond.waitForExit() == 0, "\(respond.log)")
+    }
+
     @Test func aBrokenIndexExitsTwoNamingTheFile() async throws {
         let ca = try OpenSSLCA(name: "broken")
         defer { ca.remove() }
