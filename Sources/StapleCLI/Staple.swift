@@ -15,7 +15,7 @@ struct Staple: AsyncParsableCommand {
 
             \(ExitStatusHelp.text)
             """,
-        subcommands: [Inspect.self, Lint.self, Fetch.self, Serve.self]
+        subcommands: [Inspect.self, Lint.self, Fetch.self, Serve.self, Respond.self]
     )
 
     /// The subcommands that follow the monitoring convention.

@@ -1,0 +1,107 @@
+import Foundation
+import OCSPCore
+import StapleFiles
+import X509
+
+/// Where one CA's material is: its certificate, its index, and the key that signs (the CA's own,
+/// or a delegated responder's with that responder's certificate).
+public struct AuthorityFiles: Sendable, Hashable {
+    public var name: String
+    public var caPath: String
+    public var indexPath: String
+    /// A delegated responder's certificate; nil when the CA signs itself.
+    public var signerPath: String?
+    /// The CA's key (no ``signerPath``) or the delegated responder's key.
+    public var keyPath: String
+
+    public init(name: String? = nil, caPath: String, indexPath: String, signerPath: String? = nil, keyPath: String) {
+        self.name = name ?? URL(fileURLWithPath: caPath).deletingPathExtension().lastPathComponent
+        self.caPath = caPath
+        self.indexPath = indexPath
+        self.signerPath = signerPath
+        self.keyPath = keyPath
+    }
+
+    /// Reads the certificates and key and checks that the signer may sign for the CA.
+    ///
+    /// - Throws: ``ResponderError`` naming the file at fault.
+    public func loadAuthority() throws(ResponderError) -> Authority {
+        let ca = try Self.certificate(caPath)
+        let signerCertificate = try signerPath.map { path throws(ResponderError) in try Self.certificate(path) } ?? ca
+        let key: Certificate.PrivateKey
+        do {
+            let bytes = try InputFile.bytes(atPath: keyPath)
+            key = try Certificate.PrivateKey(pemEncoded: String(decoding: bytes, as: UTF8.self))
+        } catch let error as OCSPCoreError {
+            throw ResponderError(.unusableKey, subject: keyPath, reason: error.reason)
+        } catch {
+            throw ResponderError(.unusableKey, subject: keyPath, reason: "not a PEM private key: \(error)")
+        }
+        let signer =
+            signerPath == nil
+            ? OCSPResponseSigner(certificate: ca, privateKey: key)
+            : OCSPResponseSigner.delegated(certificate: signerCertificate, privateKey: key)
+        return try Authority(issuer: ca, signer: signer, name: name)
+    }
+
+    /// Reads and parses the index.
+    ///
+    /// - Throws: ``ResponderError``: ``ResponderErrorCode/unreadableIndex`` or ``ResponderErrorCode/malformedIndex``.
+    public func loadIndex() throws(ResponderError) -> CertificateIndex {
+        let bytes: [UInt8]
+        do {
+            bytes = try Self.read(indexPath)
+        } catch {
+            throw ResponderError(.unreadableIndex, subject: indexPath, reason: error.reason)
+        }
+        return try CertificateIndex(parsing: bytes, source: indexPath)
+    }
+
+    private static func read(_ path: String) throws(ResponderError) -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let exists = FileManager.default.fileExists(atPath: path)
+            throw ResponderError(
+                .unreadableIndex, subject: path, reason: exists ? "cannot be read (permission?)" : "no such file")
+        }
+        defer { try? handle.close() }
+        do {
+            let data = try handle.read(upToCount: CertificateIndex.maximumSize + 1) ?? Data()
+            return Array(data)
+        } catch {
+            throw ResponderError(.unreadableIndex, subject: path, reason: "cannot be read: \(error)")
+        }
+    }
+
+    private static func certificate(_ path: String) throws(ResponderError) -> Certificate {
+        do {
+            guard let first = try InputFile.certificates(atPath: path).first else {
+                throw ResponderError(.unusableCertificate, subject: path, reason: "no certificate in the file")
+            }
+            return first
+        } catch let error as OCSPCoreError {
+            throw ResponderError(.unusableCertificate, subject: path, reason: error.reason)
+        } catch let error as ResponderError {
+            throw error
+        } catch {
+            throw ResponderError(.unusableCertificate, subject: path, reason: "\(error)")
+        }
+    }
+}
+
+/// What identifies a version of a file without reading it: modification time, inode and size.
+/// `openssl ca` writes `index.txt.new` and renames it, which changes the inode; an editor may keep it.
+public struct FileStamp: Hashable, Sendable {
+    public var modified: Date
+    public var inode: UInt64
+    public var size: Int64
+
+    /// The stamp of the file at `path`, or nil when it cannot be stat'ed.
+    public init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        modified = Date(
+            timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+    }
+}

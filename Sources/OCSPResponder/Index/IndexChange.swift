@@ -1,0 +1,28 @@
+/// What changed between two readings of an index: the serials (hex) whose status is new, different or gone.
+public struct IndexChange: Hashable, Sendable {
+    public var added: [String]
+    public var changed: [String]
+    public var removed: [String]
+
+    public var isEmpty: Bool { added.isEmpty && changed.isEmpty && removed.isEmpty }
+
+    /// Every serial whose answer differs, for the log.
+    public var serials: [String] { (added + changed + removed).sorted() }
+
+    public init(from old: CertificateIndex, to new: CertificateIndex) {
+        var added: [String] = []
+        var changed: [String] = []
+        var removed: [String] = []
+        for (serial, entry) in new.entries {
+            if let previous = old.entries[serial] {
+                if previous != entry { changed.append(serial.hexString) }
+            } else {
+                added.append(serial.hexString)
+            }
+        }
+        for serial in old.entries.keys where new.entries[serial] == nil { removed.append(serial.hexString) }
+        self.added = added.sorted()
+        self.changed = changed.sorted()
+        self.removed = removed.sorted()
+    }
+}
