@@ -214,8 +214,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // `swift run -c release staple-bench`: our verifier against OpenSSL's, same process.
@@ -274,7 +272,7 @@ let package = Package(
         .testTarget(
             name: "OCSPResponderTests",
             dependencies: [
-                "OCSPResponder", "OCSPCore", "StapleCLI",
+                "OCSPResponder", "OCSPCore", "StapleCLI", "StapleTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -3,6 +3,7 @@ import OCSPCore
 import OCSPResponder
 import Testing
 import X509
+import StapleTestSupport
 
 /// A change to index.txt is answered without a restart; a broken one is refused and logged.
 @Suite("live index")
@@ -20,8 +21,8 @@ struct LiveIndexTests {
         return OCSPVerifier().verify(response: http.body, certificate: certificate, issuer: issuer, now: Date()).verdict
     }
 
-    static func openssl(_ responder: RunningResponder, _ ca: OpenSSLCA, _ leaf: String) throws -> Shell.Result {
-        try Shell.run(
+    static func openssl(_ responder: RunningResponder, _ ca: OpenSSLCA, _ leaf: String) throws -> SystemTools.Execution {
+        try SystemTools.execute(
             "openssl", ["ocsp", "-url", responder.url, "-issuer", ca.caPath, "-cert", leaf, "-CAfile", ca.caPath])
     }
 
@@ -33,7 +34,7 @@ struct LiveIndexTests {
         #expect(try Self.openssl(responder, ca, leaf).stdout.contains("\(leaf): good"))
 
         try ca.revoke(leaf, reason: "superseded")
-        let flipped = try await Shell.eventually(within: 2) {
+        let flipped = try await eventually(within: 2) {
             try Self.openssl(responder, ca, leaf).stdout.contains("\(leaf): revoked")
         }
         #expect(flipped, "not revoked within 2 s of `openssl ca -revoke`")
@@ -44,7 +45,7 @@ struct LiveIndexTests {
 
         // A certificate issued while running is answered good, not unknown.
         let newcomer = try ca.issue("newcomer")
-        let known = try await Shell.eventually(within: 2) {
+        let known = try await eventually(within: 2) {
             try Self.verdict(responder, ca, newcomer) == .good
         }
         #expect(known, "a new certificate was not answered good within 2 s")
@@ -64,7 +65,7 @@ struct LiveIndexTests {
         try ca.revoke(second)
         let revoked = try String(contentsOfFile: ca.indexPath, encoding: .utf8)
         try String(revoked.dropLast(15)).write(toFile: ca.indexPath, atomically: false, encoding: .utf8)
-        let logged = await Shell.eventually { responder.log.text.contains("index not reloaded") }
+        let logged = await eventually { responder.log.text.contains("index not reloaded") }
         #expect(logged, "the broken index was not logged: \(responder.log.text)")
         #expect(responder.log.text.contains("\(ca.indexPath):2"), "the log names the line: \(responder.log.text)")
         #expect(try Self.verdict(responder, ca, first) == .good)
@@ -73,7 +74,7 @@ struct LiveIndexTests {
 
         // Written completely, it is taken.
         try revoked.write(toFile: ca.indexPath, atomically: true, encoding: .utf8)
-        let flipped = try await Shell.eventually(within: 2) {
+        let flipped = try await eventually(within: 2) {
             if case .revoked = try Self.verdict(responder, ca, second) { return true }
             return false
         }

@@ -3,6 +3,7 @@ import OCSPCore
 import OCSPResponder
 import Testing
 import X509
+import StapleTestSupport
 
 /// The independent oracle: `openssl ocsp` as a client, over real sockets on 127.0.0.1.
 @Suite("openssl ocsp accepts our answers")
@@ -65,33 +66,33 @@ struct OpenSSLClientTests {
     /// made, then verifying the answer with `openssl ocsp -respin -reqin` (which checks the nonce too).
     static func ask(
         _ fixture: Fixture, _ leaf: String, hash: OCSPHashAlgorithm, nonce: Bool, method: Method
-    ) throws -> Shell.Result {
+    ) throws -> SystemTools.Execution {
         let ca = fixture.ca
         // The digest option must come before -cert (TESTING-NOTES).
         let certArguments = ["-issuer", ca.caPath] + (hash == .sha256 ? ["-sha256"] : []) + ["-cert", leaf]
         let nonceArguments = nonce ? ["-nonce"] : ["-no_nonce"]
         switch method {
         case .post:
-            return try Shell.run(
+            return try SystemTools.execute(
                 "openssl",
                 ["ocsp", "-url", fixture.responder.url] + certArguments + ["-CAfile", ca.caPath] + nonceArguments)
         case .get:
             let request = "\(ca.directory)/req-\(UUID().uuidString).der"
             let response = request + ".resp"
-            let made = try Shell.check(
+            let made = try SystemTools.run(
                 "openssl", ["ocsp"] + certArguments + nonceArguments + ["-reqout", request, "-req_text"])
             let der = Array(try Data(contentsOf: URL(fileURLWithPath: request)))
             let http = try RawHTTPConnection(port: fixture.responder.port).request("GET", der.ocspGetPath)
             guard http.status == 200, http.header("Content-Type") == "application/ocsp-response" else {
-                throw Shell.Failure(description: "GET answered \(http.status)")
+                throw ToolError(description: "GET answered \(http.status)")
             }
             try Data(http.body).write(to: URL(fileURLWithPath: response))
             // `-respin` with `-cert` builds a new request (a new nonce): compare the nonces from the texts.
-            var result = try Shell.run(
+            var result = try SystemTools.execute(
                 "openssl",
                 ["ocsp", "-respin", response, "-resp_text", "-no_nonce"] + certArguments + ["-CAfile", ca.caPath])
             if nonce {
-                let sent = nonceHex(made.stdout)
+                let sent = nonceHex(made)
                 if sent == nil || sent != nonceHex(result.stdout) {
                     result.status = 99
                     result.stderr +=
@@ -163,8 +164,8 @@ struct OpenSSLClientTests {
                     }
                 }
                 let out = "\(fixture.ca.directory)/\(expected).ocsp"
-                let fetch = try Shell.run(
-                    Shell.stapleBinary,
+                let fetch = try SystemTools.execute(
+                    SystemTools.stapleBinary,
                     ["fetch", path, "--issuer", fixture.ca.caPath, "--url", fixture.responder.url, "-o", out])
                 // staple fetch: 0 written (good), 1 judged but not written (revoked, unknown).
                 #expect(fetch.status == (expected == "good" ? 0 : 1), "\(path): \(fetch)")
@@ -178,7 +179,7 @@ struct OpenSSLClientTests {
             let other = try OpenSSLCA(name: "other")
             defer { other.remove() }
             let stranger = try other.issue("stranger")
-            let result = try Shell.run(
+            let result = try SystemTools.execute(
                 "openssl",
                 [
                     "ocsp", "-url", fixture.responder.url, "-issuer", other.caPath, "-cert", stranger, "-CAfile",

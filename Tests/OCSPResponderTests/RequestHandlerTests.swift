@@ -238,18 +238,18 @@ struct RequestHandlerTests {
     }
 
     @Test func aDelegatedSignerMustBeIssuedByTheCAForOCSPSigning() throws {
-        let (responder, key) = try pki.leaf(serial: [0x55], extendedKeyUsage: [.ocspSigning])
+        let (responder, key) = try pki.leaf(serial: [0x55], purpose: .ocspSigning)
         let delegated = try Authority(
-            issuer: pki.ca, signer: .delegated(certificate: responder, privateKey: .init(key)), name: "d")
+            issuer: pki.ca, signer: .delegated(certificate: responder, privateKey: key), name: "d")
         #expect(delegated.signer.embeddedCertificates == [responder])
         let (server, serverKey) = try pki.leaf(serial: [0x56])
         #expect(throws: ResponderError(.unauthorizedSigner, "")) {
             try Authority(
-                issuer: pki.ca, signer: .delegated(certificate: server, privateKey: .init(serverKey)), name: "s")
+                issuer: pki.ca, signer: .delegated(certificate: server, privateKey: serverKey), name: "s")
         }
         #expect(throws: ResponderError(.unusableKey, "")) {
             try Authority(
-                issuer: pki.ca, signer: .delegated(certificate: responder, privateKey: .init(serverKey)), name: "k")
+                issuer: pki.ca, signer: .delegated(certificate: responder, privateKey: serverKey), name: "k")
         }
     }
 }

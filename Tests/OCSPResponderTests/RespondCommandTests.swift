@@ -2,6 +2,7 @@ import Foundation
 import OCSPCore
 import OCSPResponder
 import Testing
+import StapleTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -36,7 +37,7 @@ struct RespondCommandTests {
         init(_ arguments: [String], directory: String) throws {
             logPath = "\(directory)/respond-\(UUID().uuidString.prefix(6)).log"
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-            process.executableURL = URL(fileURLWithPath: Shell.stapleBinary)
+            process.executableURL = URL(fileURLWithPath: SystemTools.stapleBinary)
             process.arguments = ["respond"] + arguments
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
             process.standardOutput = FileHandle.nullDevice
@@ -46,7 +47,7 @@ struct RespondCommandTests {
         var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
         func waitForExit() async -> Int32 {
-            _ = await Shell.eventually(within: 30) { !self.process.isRunning }
+            _ = await eventually(within: 30) { !self.process.isRunning }
             return process.isRunning ? -1 : process.terminationStatus
         }
 
@@ -65,17 +66,17 @@ struct RespondCommandTests {
                 "--ca", ca.caPath, "--index", ca.indexPath, "--ca-key", ca.caKeyPath, "--listen", "127.0.0.1:\(port)",
                 "--metrics-listen", "127.0.0.1:\(metricsPort)", "--poll-interval", "0.1",
             ], directory: ca.directory)
-        let listening = await Shell.eventually(within: 30) { respond.log.contains("responder listening") }
+        let listening = await eventually(within: 30) { respond.log.contains("responder listening") }
         try #require(listening, "\(respond.log)")
 
         let query = {
-            try Shell.run(
+            try SystemTools.execute(
                 "openssl",
                 ["ocsp", "-url", "http://127.0.0.1:\(port)", "-issuer", ca.caPath, "-cert", leaf, "-CAfile", ca.caPath])
         }
         #expect(try query().stdout.contains("\(leaf): good"))
         try ca.revoke(leaf)
-        let flipped = try await Shell.eventually(within: 2) { try query().stdout.contains("\(leaf): revoked") }
+        let flipped = try await eventually(within: 2) { try query().stdout.contains("\(leaf): revoked") }
         #expect(flipped, "\(respond.log)")
 
         let metrics = String(
@@ -90,7 +91,7 @@ struct RespondCommandTests {
         }
 
         respond.signal(SIGHUP)
-        let reloaded = await Shell.eventually { respond.log.contains("reloaded keys and certificates") }
+        let reloaded = await eventually { respond.log.contains("reloaded keys and certificates") }
         #expect(reloaded, "\(respond.log)")
         #expect(try query().stdout.contains("\(leaf): revoked"))
 
@@ -117,10 +118,10 @@ struct RespondCommandTests {
                 "--authority",
                 "name=issuing,signer-key=\(key),signer=\(responder),ca=\(second.caPath),index=\(second.indexPath)",
             ], directory: first.directory)
-        let listening = await Shell.eventually(within: 30) { respond.log.contains("responder listening") }
+        let listening = await eventually(within: 30) { respond.log.contains("responder listening") }
         try #require(listening, "\(respond.log)")
         for (ca, leaf, expected) in [(first, firstLeaf, "good"), (second, secondLeaf, "revoked")] {
-            let result = try Shell.run(
+            let result = try SystemTools.execute(
                 "openssl",
                 ["ocsp", "-url", "http://127.0.0.1:\(port)", "-issuer", ca.caPath, "-cert", leaf, "-CAfile", ca.caPath])
             #expect(result.stdout.contains("\(leaf): \(expected)"), "\(result)")
@@ -129,7 +130,7 @@ struct RespondCommandTests {
         // Statuses are looked up by issuer and serial, never by serial alone: serial 1001 is the
         // second CA's responder certificate, and the first CA never issued it.
         #expect(try second.serialHex(responder) == "1001")
-        let crossed = try Shell.run(
+        let crossed = try SystemTools.execute(
             "openssl",
             [
                 "ocsp", "-url", "http://127.0.0.1:\(port)", "-issuer", first.caPath, "-serial", "0x1001", "-CAfile",
@@ -144,16 +145,16 @@ struct RespondCommandTests {
         let ca = try OpenSSLCA(name: "broken")
         defer { ca.remove() }
         try "V\tnot a time\n".write(toFile: ca.indexPath, atomically: true, encoding: .utf8)
-        let result = try Shell.run(
-            Shell.stapleBinary,
+        let result = try SystemTools.execute(
+            SystemTools.stapleBinary,
             [
                 "respond", "--ca", ca.caPath, "--index", ca.indexPath, "--ca-key", ca.caKeyPath, "--listen",
                 "127.0.0.1:0",
             ])
         #expect(result.status == 2, "\(result)")
         #expect(result.stderr.contains("\(ca.indexPath):1"), "\(result)")
-        let noKey = try Shell.run(
-            Shell.stapleBinary, ["respond", "--ca", ca.caPath, "--index", ca.indexPath, "--listen", "127.0.0.1:0"])
+        let noKey = try SystemTools.execute(
+            SystemTools.stapleBinary, ["respond", "--ca", ca.caPath, "--index", ca.indexPath, "--listen", "127.0.0.1:0"])
         #expect(noKey.status == 2, "\(noKey)")
     }
 
@@ -161,8 +162,8 @@ struct RespondCommandTests {
         let ca = try OpenSSLCA(name: "inuse")
         defer { ca.remove() }
         let responder = try await RunningResponder([ca.files])
-        let result = try Shell.run(
-            Shell.stapleBinary,
+        let result = try SystemTools.execute(
+            SystemTools.stapleBinary,
             [
                 "respond", "--ca", ca.caPath, "--index", ca.indexPath, "--ca-key", ca.caKeyPath, "--listen",
                 "127.0.0.1:\(responder.port)",

@@ -3,6 +3,7 @@ import OCSPCore
 import OCSPResponder
 import Testing
 import X509
+import StapleTestSupport
 
 /// Bounded, keep-alive, and never blocked or crashed by a slow, hostile or broken client.
 @Suite("HTTP front: limits and hostile clients")
@@ -156,14 +157,14 @@ struct RobustnessTests {
         let fixture = try await Fixture()
         for _ in 0..<50 { _ = try RawHTTPConnection(port: fixture.responder.port) }
         #expect(try fixture.answersAnotherClient())
-        let result = try Shell.run(
+        let result = try SystemTools.execute(
             "openssl",
             [
                 "ocsp", "-url", fixture.responder.url, "-issuer", fixture.ca.caPath, "-cert", fixture.leaf, "-CAfile",
                 fixture.ca.caPath,
             ])
         #expect(result.stdout.contains("\(fixture.leaf): good"), "\(result)")
-        let drained = await Shell.eventually { fixture.responder.server.openConnections == 0 }
+        let drained = await eventually { fixture.responder.server.openConnections == 0 }
         #expect(drained, "\(fixture.responder.server.openConnections) connections left open")
         await fixture.tearDown()
     }
@@ -172,7 +173,7 @@ struct RobustnessTests {
         let fixture = try await Fixture(limits: ResponderLimits(idleTimeout: 30, maximumConnections: 2))
         let one = try RawHTTPConnection(port: fixture.responder.port)
         let two = try RawHTTPConnection(port: fixture.responder.port)
-        let admitted = await Shell.eventually { fixture.responder.server.openConnections == 2 }
+        let admitted = await eventually { fixture.responder.server.openConnections == 2 }
         #expect(admitted)
         let three = try RawHTTPConnection(port: fixture.responder.port)
         #expect(three.isClosedByPeer(), "a third connection was kept over a limit of 2")

@@ -44,12 +44,23 @@ package enum SystemTools {
     }
 
     /// What a finished program printed, and how it exited.
-    package struct Execution: Sendable {
+    package struct Execution: Sendable, CustomStringConvertible {
         package var status: Int32
         package var stdout: String
         package var stderr: String
         package var combined: String { stdout + stderr }
+        package var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
     }
+
+    /// The `staple` executable built beside the running test bundle or benchmark.
+    package static let stapleBinary: String = {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [products, products.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("staple")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url.path }
+        }
+        return products.appendingPathComponent("staple").path
+    }()
 
     /// Runs `executable` (a path, or a name without `/` looked up with ``which(_:)``) to completion, standard input
     /// closed, and returns its status and output whatever the status.

@@ -121,8 +121,8 @@ package enum TLSTestClient {
         if let receiveBuffer {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
         }
-        let channel =
-            try await bootstrap
+        let connecting =
+            bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(try OpenSSLTLSHandler(client: context))
@@ -130,7 +130,14 @@ package enum TLSTestClient {
                     for handler in handlers { try channel.pipeline.syncOperations.addHandler(handler) }
                 }
             }
-            .connect(host: "127.0.0.1", port: port).get()
+            .connect(host: "127.0.0.1", port: port)
+        let channel: any Channel
+        do {
+            channel = try await connecting.get()
+        } catch {
+            handshake.fail(error)
+            throw error
+        }
         do {
             return (channel, try await handshake.futureResult.get())
         } catch {
@@ -200,5 +207,10 @@ package final class HandshakeRecorder: ChannelInboundHandler, Sendable {
     package func channelInactive(context: ChannelHandlerContext) {
         promise.fail(ChannelError.ioOnClosedChannel)
         context.fireChannelInactive()
+    }
+    /// A channel that never became active (its connect failed) is torn down without channelInactive:
+    /// the promise must not outlive it unfulfilled. Completing a fulfilled promise is a no-op.
+    package func handlerRemoved(context: ChannelHandlerContext) {
+        promise.fail(ChannelError.ioOnClosedChannel)
     }
 }

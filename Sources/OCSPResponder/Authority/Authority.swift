@@ -5,22 +5,22 @@ import X509
 
 /// One CA the responder answers for: its certificate, who signs for it, and the issuer hashes a
 /// CertID must carry to name it.
-public struct Authority: Sendable {
+package struct Authority: Sendable {
     /// The CA certificate whose certificates are answered for.
-    public let issuer: Certificate
+    package let issuer: Certificate
     /// The CA itself, or a delegated responder it issued with id-kp-OCSPSigning.
-    public let signer: OCSPResponseSigner
+    package let signer: OCSPResponseSigner
     /// A short name for logs and metrics (the CA file's base name by default).
-    public let name: String
+    package let name: String
     private let hashes: [OCSPHashAlgorithm: IssuerHashPair]
 
     /// The CertID hash algorithms whose responses are signed ahead (RFC 6960 SHA-1, RFC 9919 SHA-256).
-    public static let presignedHashes: [OCSPHashAlgorithm] = [.sha1, .sha256]
+    package static let presignedHashes: [OCSPHashAlgorithm] = [.sha1, .sha256]
 
     /// - Throws: ``ResponderError`` (``ResponderErrorCode/unauthorizedSigner``, ``ResponderErrorCode/unusableKey``)
     ///   when the signer is not the CA and not a responder the CA issued with id-kp-OCSPSigning, or
     ///   when the key is not the signer certificate's.
-    public init(issuer: Certificate, signer: OCSPResponseSigner, name: String) throws(ResponderError) {
+    package init(issuer: Certificate, signer: OCSPResponseSigner, name: String) throws(ResponderError) {
         guard signer.privateKey.publicKey == signer.certificate.publicKey else {
             throw ResponderError(
                 .unusableKey, subject: name, reason: "the key is not the key of \(signer.certificate.subject)")
@@ -54,13 +54,13 @@ public struct Authority: Sendable {
     }
 
     /// Whether `certID` names this CA: same issuer name and key hashes under the CertID's algorithm.
-    public func serves(_ certID: CertID) -> Bool {
+    package func serves(_ certID: CertID) -> Bool {
         guard let hash = OCSPHashAlgorithm(certID.hashAlgorithm), let pair = hashes[hash] else { return false }
         return certID.issuerKeyHash == pair.key && certID.issuerNameHash == pair.name
     }
 
     /// The CertID for the certificate with serial magnitude `serial`, as a client computes it.
-    public func certID(serial: [UInt8], hash: OCSPHashAlgorithm) -> CertID {
+    package func certID(serial: [UInt8], hash: OCSPHashAlgorithm) -> CertID {
         let pair = hashes[hash]!  // every algorithm is computed in init
         // DER INTEGER content: a magnitude with its high bit set needs a leading zero octet.
         let content = (serial.first ?? 0) & 0x80 != 0 ? [0] + serial : serial

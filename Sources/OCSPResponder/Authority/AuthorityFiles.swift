@@ -5,16 +5,16 @@ import X509
 
 /// Where one CA's material is: its certificate, its index, and the key that signs (the CA's own,
 /// or a delegated responder's with that responder's certificate).
-public struct AuthorityFiles: Sendable, Hashable {
-    public var name: String
-    public var caPath: String
-    public var indexPath: String
+package struct AuthorityFiles: Sendable, Hashable {
+    package var name: String
+    package var caPath: String
+    package var indexPath: String
     /// A delegated responder's certificate; nil when the CA signs itself.
-    public var signerPath: String?
+    package var signerPath: String?
     /// The CA's key (no ``signerPath``) or the delegated responder's key.
-    public var keyPath: String
+    package var keyPath: String
 
-    public init(name: String? = nil, caPath: String, indexPath: String, signerPath: String? = nil, keyPath: String) {
+    package init(name: String? = nil, caPath: String, indexPath: String, signerPath: String? = nil, keyPath: String) {
         self.name = name ?? URL(fileURLWithPath: caPath).deletingPathExtension().lastPathComponent
         self.caPath = caPath
         self.indexPath = indexPath
@@ -25,7 +25,7 @@ public struct AuthorityFiles: Sendable, Hashable {
     /// Reads the certificates and key and checks that the signer may sign for the CA.
     ///
     /// - Throws: ``ResponderError`` naming the file at fault.
-    public func loadAuthority() throws(ResponderError) -> Authority {
+    package func loadAuthority() throws(ResponderError) -> Authority {
         let ca = try Self.certificate(caPath)
         let signerCertificate = try signerPath.map { path throws(ResponderError) in try Self.certificate(path) } ?? ca
         let key: Certificate.PrivateKey
@@ -47,7 +47,7 @@ public struct AuthorityFiles: Sendable, Hashable {
     /// Reads and parses the index.
     ///
     /// - Throws: ``ResponderError``: ``ResponderErrorCode/unreadableIndex`` or ``ResponderErrorCode/malformedIndex``.
-    public func loadIndex() throws(ResponderError) -> CertificateIndex {
+    package func loadIndex() throws(ResponderError) -> CertificateIndex {
         let bytes: [UInt8]
         do {
             bytes = try Self.read(indexPath)
@@ -90,13 +90,13 @@ public struct AuthorityFiles: Sendable, Hashable {
 
 /// What identifies a version of a file without reading it: modification time, inode and size.
 /// `openssl ca` writes `index.txt.new` and renames it, which changes the inode; an editor may keep it.
-public struct FileStamp: Hashable, Sendable {
-    public var modified: Date
-    public var inode: UInt64
-    public var size: Int64
+package struct FileStamp: Hashable, Sendable {
+    package var modified: Date
+    package var inode: UInt64
+    package var size: Int64
 
     /// The stamp of the file at `path`, or nil when it cannot be stat'ed.
-    public init?(path: String) {
+    package init?(path: String) {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         modified = Date(

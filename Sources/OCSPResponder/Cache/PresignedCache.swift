@@ -2,15 +2,15 @@ import Foundation
 import OCSPCore
 
 /// The responses signed ahead for one CA: for each serial of its index, one per CertID hash algorithm.
-public struct PresignedCache: Sendable {
+package struct PresignedCache: Sendable {
     /// The signed responses of one serial, and the index entry they state.
-    public struct Entry: Sendable {
-        public var indexEntry: IndexEntry
-        public var answers: [OCSPHashAlgorithm: SignedAnswer]
+    package struct Entry: Sendable {
+        package var indexEntry: IndexEntry
+        package var answers: [OCSPHashAlgorithm: SignedAnswer]
         /// When they were signed (their thisUpdate).
-        public var signedAt: Date
+        package var signedAt: Date
 
-        public init(indexEntry: IndexEntry, answers: [OCSPHashAlgorithm: SignedAnswer], signedAt: Date) {
+        package init(indexEntry: IndexEntry, answers: [OCSPHashAlgorithm: SignedAnswer], signedAt: Date) {
             self.indexEntry = indexEntry
             self.answers = answers
             self.signedAt = signedAt
@@ -18,12 +18,12 @@ public struct PresignedCache: Sendable {
     }
 
     /// Entries by serial magnitude.
-    public var entries: [[UInt8]: Entry] = [:]
+    package var entries: [[UInt8]: Entry] = [:]
 
-    public init() {}
+    package init() {}
 
     /// The oldest thisUpdate in the cache, for the cache-age metric.
-    public var oldestSignature: Date? { entries.values.lazy.map(\.signedAt).min() }
+    package var oldestSignature: Date? { entries.values.lazy.map(\.signedAt).min() }
 }
 
 /// When to sign what: a pure function of the index, the cache and the time.
@@ -31,15 +31,15 @@ public struct PresignedCache: Sendable {
 /// A serial is (re-)signed when it has no response yet, when its index entry changed (a
 /// revocation), or when its responses are `refresh` old. Serials gone from the index are dropped.
 /// `refresh` is well before nextUpdate (= thisUpdate + validity), so a cached answer never expires.
-public struct PresignPlan: Hashable, Sendable {
+package struct PresignPlan: Hashable, Sendable {
     /// Serials to sign now, in serial order.
-    public var sign: [[UInt8]]
+    package var sign: [[UInt8]]
     /// Serials to drop from the cache.
-    public var drop: [[UInt8]]
+    package var drop: [[UInt8]]
 
-    public var isEmpty: Bool { sign.isEmpty && drop.isEmpty }
+    package var isEmpty: Bool { sign.isEmpty && drop.isEmpty }
 
-    public init(index: CertificateIndex, cache: PresignedCache, now: Date, refresh: TimeInterval) {
+    package init(index: CertificateIndex, cache: PresignedCache, now: Date, refresh: TimeInterval) {
         var sign: [[UInt8]] = []
         for (serial, entry) in index.entries {
             guard let cached = cache.entries[serial] else {
@@ -57,7 +57,7 @@ public struct PresignPlan: Hashable, Sendable {
     }
 
     /// When the next serial falls due, if nothing changes in the index.
-    public static func nextDue(cache: PresignedCache, refresh: TimeInterval) -> Date? {
+    package static func nextDue(cache: PresignedCache, refresh: TimeInterval) -> Date? {
         cache.oldestSignature.map { $0.addingTimeInterval(refresh) }
     }
 }

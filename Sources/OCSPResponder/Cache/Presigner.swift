@@ -4,9 +4,9 @@ import SwiftASN1
 import X509
 
 /// Signing responses from index entries: the only place responses are made.
-public enum Presigner {
+package enum Presigner {
     /// The SingleResponse that states `entry` (or `unknown` when nil) for `certID`, valid from `now`.
-    public static func singleResponse(
+    package static func singleResponse(
         certID: CertID, entry: IndexEntry?, now: Date, validity: TimeInterval
     ) throws -> SingleResponse {
         SingleResponse(
@@ -15,7 +15,7 @@ public enum Presigner {
     }
 
     /// Signs `responses` for `authority` at `now`, with the given response extensions (a nonce).
-    public static func sign(
+    package static func sign(
         _ responses: [SingleResponse], authority: Authority, now: Date, validity: TimeInterval,
         extensions: [Certificate.Extension] = []
     ) throws(ResponderError) -> SignedAnswer {
@@ -31,7 +31,7 @@ public enum Presigner {
     ///
     /// - Returns: the number of responses signed.
     @discardableResult
-    public static func apply(
+    package static func apply(
         _ plan: PresignPlan, to state: inout AuthorityState, now: Date, validity: TimeInterval
     ) throws(ResponderError) -> Int {
         var signed = 0

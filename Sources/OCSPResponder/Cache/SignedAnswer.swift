@@ -3,19 +3,19 @@ import Foundation
 import NIOCore
 
 /// A signed OCSP response ready to send: its bytes and the RFC 5019 §6 header values derived from them.
-public struct SignedAnswer: Sendable, Hashable {
+package struct SignedAnswer: Sendable, Hashable {
     /// The DER of the OCSPResponse.
-    public let body: ByteBuffer
-    public let thisUpdate: Date
-    public let nextUpdate: Date
+    package let body: ByteBuffer
+    package let thisUpdate: Date
+    package let nextUpdate: Date
     /// A strong validator: the quoted, hex SHA-256 of the body, truncated to 128 bits.
-    public let etag: String
+    package let etag: String
     /// `thisUpdate` as an IMF-fixdate.
-    public let lastModified: String
+    package let lastModified: String
     /// `nextUpdate` as an IMF-fixdate.
-    public let expires: String
+    package let expires: String
 
-    public init(der: [UInt8], thisUpdate: Date, nextUpdate: Date) {
+    package init(der: [UInt8], thisUpdate: Date, nextUpdate: Date) {
         self.body = ByteBuffer(bytes: der)
         self.thisUpdate = thisUpdate
         self.nextUpdate = nextUpdate
@@ -24,16 +24,16 @@ public struct SignedAnswer: Sendable, Hashable {
         self.expires = HTTPDate.format(nextUpdate)
     }
 
-    public var der: [UInt8] { Array(body.readableBytesView) }
+    package var der: [UInt8] { Array(body.readableBytesView) }
 }
 
 /// HTTP dates (RFC 9110 §5.6.7): formats IMF-fixdate, parses IMF-fixdate only (what clients send back).
-public enum HTTPDate {
+package enum HTTPDate {
     private static let days = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// `Sun, 06 Nov 1994 08:49:37 GMT`.
-    public static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let dayNumber = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - dayNumber * 86_400
@@ -45,7 +45,7 @@ public enum HTTPDate {
     }
 
     /// The date of an IMF-fixdate, or nil.
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         let parts = text.split(separator: " ")
         guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]),
             let monthIndex = months.firstIndex(where: { $0 == parts[2] }), let year = Int(parts[3])

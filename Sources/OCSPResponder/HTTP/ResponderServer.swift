@@ -9,7 +9,7 @@ import NIOPosix
 /// Why NIOHTTP1 rather than Hummingbird: the responder has one route and answers from memory, so
 /// a router, middleware chain and request context would only add work per request; NIOHTTP1 gives
 /// the HTTP/1.1 codec, and one handler of ours does the rest (keep-alive, limits, 400s).
-public final class ResponderServer: Sendable {
+package final class ResponderServer: Sendable {
     private let state: ResponderState
     private let limits: ResponderLimits
     private let group: any EventLoopGroup
@@ -17,7 +17,7 @@ public final class ResponderServer: Sendable {
     private let connections = ConnectionRegistry()
     private let serverChannel = NIOLockedValueBox<(any Channel)?>(nil)
 
-    public init(state: ResponderState, limits: ResponderLimits, group: any EventLoopGroup, logger: Logger) {
+    package init(state: ResponderState, limits: ResponderLimits, group: any EventLoopGroup, logger: Logger) {
         self.state = state
         self.limits = limits
         self.group = group
@@ -27,7 +27,7 @@ public final class ResponderServer: Sendable {
     /// Binds and starts accepting; returns the port bound (useful with port 0).
     ///
     /// - Throws: ``ResponderError`` (``ResponderErrorCode/cannotListen``) naming the address.
-    public func start(host: String, port: Int) async throws(ResponderError) -> Int {
+    package func start(host: String, port: Int) async throws(ResponderError) -> Int {
         let state = self.state
         let limits = self.limits
         let connections = self.connections
@@ -63,11 +63,11 @@ public final class ResponderServer: Sendable {
     }
 
     /// The number of connections open now.
-    public var openConnections: Int { connections.count }
+    package var openConnections: Int { connections.count }
 
     /// Stops accepting, lets open connections finish their current request (idle ones are closed
     /// at once), and closes what is left after ``ResponderLimits/drainTimeout``.
-    public func drain() async {
+    package func drain() async {
         let channel = serverChannel.withLockedValue { channel in
             defer { channel = nil }
             return channel

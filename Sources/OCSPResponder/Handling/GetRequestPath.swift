@@ -6,9 +6,9 @@ import Foundation
 /// Accepted: percent-escaped and raw `+`, `/` and `=` (a raw `+` is a plus, never a space), missing
 /// `=` padding, and any number of leading slashes (a client joining `http://host/` and `/MEUw...`
 /// sends `//MEUw...`). Base64 of DER always starts with `M` (0x30), so no slash belongs to it there.
-public enum GetRequestPath {
+package enum GetRequestPath {
     /// The DER bytes, or nil when the path is not URL-encoded base64 or decodes to more than `maximumSize`.
-    public static func decode(_ uri: String, maximumSize: Int) -> [UInt8]? {
+    package static func decode(_ uri: String, maximumSize: Int) -> [UInt8]? {
         var bytes = Array(uri.utf8)
         if let query = bytes.firstIndex(of: UInt8(ascii: "?")) { bytes.removeSubrange(query...) }
         let start = bytes.firstIndex { $0 != UInt8(ascii: "/") } ?? bytes.endIndex

@@ -20,7 +20,7 @@ import X509
 ///
 /// Every OCSP answer, successful or not, is HTTP 200 with `application/ocsp-response`: the OCSP
 /// status is in the body, where clients look for it (RFC 6960 A.1.2, as Let's Encrypt's responder did).
-public enum RequestHandler {
+package enum RequestHandler {
     static let ocspResponseType = "application/ocsp-response"
     static let ocspRequestType = "application/ocsp-request"
     /// Error answers must not be cached (RFC 5019 §6.2 gives headers for successful ones only).
@@ -35,7 +35,7 @@ public enum RequestHandler {
     /// - Parameter memo: responses signed earlier for a single CertID outside the pre-signed cache (a
     ///   serial not in the index, an algorithm not signed ahead), by CA position and CertID; see
     ///   ``ResponderAnswer/memoKey``.
-    public static func answer(
+    package static func answer(
         _ request: ResponderRequest, snapshot: ResponderSnapshot, now: Date,
         memo: (Int, CertID) -> SignedAnswer? = { _, _ in nil }
     ) -> ResponderAnswer {
@@ -125,7 +125,7 @@ public enum RequestHandler {
     ///   - request: the request whose validators are checked; nil for a nonce answer (never 304).
     ///   - maximumAge: the `max-age` cap; nil for a nonce answer, which is for one client only
     ///     (`Cache-Control: no-store`, no ETag).
-    public static func successful(
+    package static func successful(
         _ answer: SignedAnswer, outcome: ResponderAnswer.Outcome, request: ResponderRequest?, now: Date,
         maximumAge: TimeInterval?
     ) -> ResponderAnswer {

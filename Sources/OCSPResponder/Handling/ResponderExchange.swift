@@ -2,16 +2,16 @@ import NIOCore
 import OCSPCore
 
 /// An HTTP request as the responder sees it, independent of the transport.
-public struct ResponderRequest: Sendable {
-    public var method: String
+package struct ResponderRequest: Sendable {
+    package var method: String
     /// The request-target, as received (`/MEMwQTA%2F...`).
-    public var uri: String
-    public var contentType: String?
-    public var body: [UInt8]
-    public var ifNoneMatch: String?
-    public var ifModifiedSince: String?
+    package var uri: String
+    package var contentType: String?
+    package var body: [UInt8]
+    package var ifNoneMatch: String?
+    package var ifModifiedSince: String?
 
-    public init(
+    package init(
         method: String, uri: String, contentType: String? = nil, body: [UInt8] = [], ifNoneMatch: String? = nil,
         ifModifiedSince: String? = nil
     ) {
@@ -25,9 +25,9 @@ public struct ResponderRequest: Sendable {
 }
 
 /// What the responder answers: the HTTP status, headers and body, and what happened, for metrics.
-public struct ResponderAnswer: Sendable {
+package struct ResponderAnswer: Sendable {
     /// How a request was answered; the `outcome` label of the requests metric.
-    public enum Outcome: String, Sendable, CaseIterable {
+    package enum Outcome: String, Sendable, CaseIterable {
         /// A pre-signed response (good, revoked or unknown), nothing signed.
         case cached
         /// 304: the client's copy (If-None-Match / If-Modified-Since) is current.
@@ -51,23 +51,23 @@ public struct ResponderAnswer: Sendable {
         case badRequest = "bad_request"
     }
 
-    public var status: Int
-    public var headers: [(String, String)]
-    public var body: ByteBuffer
-    public var outcome: Outcome
+    package var status: Int
+    package var headers: [(String, String)]
+    package var body: ByteBuffer
+    package var outcome: Outcome
     /// How many responses were signed to make this answer.
-    public var signed: Int
+    package var signed: Int
     /// Which CA the answer came from, when one did.
-    public var authorityIndex: Int?
+    package var authorityIndex: Int?
     /// A response signed for one CertID without a nonce, which the same request may be answered
     /// from again until the snapshot changes: signing is never repeated for a serial not in the
     /// index (a client cannot make the responder sign at will, but with a nonce under `echo`).
-    public var memoKey: (CertID, SignedAnswer)?
+    package var memoKey: (CertID, SignedAnswer)?
     /// The shareable response this answer sends or validates (not a nonce answer): what a later
     /// GET for the same request-target may be answered from while the snapshot lasts.
-    public var source: SignedAnswer?
+    package var source: SignedAnswer?
 
-    public init(
+    package init(
         status: Int, headers: [(String, String)], body: ByteBuffer = ByteBuffer(), outcome: Outcome, signed: Int = 0,
         authorityIndex: Int? = nil
     ) {
@@ -80,7 +80,7 @@ public struct ResponderAnswer: Sendable {
     }
 
     /// The first value of header `name` (case-insensitive), for tests.
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import OCSPCore
 
 /// What `--nonce` does with a request's nonce (RFC 9654).
-public enum NoncePolicy: String, Sendable, CaseIterable {
+package enum NoncePolicy: String, Sendable, CaseIterable {
     /// A request with a nonce gets a freshly signed response echoing it; one without gets the pre-signed one.
     case echo
     /// Nonces are ignored: every request gets the pre-signed response.
@@ -12,26 +12,26 @@ public enum NoncePolicy: String, Sendable, CaseIterable {
 }
 
 /// The settings that shape answers.
-public struct ResponderPolicy: Sendable, Hashable {
+package struct ResponderPolicy: Sendable, Hashable {
     /// nextUpdate - thisUpdate of every response signed.
-    public var validity: TimeInterval
+    package var validity: TimeInterval
     /// Age at which a pre-signed response is signed again; well below ``validity``.
-    public var refresh: TimeInterval
-    public var nonce: NoncePolicy
+    package var refresh: TimeInterval
+    package var nonce: NoncePolicy
     /// The largest `max-age` sent; also bounded by the seconds left until nextUpdate.
-    public var maximumAge: TimeInterval
+    package var maximumAge: TimeInterval
     /// The largest OCSPRequest accepted, by POST body or decoded from a GET path.
-    public var maximumRequestSize: Int
+    package var maximumRequestSize: Int
 
     /// 1 day of validity, re-signed every hour, max-age at most one hour: a revocation reaches a
     /// client that honours the caching headers within an hour, and a responder outage of up to 23
     /// hours is invisible to clients.
-    public static let defaultValidity: TimeInterval = 86_400
-    public static let defaultRefresh: TimeInterval = 3_600
+    package static let defaultValidity: TimeInterval = 86_400
+    package static let defaultRefresh: TimeInterval = 3_600
     /// 4 KiB: a request for 20 certificates with a 128-octet nonce is under 2 KiB.
-    public static let defaultMaximumRequestSize = 4_096
+    package static let defaultMaximumRequestSize = 4_096
 
-    public init(
+    package init(
         validity: TimeInterval = defaultValidity, refresh: TimeInterval = defaultRefresh, nonce: NoncePolicy = .echo,
         maximumAge: TimeInterval? = nil, maximumRequestSize: Int = defaultMaximumRequestSize
     ) {
@@ -44,14 +44,14 @@ public struct ResponderPolicy: Sendable, Hashable {
 }
 
 /// One CA as served at one moment: who it is, its index, and the responses signed ahead from it.
-public struct AuthorityState: Sendable {
-    public var authority: Authority
-    public var index: CertificateIndex
-    public var cache: PresignedCache
+package struct AuthorityState: Sendable {
+    package var authority: Authority
+    package var index: CertificateIndex
+    package var cache: PresignedCache
     /// When the index file last changed (its mtime), for the change-to-answer metric.
-    public var indexChangedAt: Date?
+    package var indexChangedAt: Date?
 
-    public init(authority: Authority, index: CertificateIndex, cache: PresignedCache = PresignedCache()) {
+    package init(authority: Authority, index: CertificateIndex, cache: PresignedCache = PresignedCache()) {
         self.authority = authority
         self.index = index
         self.cache = cache
@@ -59,20 +59,20 @@ public struct AuthorityState: Sendable {
 }
 
 /// Everything a request is answered from: immutable, swapped as a whole on reload or re-signing.
-public struct ResponderSnapshot: Sendable {
-    public var authorities: [AuthorityState]
-    public var policy: ResponderPolicy
+package struct ResponderSnapshot: Sendable {
+    package var authorities: [AuthorityState]
+    package var policy: ResponderPolicy
     /// Increases with every new snapshot.
-    public var generation: Int
+    package var generation: Int
 
-    public init(authorities: [AuthorityState], policy: ResponderPolicy, generation: Int = 0) {
+    package init(authorities: [AuthorityState], policy: ResponderPolicy, generation: Int = 0) {
         self.authorities = authorities
         self.policy = policy
         self.generation = generation
     }
 
     /// The position of the CA that `certID` names, if one is served.
-    public func authorityIndex(for certID: CertID) -> Int? {
+    package func authorityIndex(for certID: CertID) -> Int? {
         authorities.firstIndex { $0.authority.serves(certID) }
     }
 }

@@ -11,29 +11,29 @@ import SwiftASN1
 /// V       301231235959Z                        1001    unknown   /CN=a
 /// R       301231235959Z  250101000000Z,keyCompromise  1002  unknown  /CN=b
 /// ```
-public struct IndexEntry: Hashable, Sendable {
+package struct IndexEntry: Hashable, Sendable {
     /// The certificate's status letter: V (valid), R (revoked) or E (expired, by `openssl ca -updatedb`).
-    public enum Kind: Character, Sendable, Hashable {
+    package enum Kind: Character, Sendable, Hashable {
         case valid = "V"
         case revoked = "R"
         case expired = "E"
     }
 
-    public var kind: Kind
-    public var expiry: Date
+    package var kind: Kind
+    package var expiry: Date
     /// For `R` lines: when the certificate was revoked.
-    public var revocationTime: Date?
+    package var revocationTime: Date?
     /// For `R` lines with a reason (`keyTime` and `CAkeyTime` read as keyCompromise and cACompromise).
-    public var revocationReason: CRLReason?
+    package var revocationReason: CRLReason?
     /// The serial number's magnitude, big-endian, without leading zero octets (at least one octet).
-    public var serial: [UInt8]
-    public var subject: String
+    package var serial: [UInt8]
+    package var subject: String
 
     /// The status an OCSP response gives this entry.
     ///
     /// `E` is an expiry mark, not a revocation: RFC 6960 §2.2 "good" means "not revoked", so an
     /// expired, unrevoked certificate is answered `good`, as `openssl ocsp -index` does.
-    public var certStatus: CertStatus {
+    package var certStatus: CertStatus {
         get throws {
             guard kind == .revoked, let revocationTime else { return .good }
             return .revoked(time: try GeneralizedTime(revocationTime), reason: revocationReason)
@@ -45,24 +45,24 @@ public struct IndexEntry: Hashable, Sendable {
 ///
 /// Parsing is strict and all-or-nothing, so that a half-written file is refused rather than served:
 /// every line must have its six fields and end with a newline.
-public struct CertificateIndex: Hashable, Sendable {
+package struct CertificateIndex: Hashable, Sendable {
     /// Entries by serial magnitude (see ``IndexEntry/serial``); a later line for a serial wins.
-    public private(set) var entries: [[UInt8]: IndexEntry]
+    package private(set) var entries: [[UInt8]: IndexEntry]
 
-    public init(entries: [IndexEntry] = []) {
+    package init(entries: [IndexEntry] = []) {
         var byserial: [[UInt8]: IndexEntry] = [:]
         for entry in entries { byserial[entry.serial] = entry }
         self.entries = byserial
     }
 
     /// The largest index read: 256 MiB, several million certificates.
-    public static let maximumSize = 256 << 20
+    package static let maximumSize = 256 << 20
 
     /// Parses the text of an `index.txt`.
     ///
     /// - Parameter source: the file's path, for error messages (`path:line`).
     /// - Throws: ``ResponderError`` (``ResponderErrorCode/malformedIndex``) naming the line.
-    public init(parsing bytes: some Collection<UInt8>, source: String) throws(ResponderError) {
+    package init(parsing bytes: some Collection<UInt8>, source: String) throws(ResponderError) {
         var entries: [IndexEntry] = []
         var lineNumber = 0
         let array = Array(bytes)
@@ -90,12 +90,12 @@ public struct CertificateIndex: Hashable, Sendable {
     }
 
     /// The entry for a serial given as DER INTEGER content octets (leading zero octets are ignored).
-    public func entry(serialNumber: [UInt8]) -> IndexEntry? {
+    package func entry(serialNumber: [UInt8]) -> IndexEntry? {
         entries[Self.magnitude(serialNumber)]
     }
 
     /// The serial's octets without leading zeros (at least one octet).
-    public static func magnitude(_ serial: some Collection<UInt8>) -> [UInt8] {
+    package static func magnitude(_ serial: some Collection<UInt8>) -> [UInt8] {
         let trimmed = Array(serial.drop { $0 == 0 })
         return trimmed.isEmpty ? [0] : trimmed
     }

@@ -1,15 +1,15 @@
 /// What changed between two readings of an index: the serials (hex) whose status is new, different or gone.
-public struct IndexChange: Hashable, Sendable {
-    public var added: [String]
-    public var changed: [String]
-    public var removed: [String]
+package struct IndexChange: Hashable, Sendable {
+    package var added: [String]
+    package var changed: [String]
+    package var removed: [String]
 
-    public var isEmpty: Bool { added.isEmpty && changed.isEmpty && removed.isEmpty }
+    package var isEmpty: Bool { added.isEmpty && changed.isEmpty && removed.isEmpty }
 
     /// Every serial whose answer differs, for the log.
-    public var serials: [String] { (added + changed + removed).sorted() }
+    package var serials: [String] { (added + changed + removed).sorted() }
 
-    public init(from old: CertificateIndex, to new: CertificateIndex) {
+    package init(from old: CertificateIndex, to new: CertificateIndex) {
         var added: [String] = []
         var changed: [String] = []
         var removed: [String] = []

@@ -9,15 +9,15 @@ import Metrics
 /// - `ocsp_responder_index_reloads_total{ca, result}`: index readings after a change, `ok` or `failed`.
 /// - `ocsp_responder_index_change_to_answer_seconds{ca}`: from an index change (the file's mtime)
 ///   to the first answer that reflects it.
-public struct ResponderMetrics: Sendable {
+package struct ResponderMetrics: Sendable {
     /// By method (GET, POST, other), then outcome.
     private let requests: [[ResponderAnswer.Outcome: Counter]]
     private let presigned: Counter
     private let requestSigned: Counter
 
-    public static let methods = ["GET", "POST", "other"]
+    package static let methods = ["GET", "POST", "other"]
 
-    public init() {
+    package init() {
         requests = Self.methods.map { method in
             var byOutcome: [ResponderAnswer.Outcome: Counter] = [:]
             for outcome in ResponderAnswer.Outcome.allCases {

@@ -6,16 +6,16 @@ import ServiceLifecycle
 
 /// Polls the index files every `pollInterval` and has ``IndexReloader`` act on changes: the
 /// Service the executable runs.
-public struct IndexWatcher: Service {
-    public let reloader: IndexReloader
-    public let pollInterval: Duration
+package struct IndexWatcher: Service {
+    package let reloader: IndexReloader
+    package let pollInterval: Duration
 
-    public init(reloader: IndexReloader, pollInterval: Duration = .milliseconds(500)) {
+    package init(reloader: IndexReloader, pollInterval: Duration = .milliseconds(500)) {
         self.reloader = reloader
         self.pollInterval = pollInterval
     }
 
-    public func run() async throws {
+    package func run() async throws {
         do {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
@@ -34,7 +34,7 @@ public struct IndexWatcher: Service {
 ///
 /// Reloads are atomic: the next snapshot is built aside and swapped in whole; an index that does
 /// not parse (half-written, broken) leaves the previous one in service and is logged.
-public final class IndexReloader: Sendable {
+package final class IndexReloader: Sendable {
     private let state: ResponderState
     private let sources: [AuthorityFiles]
     private let clock: @Sendable () -> Date
@@ -46,7 +46,7 @@ public final class IndexReloader: Sendable {
     /// - Parameters:
     ///   - sources: the CAs, in the order of the snapshot's authorities.
     ///   - stamps: the index files' stamps when the snapshot in service was read.
-    public init(
+    package init(
         state: ResponderState, sources: [AuthorityFiles], stamps: [FileStamp?],
         clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
@@ -60,7 +60,7 @@ public final class IndexReloader: Sendable {
     /// Reads every CA's files, signs every serial ahead and returns the first snapshot with the files' stamps.
     ///
     /// - Throws: ``ResponderError`` naming the file that cannot be used.
-    public static func initialSnapshot(
+    package static func initialSnapshot(
         sources: [AuthorityFiles], policy: ResponderPolicy, now: Date
     ) throws(ResponderError) -> (ResponderSnapshot, [FileStamp?], signed: Int) {
         var authorities: [AuthorityState] = []
@@ -78,14 +78,14 @@ public final class IndexReloader: Sendable {
     }
 
     /// Asks for keys and certificates to be read again at the next poll (safe from a signal handler task).
-    public func requestCredentialReload() {
+    package func requestCredentialReload() {
         credentialReload.withLockedValue { $0 = true }
     }
 
     /// One round: reload what changed, re-sign what is due, publish if anything moved.
     ///
     /// Blocking (file reads, signatures): the watcher calls it from its own task, tests from a thread.
-    public func poll() {
+    package func poll() {
         stamps.withLockedValue { stamps in poll(stamps: &stamps) }
     }
 

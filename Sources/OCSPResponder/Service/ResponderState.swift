@@ -6,7 +6,7 @@ import OCSPCore
 ///
 /// Requests read an immutable ``ResponderSnapshot`` under a lock and answer from it outside the
 /// lock; the watcher builds the next snapshot on its own task and swaps it in whole.
-public final class ResponderState: Sendable {
+package final class ResponderState: Sendable {
     private struct Shared {
         var snapshot: ResponderSnapshot
         /// Per CA: the index change not yet reflected in an answer (its mtime).
@@ -24,12 +24,12 @@ public final class ResponderState: Sendable {
     }
 
     /// The most responses kept for serials not signed ahead; when full, the memo starts over.
-    public static let memoCapacity = 10_000
+    package static let memoCapacity = 10_000
     private let shared: NIOLockedValueBox<Shared>
     let metrics: ResponderMetrics
     private let clock: @Sendable () -> Date
 
-    public init(
+    package init(
         snapshot: ResponderSnapshot, metrics: ResponderMetrics = ResponderMetrics(),
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -38,10 +38,10 @@ public final class ResponderState: Sendable {
         self.clock = clock
     }
 
-    public var snapshot: ResponderSnapshot { shared.withLockedValue { $0.snapshot } }
+    package var snapshot: ResponderSnapshot { shared.withLockedValue { $0.snapshot } }
 
     /// Puts `snapshot` in service; `changed` lists the CAs whose index changed (for the change-to-answer metric).
-    public func publish(_ snapshot: ResponderSnapshot, changed: [Int: Date] = [:]) {
+    package func publish(_ snapshot: ResponderSnapshot, changed: [Int: Date] = [:]) {
         shared.withLockedValue {
             $0.snapshot = snapshot
             $0.memo = [:]
@@ -51,7 +51,7 @@ public final class ResponderState: Sendable {
     }
 
     /// Answers `request` from the snapshot in service, and counts it.
-    public func answer(_ request: ResponderRequest) -> ResponderAnswer {
+    package func answer(_ request: ResponderRequest) -> ResponderAnswer {
         let isGet = request.method == "GET"
         let (snapshot, pending, target) = shared.withLockedValue {
             ($0.snapshot, !$0.pendingChanges.isEmpty, isGet ? $0.targets[request.uri] : nil)

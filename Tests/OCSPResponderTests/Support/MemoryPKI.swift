@@ -1,56 +1,37 @@
-import Crypto
 import Foundation
 import OCSPCore
 import SwiftASN1
 import X509
 
+import StapleTestSupport
+
 @testable import OCSPResponder
 
-/// A CA made in memory (swift-certificates), for the tests that need no openssl and no socket.
+/// A CA from the shared test PKI (`StapleTestSupport.TestPKI`) with what the responder's pure tests
+/// need on top: its `Authority`, a pre-signed snapshot, and requests.
 struct MemoryPKI {
-    let caKey: P256.Signing.PrivateKey
-    let ca: Certificate
+    let pki: TestPKI
+    var ca: Certificate { pki.ca }
+    var caKey: Certificate.PrivateKey { pki.caKey }
     let now: Date
 
     init(name: String = "Memory CA", now: Date = Date()) throws {
         self.now = now
-        caKey = P256.Signing.PrivateKey()
-        let subject = try DistinguishedName { CommonName(name) }
-        ca = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(bytes: [0x01]), publicKey: .init(caKey.publicKey),
-            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(30 * 86_400),
-            issuer: subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
-                Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
-            },
-            issuerPrivateKey: .init(caKey))
+        pki = try TestPKI(name: name.replacingOccurrences(of: " ", with: "-"), now: now)
     }
 
-    /// A leaf with `serial`, issued by this CA.
-    func leaf(
-        serial: [UInt8], extendedKeyUsage: [ExtendedKeyUsage.Usage] = [.serverAuth]
-    ) throws -> (
-        Certificate, P256.Signing.PrivateKey
-    ) {
-        let key = P256.Signing.PrivateKey()
-        let certificate = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(bytes: serial), publicKey: .init(key.publicKey),
-            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(10 * 86_400),
-            issuer: ca.subject, subject: try DistinguishedName { CommonName("leaf \(serial.hexString)") },
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                try ExtendedKeyUsage(extendedKeyUsage)
-            },
-            issuerPrivateKey: .init(caKey))
-        return (certificate, key)
+    /// A leaf with `serial`, issued by this CA: a server certificate, or a delegated responder.
+    func leaf(serial: [UInt8], purpose: TestPKI.Purpose = .server) throws -> (Certificate, Certificate.PrivateKey) {
+        let leaf = try pki.issue(
+            serialHex: serial.map { String(format: "%02X", $0) }.joined(), purpose: purpose, writePEM: false,
+            writeIndex: false, now: now)
+        return (leaf.certificate, leaf.privateKey)
     }
 
     var authority: Authority {
         get throws {
             try Authority(
-                issuer: ca, signer: OCSPResponseSigner(certificate: ca, privateKey: .init(caKey)), name: "memory")
+                issuer: ca, signer: OCSPResponseSigner(certificate: ca, privateKey: caKey), name: "memory")
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import OCSPCore
 import OCSPResponder
 import X509
+import StapleTestSupport
 
 /// A CA run with the `openssl ca` command, as its users run one: `openssl ca` writes index.txt,
 /// issues the leaves and revokes them, so the index the responder reads is the real format.
@@ -36,7 +37,7 @@ final class OpenSSLCA: @unchecked Sendable {
         try "unique_subject = no\n".write(toFile: "\(directory)/index.txt.attr", atomically: true, encoding: .utf8)
         try "1000\n".write(toFile: "\(directory)/serial", atomically: true, encoding: .utf8)
         try Self.config(directory).write(toFile: configPath, atomically: true, encoding: .utf8)
-        try Shell.check(
+        try SystemTools.run(
             "openssl",
             ["req", "-x509"] + keyType.newKey + [
                 "-nodes", "-keyout", caKeyPath, "-out", caPath, "-subj", "/CN=Staple Respond Test \(name)", "-days",
@@ -52,10 +53,10 @@ final class OpenSSLCA: @unchecked Sendable {
         let key = "\(directory)/\(commonName).key"
         let csr = "\(directory)/\(commonName).csr"
         let pem = "\(directory)/\(commonName).pem"
-        try Shell.check(
+        try SystemTools.run(
             "openssl",
             ["req", "-new"] + keyType.newKey + ["-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=\(commonName)"])
-        try Shell.check(
+        try SystemTools.run(
             "openssl",
             ["ca", "-batch", "-config", configPath, "-in", csr, "-out", pem, "-extensions", extensions, "-notext"])
         return pem
@@ -72,13 +73,13 @@ final class OpenSSLCA: @unchecked Sendable {
         let key = "\(directory)/\(commonName).key"
         let csr = "\(directory)/\(commonName).csr"
         let pem = "\(directory)/\(commonName).pem"
-        try Shell.check(
+        try SystemTools.run(
             "openssl",
             [
                 "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out",
                 csr, "-subj", "/CN=\(commonName)",
             ])
-        try Shell.check(
+        try SystemTools.run(
             "openssl",
             [
                 "x509", "-req", "-in", csr, "-CA", caPath, "-CAkey", caKeyPath, "-set_serial", "0x7E57AB1E", "-days",
@@ -89,7 +90,7 @@ final class OpenSSLCA: @unchecked Sendable {
 
     /// `openssl ca -revoke`: rewrites index.txt with an R line.
     func revoke(_ pem: String, reason: String = "keyCompromise") throws {
-        try Shell.check("openssl", ["ca", "-config", configPath, "-revoke", pem, "-crl_reason", reason])
+        try SystemTools.run("openssl", ["ca", "-config", configPath, "-revoke", pem, "-crl_reason", reason])
     }
 
     func certificate(_ pem: String) throws -> Certificate {

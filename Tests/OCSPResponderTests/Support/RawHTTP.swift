@@ -1,4 +1,5 @@
 import Foundation
+import StapleTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -25,7 +26,7 @@ final class RawHTTPConnection {
 
     init(port: Int, receiveTimeout: Int = 10) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Shell.Failure(description: "socket: \(errno)") }
+        guard fd >= 0 else { throw ToolError(description: "socket: \(errno)") }
         var timeout = timeval(tv_sec: receiveTimeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
@@ -39,7 +40,7 @@ final class RawHTTPConnection {
         }
         guard result == 0 else {
             close(fd)
-            throw Shell.Failure(description: "connect to \(port): errno \(errno)")
+            throw ToolError(description: "connect to \(port): errno \(errno)")
         }
     }
 
