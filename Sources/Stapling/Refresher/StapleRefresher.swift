@@ -369,7 +369,10 @@ package actor StapleRefresher: Service {
                     message += "; not persisted: \(error)"
                 }
                 // Removed or renewed while the file was written: the file must not outlive its certificate.
-                if !entries.values.contains(where: { $0.key == key }) { await store.removeOffThread(key) }
+                // (The scan of every entry runs only then, never on the common path.)
+                if entries[id]?.generation != generation, !entries.values.contains(where: { $0.key == key }) {
+                    await store.removeOffThread(key)
+                }
             }
         case .withdraw:
             provider.set(nil, for: key)
