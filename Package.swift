@@ -162,6 +162,31 @@ let package = Package(
             ],
             path: "Benchmarks/handshake"
         ),
+        // `staple check`: judging a live server's stapling (pure), the prober behind a protocol seam,
+        // text/JSON/perfdata reports.
+        .target(
+            name: "StaplingCheck",
+            dependencies: [
+                "OCSPCore", "OCSPFetching", "TLSStapling",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "StaplingCheckTests",
+            dependencies: [
+                "StaplingCheck", "StapleCLI", "OCSPCore", "TLSStapling", "StapleTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         // RFC 6960 messages, CertID, building and verification. No I/O.
         .target(
             name: "OCSPCore",
@@ -203,6 +228,7 @@ let package = Package(
                 "ConfigLint",
                 "StaplingProxy",
                 "TLSStapling",
+                "StaplingCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
