@@ -33,6 +33,7 @@ public struct NIOHandshakeProber: HandshakeProber {
         do {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(timeout)
+                .channelOption(.allowRemoteHalfClosure, value: true)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(watcher)
@@ -47,7 +48,7 @@ public struct NIOHandshakeProber: HandshakeProber {
         }
         do {
             let completed = try await promise.futureResult.get()
-            try? await channel.close()
+            await Self.closePolitely(channel, grace: min(Self.closeGrace, attempt.timeout))
             return .success(
                 ObservedHandshake(
                     version: completed.version, staple: completed.stapledResponse,
@@ -56,6 +57,20 @@ public struct NIOHandshakeProber: HandshakeProber {
             try? await channel.close()
             return .failure(Self.handshakeFailure(error, first: watcher.firstByte, subject: subject, attempt: attempt))
         }
+    }
+
+    /// One second: how long a server gets to answer close_notify by closing, before the connection is dropped.
+    static let closeGrace: Duration = .seconds(1)
+
+    /// Sends close_notify and half-closes, then waits (at most `grace`) for the server to close: the
+    /// next connection of the target starts only once this one has ended on the server too.
+    static func closePolitely(_ channel: any Channel, grace: Duration) async {
+        let dropped = channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds(grace))) {
+            channel.close(promise: nil)
+        }
+        channel.close(mode: .output, promise: nil)
+        try? await channel.closeFuture.get()
+        dropped.cancel()
     }
 
     static func nanoseconds(_ duration: Duration) -> Int64 {
