@@ -43,4 +43,3 @@ public final class ServeProcess: Sendable {
     @discardableResult
     public func stop() -> Int32 { process.stop() }
 }
-

@@ -6,7 +6,8 @@ import Testing
 
 /// Whether the tests against Debian's nginx run (under CI=true a missing tool fails them instead).
 let nginxAvailable = SystemTools.shouldRun(needing: "nginx", "openssl", "ss")
-let nginxMissing = "needs nginx, openssl and ss (apt-get install nginx openssl iproute2); under CI=true it fails instead"
+let nginxMissing =
+    "needs nginx, openssl and ss (apt-get install nginx openssl iproute2); under CI=true it fails instead"
 
 /// `staple check` against Debian's nginx: lazy fetching with `ssl_stapling on`, and the
 /// `ssl_stapling_file` staples nginx serves without looking at them.
@@ -109,7 +110,9 @@ struct NginxCheckTests {
             ])
         #expect(run.status == 2, "\(run.context)")
         let targets = try #require(run.report?.targets, "\(run.context)")
-        #expect(targets.map(\.target) == ["expired.test", "foreign.test", "revoked.test", "dual.test"].map { "\($0):\(port)" })
+        #expect(
+            targets.map(\.target)
+                == ["expired.test", "foreign.test", "revoked.test", "dual.test"].map { "\($0):\(port)" })
 
         let expiredFinding = try #require(targets[0].deployments.first?.finding("staple-expired"), "\(run.context)")
         #expect(expiredFinding.severity == "critical")

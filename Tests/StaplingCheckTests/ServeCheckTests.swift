@@ -22,7 +22,9 @@ struct ServeCheckTests {
                 ], directory: pki.directory)
             defer { serve.stop() }
             // Nothing has connected to serve yet (ListeningProcess waits with ss): this is the first.
-            let run = try CheckCommand.run(["dual.test:\(serve.port)", "--connect", "127.0.0.1", "--ca-file", pki.caPath])
+            let run = try CheckCommand.run([
+                "dual.test:\(serve.port)", "--connect", "127.0.0.1", "--ca-file", pki.caPath,
+            ])
             #expect(run.status == 0, "\(run.context)")
             #expect(run.report?.status == "ok")
             for (keyType, leaf) in [("ecdsa", ecdsa), ("rsa", rsa)] {
@@ -77,7 +79,9 @@ struct ServeCheckTests {
 
         // The three together: the worst wins, results in input order, and the text report says it.
         let all = try CheckCommand.run(
-            ["plain.test:\(serve.port)", "bare.test:\(serve.port)", "must.test:\(serve.port)"] + common + ["--perfdata"],
+            ["plain.test:\(serve.port)", "bare.test:\(serve.port)", "must.test:\(serve.port)"] + common + [
+                "--perfdata"
+            ],
             json: false)
         #expect(all.status == 2, "\(all.context)")
         let first = all.stdout.split(separator: "\n").first.map(String.init) ?? ""

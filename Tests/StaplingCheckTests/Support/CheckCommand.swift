@@ -85,7 +85,8 @@ enum CheckCommand {
     /// Runs `staple check ARGUMENTS --json` (unless `json` is false) and decodes its output.
     static func run(_ arguments: [String], json: Bool = true) throws -> Run {
         let start = ContinuousClock.now
-        let execution = try SystemTools.execute(ServeProcess.executable, ["check"] + arguments + (json ? ["--json"] : []))
+        let execution = try SystemTools.execute(
+            ServeProcess.executable, ["check"] + arguments + (json ? ["--json"] : []))
         let elapsed = ContinuousClock.now - start
         let report = json ? try? JSONDecoder().decode(Report.self, from: Data(execution.stdout.utf8)) : nil
         return Run(
