@@ -202,4 +202,56 @@ import X509
         #expect(Set(ids(report)) == ["staple-valid", "responder-newer"])
         #expect(report.severity == .info)  // OK as a status: informational findings do not warn
     }
+
+    @Test func anErrorResponseAsStapleIsCritical() throws {
+        let staple = try OCSPResponseSigner.unsuccessful(.tryLater)
+        let report = judge.judge(evidence(staples: [staple]), now: now)
+        #expect(ids(report) == ["staple-responder-error"])
+        #expect(report.severity == .critical)
+        #expect(report.findings[0].check?.id == "response-status")
+    }
+
+    @Test func aStapleFromTheFutureIsNotYetValid() throws {
+        let staple = try pki.signedResponse(
+            for: leaf.certificate, thisUpdate: now + 7200, nextUpdate: now + 86_400)
+        let report = judge.judge(evidence(staples: [staple]), now: now)
+        #expect(ids(report) == ["staple-not-yet-valid"])
+        #expect(report.findings[0].check?.id == "this-update")
+    }
+
+    @Test func anIssuerFoundOnlyAmongTheAnchorsIsAnIncompleteChain() throws {
+        let intermediate = try pki.intermediate(name: "sub")
+        let leaf = try intermediate.issue(commonName: "sub.test", ocspURLs: ["http://127.0.0.1:1/"])
+        let staple = try intermediate.signedResponse(for: leaf.certificate)
+        let verification = OCSPVerifier().verify(
+            response: staple, certificate: leaf.certificate, issuer: intermediate.ca, now: now)
+        let observed = ObservedHandshake(version: "TLSv1.3", staple: staple, chain: [leaf.der])
+        let evidence = DeploymentEvidence(
+            leaf: leaf.certificate, chainSent: [], issuer: intermediate.ca, issuerSource: .anchors,
+            trust: .trusted(anchor: "\(pki.ca.subject)"),
+            handshakes: [
+                HandshakeRecord(
+                    number: 1, round: 1, variant: ProbeVariant(version: .tls13, algorithms: .ecdsa), at: now,
+                    outcome: .success(observed))
+            ], staples: [StapleEvidence(bytes: staple, verification: verification, handshakes: [1])])
+        let report = judge.judge(evidence, now: now)
+        #expect(Set(ids(report)) == ["chain-incomplete", "staple-valid"])
+        #expect(report.severity == .warning)
+    }
+
+    @Test func chainAnalysisFindsTheIssuerAndTheAnchor() throws {
+        let intermediate = try pki.intermediate(name: "sub2")
+        let leaf = try intermediate.issue(commonName: "sub2.test")
+        let (issuer, source) = ChainAnalysis.issuer(of: leaf.certificate, sent: [intermediate.ca], anchors: [pki.ca])
+        #expect(issuer == intermediate.ca)
+        #expect(source == .chain)
+        #expect(
+            ChainAnalysis.trust(of: leaf.certificate, sent: [intermediate.ca], anchors: [pki.ca])
+                == .trusted(anchor: "\(pki.ca.subject)"))
+        #expect(ChainAnalysis.issuer(of: leaf.certificate, sent: [], anchors: [pki.ca]).1 == .missing)
+        if case .untrusted = ChainAnalysis.trust(of: leaf.certificate, sent: [], anchors: [pki.ca]) {
+        } else {
+            Issue.record("a chain without its intermediate reaches no anchor")
+        }
+    }
 }

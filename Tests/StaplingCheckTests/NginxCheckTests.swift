@@ -52,7 +52,7 @@ struct NginxCheckTests {
         }
     }
 
-    @Test("ssl_stapling_file: expired, another certificate's, revoked, and one file for RSA and ECDSA")
+    @Test("ssl_stapling_file: expired, another certificate's, revoked, one file for RSA and ECDSA, issuer not sent")
     func stapleFiles() async throws {
         let pki = try TestPKI(name: "check-nginx-files")
         defer { pki.remove() }
@@ -77,6 +77,11 @@ struct NginxCheckTests {
         let ecdsa = try pki.issue(commonName: "dual.test", fileName: "dual-ecdsa", keyType: .p256, ocspURLs: [url])
         let rsa = try pki.issue(commonName: "dual.test", fileName: "dual-rsa", keyType: .rsa, ocspURLs: [url])
         let sharedStaple = try file("shared.der", try pki.signedResponse(for: ecdsa.certificate))
+        // Issued by an intermediate the server does not send: clients cannot check the staple.
+        let intermediate = try pki.intermediate(name: "sub")
+        let orphan = try intermediate.issue(commonName: "orphan.test", fileName: "orphan", ocspURLs: [url])
+        try orphan.pem.write(toFile: intermediate.path("orphan-alone.pem"), atomically: true, encoding: .utf8)
+        let orphanStaple = try file("orphan.der", try intermediate.signedResponse(for: orphan.certificate))
         let port = try SystemTools.freePort()
         func server(_ name: String, _ leaf: TestPKI.Leaf, _ staple: String) -> String {
             NginxProcess.stapledServer(
@@ -88,6 +93,9 @@ struct NginxCheckTests {
             http: [
                 server("expired.test", expired, expiredStaple), server("foreign.test", foreign, foreignStaple),
                 server("revoked.test", revoked, revokedStaple),
+                NginxProcess.stapledServer(
+                    port: port, chainPath: intermediate.path("orphan-alone.pem"), keyPath: orphan.keyPath,
+                    staplePath: orphanStaple, body: "server_name orphan.test; return 200 \"ok\";"),
                 """
                     server {
                         listen 127.0.0.1:\(port) ssl;
@@ -105,14 +113,14 @@ struct NginxCheckTests {
             ].joined(separator: "\n"))
         defer { nginx.stop() }
         let run = try CheckCommand.run(
-            ["expired.test", "foreign.test", "revoked.test", "dual.test"].map { "\($0):\(port)" } + [
+            ["expired.test", "foreign.test", "revoked.test", "dual.test", "orphan.test"].map { "\($0):\(port)" } + [
                 "--connect", "127.0.0.1", "--ca-file", pki.caPath,
             ])
         #expect(run.status == 2, "\(run.context)")
         let targets = try #require(run.report?.targets, "\(run.context)")
         #expect(
             targets.map(\.target)
-                == ["expired.test", "foreign.test", "revoked.test", "dual.test"].map { "\($0):\(port)" })
+                == ["expired.test", "foreign.test", "revoked.test", "dual.test", "orphan.test"].map { "\($0):\(port)" })
 
         let expiredFinding = try #require(targets[0].deployments.first?.finding("staple-expired"), "\(run.context)")
         #expect(expiredFinding.severity == "critical")
@@ -133,6 +141,10 @@ struct NginxCheckTests {
         #expect(shared.severity == "critical")
         #expect(shared.seen.contains(ecdsa.serialHex) && shared.seen.contains(rsa.serialHex))
         #expect(targets[3].status == "critical")
+
+        let orphanFinding = try #require(targets[4].deployments.first?.finding("issuer-missing"), "\(run.context)")
+        #expect(orphanFinding.severity == "critical")
+        #expect(orphanFinding.fix.contains("intermediate"))
     }
 
     @Test("--fetch: a good staple for a certificate the responder now says is revoked is critical")

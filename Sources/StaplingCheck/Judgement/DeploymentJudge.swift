@@ -425,23 +425,16 @@ public struct DeploymentJudge: Sendable {
             at: record.at)
     }
 
+    /// The staple as reported; times are those of the SingleResponse about this certificate, when one matched.
     static func summary(_ staple: StapleEvidence, now: Date) -> StapleSummary {
         let verification = staple.verification
+        let thisUpdate = verification?.thisUpdate
         let nextUpdate = verification?.nextUpdate
-        let thisUpdate =
-            verification?.thisUpdate
-            ?? verification?.response?.tbsResponseData.responses.first.map {
-                Date($0.thisUpdate)
-            }
         return StapleSummary(
             verdict: verification?.verdict.name ?? "unverified", serials: verification.map(serials) ?? [],
-            thisUpdate: thisUpdate,
-            nextUpdate: nextUpdate
-                ?? verification?.response?.tbsResponseData.responses.first?.nextUpdate.map { Date($0) },
+            thisUpdate: thisUpdate, nextUpdate: nextUpdate,
             producedAt: verification?.response.map { Date($0.tbsResponseData.producedAt) },
-            hoursLeft: (nextUpdate
-                ?? verification?.response?.tbsResponseData.responses.first?.nextUpdate.map { Date($0) })
-                .map { $0.timeIntervalSince(now) / 3600 },
+            hoursLeft: nextUpdate.map { $0.timeIntervalSince(now) / 3600 },
             ageSeconds: thisUpdate.map { now.timeIntervalSince($0) }, bytes: staple.bytes.count)
     }
 }
