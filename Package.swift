@@ -187,6 +187,12 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // `swift run CheckBenchmark --staple PATH`: `staple check -f` against sslyze and testssl.sh.
+        .executableTarget(
+            name: "CheckBenchmark",
+            dependencies: ["StapleTestSupport", "OCSPCore"],
+            path: "Benchmarks/check"
+        ),
         // RFC 6960 messages, CertID, building and verification. No I/O.
         .target(
             name: "OCSPCore",
