@@ -83,6 +83,8 @@ struct NginxCheckTests {
         try orphan.pem.write(toFile: intermediate.path("orphan-alone.pem"), atomically: true, encoding: .utf8)
         let orphanStaple = try file("orphan.der", try intermediate.signedResponse(for: orphan.certificate))
         let port = try SystemTools.freePort()
+        // Its own port: nginx settles the protocol versions by the default server of a port.
+        let tls12Port = try SystemTools.freePort()
         func server(_ name: String, _ leaf: TestPKI.Leaf, _ staple: String) -> String {
             NginxProcess.stapledServer(
                 port: port, chainPath: leaf.pemPath, keyPath: leaf.keyPath, staplePath: staple,
@@ -109,8 +111,16 @@ struct NginxCheckTests {
                         ssl_stapling_file \(sharedStaple);
                         return 200 "ok";
                     }
+                    server {
+                        listen 127.0.0.1:\(tls12Port) ssl;
+                        ssl_protocols TLSv1.2;
+                        ssl_certificate \(expired.pemPath);
+                        ssl_certificate_key \(expired.keyPath);
+                        return 200 "ok";
+                    }
                 """,
             ].joined(separator: "\n"))
+        try await Listening.wait(port: tls12Port, what: "nginx")
         defer { nginx.stop() }
         let run = try CheckCommand.run(
             ["expired.test", "foreign.test", "revoked.test", "dual.test", "orphan.test"].map { "\($0):\(port)" } + [
@@ -145,6 +155,12 @@ struct NginxCheckTests {
         let orphanFinding = try #require(targets[4].deployments.first?.finding("issuer-missing"), "\(run.context)")
         #expect(orphanFinding.severity == "critical")
         #expect(orphanFinding.fix.contains("intermediate"))
+
+        // A TLS alert on every offer (TLS 1.3 asked of a TLS 1.2 server): UNKNOWN, saying so.
+        let alert = try CheckCommand.run(["127.0.0.1:\(tls12Port)", "--tls1_3", "--ca-file", pki.caPath])
+        #expect(alert.status == 3, "\(alert.context)")
+        #expect(alert.report?.targets.first?.error?.code == "handshake-failed", "\(alert.context)")
+        #expect(alert.report?.targets.first?.error?.message.contains("alert") == true, "\(alert.context)")
     }
 
     @Test("--fetch: a good staple for a certificate the responder now says is revoked is critical")
