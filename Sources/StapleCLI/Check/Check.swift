@@ -49,10 +49,11 @@ struct Check: AsyncParsableCommand, MonitoringCommand {
     @Argument(help: "Servers to check: HOST[:PORT], [IPv6]:PORT or https://HOST[:PORT]/.")
     var targets: [String] = []
 
-    @Option(name: .short, help: "A file of targets, one per line; # starts a comment.")
+    @Option(
+        name: [.customShort("f"), .customLong("file")], help: "A file of targets, one per line; # starts a comment.")
     var file: String?
 
-    @Option(help: "SNI name to send (and expect) instead of the target's host.")
+    @Option(help: "SNI name to send instead of the target's host.")
     var servername: String?
 
     @Option(help: "Address to dial instead of the target's host: HOST, HOST:PORT or [IPv6]:PORT.")

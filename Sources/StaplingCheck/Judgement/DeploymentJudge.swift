@@ -135,7 +135,8 @@ public struct DeploymentJudge: Sendable {
                         + "certificate names a responder (\(leaf.ocspURLs.joined(separator: ", ")))\(mustNote)",
                     fix:
                         "turn stapling on (nginx: ssl_stapling on with a resolver, or ssl_stapling_file kept fresh by "
-                        + "`staple run`; HAProxy: a fresh <crt>.ocsp; Apache: SSLUseStapling on), or terminate TLS "
+                        + "`staple run`; HAProxy: a fresh <crt>.ocsp, which it never sends with under 5 minutes left; "
+                        + "Apache: SSLUseStapling on), or terminate TLS "
                         + "with `staple serve`")
             ]
         }
