@@ -148,35 +148,30 @@ func sslyzeVerdicts(_ path: String) -> [String: String] {
     return verdicts
 }
 
-/// testssl.sh: its `OCSP_stapling` finding: "not offered" is WARNING, a finding mentioning revoked,
-/// expired or failed verification (or severity HIGH/CRITICAL) is CRITICAL, "offered" is OK.
+/// testssl.sh: the worst of its `OCSP_stapling` finding ("not offered" is WARNING, "offered" OK)
+/// and its `cert_ocspRevoked` finding (the staple piped through `openssl ocsp`), by testssl's own
+/// severity: CRITICAL or HIGH is CRITICAL, WARN, MEDIUM or LOW is WARNING, OK and INFO are OK.
 func testsslVerdicts(_ path: String) -> [String: String] {
     guard let items = json(path) as? [[String: Any]] else { return [:] }
+    let rank = ["OK": 0, "WARNING": 1, "CRITICAL": 2]
     var verdicts: [String: String] = [:]
     for item in items {
-        let host = (item["fqdn/ip"] as? String ?? "").split(separator: "/").first.map(String.init) ?? ""
+        let host = (item["ip"] as? String ?? "").split(separator: "/").first.map(String.init) ?? ""
         let key = "\(host):\(item["port"] as? String ?? "")"
-        let id = item["id"] as? String ?? ""
         let finding = (item["finding"] as? String ?? "").lowercased()
         let severity = (item["severity"] as? String ?? "").uppercased()
-        let rank = ["OK": 0, "WARNING": 1, "CRITICAL": 2]
-        var verdict: String?
-        if id == "OCSP_stapling" {
-            if finding.contains("not offered") {
-                verdict = "WARNING"
-            } else if finding.contains("revoked") && !finding.contains("not revoked") || finding.contains("expired")
-                || finding.contains("fail") || ["HIGH", "CRITICAL"].contains(severity)
-            {
-                verdict = "CRITICAL"
-            } else {
-                verdict = "OK"
+        var verdict: String
+        switch item["id"] as? String ?? "" {
+        case "OCSP_stapling": verdict = finding.contains("not offered") ? "WARNING" : "OK"
+        case "cert_ocspRevoked":
+            switch severity {
+            case "CRITICAL", "HIGH": verdict = "CRITICAL"
+            case "WARN", "MEDIUM", "LOW": verdict = "WARNING"
+            default: verdict = "OK"
             }
-        } else if id == "cert_ocspRevoked"
-            || (id.hasPrefix("OCSP") && finding.contains("revoked") && !finding.contains("not revoked"))
-        {
-            verdict = "CRITICAL"
+        default: continue
         }
-        if let verdict, rank[verdict]! >= rank[verdicts[key] ?? "OK"]! { verdicts[key] = verdict }
+        if rank[verdict]! >= rank[verdicts[key] ?? "OK"]! { verdicts[key] = verdict }
     }
     return verdicts
 }
