@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import OCSPCore
 import X509
