@@ -163,6 +163,36 @@ let package = Package(
             ],
             path: "Benchmarks/handshake"
         ),
+        // `staple check`: judging a live server's stapling (pure), the prober behind a protocol seam,
+        // text/JSON/perfdata reports.
+        .target(
+            name: "StaplingCheck",
+            dependencies: [
+                "OCSPCore", "OCSPFetching", "TLSStapling",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "StaplingCheckTests",
+            dependencies: [
+                "StaplingCheck", "StapleCLI", "OCSPCore", "TLSStapling", "StapleTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // `swift run CheckBenchmark --staple PATH`: `staple check -f` against sslyze and testssl.sh.
+        .executableTarget(
+            name: "CheckBenchmark",
+            dependencies: ["StapleTestSupport", "OCSPCore"],
+            path: "Benchmarks/check"
+        ),
         // RFC 6960 messages, CertID, building and verification. No I/O.
         .target(
             name: "OCSPCore",
@@ -205,6 +235,7 @@ let package = Package(
                 "StaplingProxy",
                 "TLSStapling",
                 "OCSPResponder",
+                "StaplingCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

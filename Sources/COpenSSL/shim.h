@@ -86,6 +86,10 @@ static inline long staple_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL
 static inline long staple_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
     return SSL_CTX_set_session_cache_mode(ctx, mode);
 }
+/// Wraps `SSL_CTX_set1_sigalgs_list` (the signature algorithms a client offers, e.g. `ECDSA+SHA256`).
+static inline long staple_SSL_CTX_set1_sigalgs_list(SSL_CTX *ctx, const char *list) {
+    return SSL_CTX_set1_sigalgs_list(ctx, list);
+}
 /// Wraps `SSL_CTX_set1_groups_list`.
 static inline long staple_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) { return SSL_CTX_set1_groups_list(ctx, list); }
 

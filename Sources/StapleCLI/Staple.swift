@@ -12,14 +12,15 @@ struct Staple: AsyncParsableCommand {
               staple inspect site.ocsp --cert fullchain.pem
               staple fetch fullchain.pem -o fullchain.pem.ocsp
               staple serve --listen :443 --cert site.pem --key site.key --backend 127.0.0.1:8080
+              staple check example.org --connections 4   # is the live server stapling, and right?
 
             \(ExitStatusHelp.text)
             """,
-        subcommands: [Inspect.self, Lint.self, Fetch.self, Serve.self, Respond.self]
+        subcommands: [Inspect.self, Lint.self, Check.self, Fetch.self, Serve.self, Respond.self]
     )
 
     /// The subcommands that follow the monitoring convention.
-    static let monitoringCommands: [any MonitoringCommand.Type] = [Lint.self]
+    static let monitoringCommands: [any MonitoringCommand.Type] = [Lint.self, Check.self]
 }
 
 /// The entry point: parses, runs, and maps every way out to Staple's exit statuses (never 64).

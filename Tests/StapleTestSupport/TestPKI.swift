@@ -180,11 +180,15 @@ package final class TestPKI: @unchecked Sendable {
     ///     in hex by default.
     ///   - serialHex: the serial (hex); the next of a counter by default.
     ///   - keyType: the leaf's key; the CA's type by default.
+    ///   - mustStaple: add the TLS Feature extension with status_request (RFC 7633 "Must-Staple").
+    ///   - authorityKeyIdentifier: add the CA's key identifier (RFC 5280 §4.2.1.1), which strict path
+    ///     validators (pyca/cryptography, so sslyze) require of every certificate.
     ///   - writePEM: write the two files (thousands of leaves for a benchmark need not).
     @discardableResult
     package func issue(
         commonName: String? = nil, fileName: String? = nil, serialHex: String? = nil, keyType: KeyType? = nil,
-        purpose: Purpose = .server, ocspURLs: [String] = [], status: Status = .valid,
+        purpose: Purpose = .server, ocspURLs: [String] = [], mustStaple: Bool = false,
+        authorityKeyIdentifier: Bool = false, status: Status = .valid,
         validFor: TimeInterval = 10 * 86_400, writePEM: Bool = true, writeIndex: Bool = true, now: Date = Date()
     ) throws -> Leaf {
         let serialBytes = try serialHex.map(Self.bytes(hex:)) ?? counterSerial()
@@ -206,6 +210,14 @@ package final class TestPKI: @unchecked Sendable {
                     SubjectAlternativeNames([.dnsName(name)])
                 case .ocspSigning:
                     try ExtendedKeyUsage([.ocspSigning])
+                }
+                if authorityKeyIdentifier, let identifier = try ca.extensions.subjectKeyIdentifier?.keyIdentifier {
+                    AuthorityKeyIdentifier(keyIdentifier: identifier)
+                }
+                if mustStaple {
+                    // TLSFeature ::= SEQUENCE OF INTEGER; status_request is 5 (RFC 7633 §4.2).
+                    Certificate.Extension(
+                        oid: OCSPObjectIdentifier.tlsFeature, critical: false, value: [0x30, 0x03, 0x02, 0x01, 0x05])
                 }
                 if !ocspURLs.isEmpty {
                     AuthorityInformationAccess(

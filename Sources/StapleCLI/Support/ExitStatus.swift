@@ -4,7 +4,7 @@ import ArgumentParser
 ///
 /// Ordinary commands (`inspect`, `fetch`, `serve`, ...): 0 the answer hoped for, 1 judged but
 /// unwelcome, 2 usage error or unusable input, 3 could not reach something needed (a responder,
-/// a listen address). Monitoring commands (`lint`, later `check`) follow the Nagios plugin
+/// a listen address). Monitoring commands (`lint`, `check`) follow the Nagios plugin
 /// convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (could not judge: a usage error included).
 /// No command exits 64, ArgumentParser's default for usage errors.
 enum ExitStatus: Int32 {
@@ -38,7 +38,7 @@ enum ExitStatusHelp {
             1  judged, but unwelcome (revoked, unknown, rejected, ...)
             2  usage error or unusable input (the message names the file and the problem)
             3  could not reach what it needs (a responder, a listen address)
-          lint (a monitoring command, Nagios plugin convention):
+          lint, check (monitoring commands, Nagios plugin convention):
             0  OK   1  WARNING   2  CRITICAL   3  UNKNOWN (could not judge, usage errors included)
         No command exits 64.
         """

@@ -18,6 +18,18 @@ package final class OpenSSLClientContext: @unchecked Sendable {
         staple_SSL_CTX_set_min_proto_version(context, configuration.minimumVersion.openSSLValue)
         staple_SSL_CTX_set_max_proto_version(context, configuration.maximumVersion.openSSLValue)
         staple_SSL_CTX_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS))
+        if let list = configuration.signatureAlgorithms.openSSLList,
+            staple_SSL_CTX_set1_sigalgs_list(context, list) != 1
+        {
+            SSL_CTX_free(context)
+            throw TLSError.openSSL(.configuration, "SSL_CTX_set1_sigalgs_list \(list)")
+        }
+        if let ciphers = configuration.signatureAlgorithms.openSSLCipherList,
+            SSL_CTX_set_cipher_list(context, ciphers) != 1
+        {
+            SSL_CTX_free(context)
+            throw TLSError.openSSL(.configuration, "SSL_CTX_set_cipher_list \(ciphers)")
+        }
         // The chain is reported, not judged here: the caller (a checker, a load client) judges it.
         SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
         alpnWire = alpnWireFormat(configuration.alpnProtocols)

@@ -24,6 +24,35 @@ package enum TLSVersion: Sendable, Hashable {
     }
 }
 
+/// The signature algorithms a client offers, which decide the certificate a server with an RSA and an
+/// ECDSA certificate presents (RFC 8446 §4.2.3, RFC 5246 §7.4.1.4.1).
+package enum TLSSignatureAlgorithms: String, Sendable, Hashable, CaseIterable {
+    /// OpenSSL's defaults: whatever the server prefers.
+    case any
+    /// ECDSA only (and, in TLS 1.2, only ECDSA-authenticated cipher suites).
+    case ecdsa
+    /// RSA (PKCS#1 v1.5 and PSS) only (and, in TLS 1.2, only RSA-authenticated cipher suites).
+    case rsa
+
+    /// The `SSL_CTX_set1_sigalgs_list` list, nil for the defaults.
+    var openSSLList: String? {
+        switch self {
+        case .any: nil
+        case .ecdsa: "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512"
+        case .rsa: "rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:RSA+SHA256:RSA+SHA384:RSA+SHA512"
+        }
+    }
+
+    /// The TLS 1.2 cipher list (`SSL_CTX_set_cipher_list`), nil for the defaults.
+    var openSSLCipherList: String? {
+        switch self {
+        case .any: nil
+        case .ecdsa: "aECDSA:!aNULL"
+        case .rsa: "aRSA:!aNULL"
+        }
+    }
+}
+
 /// How a server terminates TLS.
 package struct TLSServerConfiguration: Sendable {
     /// Certificates to serve. The first is the default; the others are chosen by SNI against their
@@ -60,10 +89,14 @@ package struct TLSClientConfiguration: Sendable {
     /// Ask for a staple (status_request). On by default; off measures handshakes without it.
     package var requestStatus: Bool
     package var handshakeTimeout: TimeAmount
+    /// The signature algorithms offered: all by default; only ECDSA or only RSA to find each
+    /// certificate a server has for a name.
+    package var signatureAlgorithms: TLSSignatureAlgorithms
 
     package init(
         serverName: String? = nil, alpnProtocols: [String] = [], minimumVersion: TLSVersion = .tls12,
-        maximumVersion: TLSVersion = .tls13, requestStatus: Bool = true, handshakeTimeout: TimeAmount = .seconds(10)
+        maximumVersion: TLSVersion = .tls13, requestStatus: Bool = true, handshakeTimeout: TimeAmount = .seconds(10),
+        signatureAlgorithms: TLSSignatureAlgorithms = .any
     ) {
         self.serverName = serverName
         self.alpnProtocols = alpnProtocols
@@ -71,6 +104,7 @@ package struct TLSClientConfiguration: Sendable {
         self.maximumVersion = maximumVersion
         self.requestStatus = requestStatus
         self.handshakeTimeout = handshakeTimeout
+        self.signatureAlgorithms = signatureAlgorithms
     }
 }
 
