@@ -255,10 +255,11 @@ for port in nginxPorts { try await Listening.wait(port: port, what: "nginx") }
 
 let targets = endpoints.map(\.target).joined(separator: "\n") + "\n"
 try targets.write(toFile: pki.path("targets.txt"), atomically: true, encoding: .utf8)
-try endpoints.map { "\($0.name):\($0.port){127.0.0.1}" }.joined(separator: "\n").write(
+try endpoints.map { "\($0.name):\($0.port){127.0.0.1}" }.joined(separator: "\n").appending("\n").write(
     toFile: pki.path("sslyze-targets.txt"), atomically: true, encoding: .utf8)
-try endpoints.map { "--ip 127.0.0.1 --add-ca \(pki.caPath) -S \($0.target)" }.joined(separator: "\n").write(
-    toFile: pki.path("testssl-targets.txt"), atomically: true, encoding: .utf8)
+try endpoints.map { "--ip 127.0.0.1 --add-ca \(pki.caPath) -S \($0.target)" }.joined(separator: "\n").appending("\n")
+    .write(
+        toFile: pki.path("testssl-targets.txt"), atomically: true, encoding: .utf8)
 
 // MARK: - Runs
 
