@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // HTTP fetch of OCSP responses (async-http-client): GET/POST, size cap, deadlines, proxies.
@@ -236,6 +237,7 @@ let package = Package(
                 "TLSStapling",
                 "OCSPResponder",
                 "StaplingCheck",
+                "StapleRun",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -311,6 +313,33 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // `staple run`: keeps nginx, HAProxy and plain directories stapled. Configuration (YAML, Yams) and
+        // discovery (the linter's parsers), outputs (staple files, reloads, HAProxy's runtime API), the
+        // service around the engine (renewals, --once, status and metrics).
+        .target(
+            name: "StapleRun",
+            dependencies: [
+                "Stapling", "OCSPCore", "OCSPFetching", "ConfigLint", "TLSStapling", "StapleFiles",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "StapleRunTests",
+            dependencies: [
+                "StapleRun", "Stapling", "OCSPCore", "StapleCLI", "StapleTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Runs the built `staple` executable as a user would.

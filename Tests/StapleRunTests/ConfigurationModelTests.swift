@@ -1,0 +1,10 @@
+import Testing
+
+@testable import StapleRun
+
+@Suite struct ConfigurationModelTests {
+    @Test func defaultsPollInterval() {
+        let configuration = RunConfiguration(stateDirectory: "/var/lib/staple", sites: [])
+        #expect(configuration.certificatePollInterval == RunConfiguration.defaultCertificatePollInterval)
+    }
+}
