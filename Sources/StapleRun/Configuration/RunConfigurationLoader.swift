@@ -116,14 +116,18 @@ package enum RunConfigurationLoader {
     private static func site(
         _ node: Node, number: Int, file: String, directory: String
     ) throws(ConfigurationError) -> SiteConfiguration {
-        let first = try YAMLMap(node, file: file, what: "site \(number) of `sites`", allowed: siteKeys)
-        let name = try first.required("name", meaning: "a name (letters, digits, `.`, `_`, `-`)")
+        // Messages name the site by its name when it has a usable one, else by its place in the list.
+        var what = "site \(number) of `sites`"
+        if case .mapping(let mapping) = node, let written = mapping["name"]?.scalar?.string, SiteName.isValid(written) {
+            what = "site `\(written)`"
+        }
+        let map = try YAMLMap(node, file: file, what: what, allowed: siteKeys)
+        let name = try map.required("name", meaning: "a name (letters, digits, `.`, `_`, `-`)")
         guard SiteName.isValid(name) else {
             throw ConfigurationError(
-                .invalidValue, subject: "\(file):\(first.line(of: "name"))",
+                .invalidValue, subject: "\(file):\(map.line(of: "name"))",
                 reason: "site name `\(name)` may only hold letters, digits, `.`, `_` and `-` (it names `<name>.der` files)")
         }
-        let map = try YAMLMap(node, file: file, what: "site `\(name)`", allowed: siteKeys)
         func path(_ text: String) -> String { ConfigurationPath.resolve(text, against: directory) }
         let certificate = try map.required("certificate", meaning: "the PEM chain file, leaf first")
         let responder = try map.string("responder", meaning: "an http:// URL")
@@ -133,10 +137,10 @@ package enum RunConfigurationLoader {
                 reason: "`responder` of site `\(name)` must be an http:// (or https://) URL, not `\(responder)`")
         }
         let nginx = try map.node("nginx").map { node throws(ConfigurationError) in
-            try nginxOutput(node, site: name, file: file, resolve: path)
+            try nginxOutput(node, site: name, file: file, line: map.line(of: "nginx"), resolve: path)
         }
         let haproxy = try map.node("haproxy").map { node throws(ConfigurationError) in
-            try haproxyOutput(node, site: name, file: file, resolve: path)
+            try haproxyOutput(node, site: name, file: file, line: map.line(of: "haproxy"), resolve: path)
         }
         let outputDirectory = try map.string("directory", meaning: "a directory path").map(path)
         guard nginx != nil || haproxy != nil || outputDirectory != nil else {
@@ -152,9 +156,9 @@ package enum RunConfigurationLoader {
     }
 
     private static func nginxOutput(
-        _ node: Node, site: String, file: String, resolve: (String) -> String
+        _ node: Node, site: String, file: String, line: Int, resolve: (String) -> String
     ) throws(ConfigurationError) -> NginxOutputConfiguration {
-        let map = try YAMLMap(node, file: file, what: "`nginx` of site `\(site)`", allowed: nginxKeys)
+        let map = try YAMLMap(node, file: file, what: "`nginx` of site `\(site)`", allowed: nginxKeys, line: line)
         let stapleFile = try map.required("staple_file", meaning: "the path its ssl_stapling_file names")
         let command = try map.string("reload", meaning: "a command (`nginx -s reload`)")
         let pidFile = try map.string("pid_file", meaning: "nginx's pid file (`/run/nginx.pid`)")
@@ -183,9 +187,9 @@ package enum RunConfigurationLoader {
     }
 
     private static func haproxyOutput(
-        _ node: Node, site: String, file: String, resolve: (String) -> String
+        _ node: Node, site: String, file: String, line: Int, resolve: (String) -> String
     ) throws(ConfigurationError) -> HAProxyOutputConfiguration {
-        let map = try YAMLMap(node, file: file, what: "`haproxy` of site `\(site)`", allowed: haproxyKeys)
+        let map = try YAMLMap(node, file: file, what: "`haproxy` of site `\(site)`", allowed: haproxyKeys, line: line)
         let crt = try map.required("crt", meaning: "the PEM file HAProxy's `crt` names")
         let socket = try map.string("socket", meaning: "a Unix socket path or tcp:HOST:PORT").map {
             text throws(ConfigurationError) in

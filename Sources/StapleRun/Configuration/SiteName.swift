@@ -6,11 +6,12 @@ package enum SiteName {
     }
 
     /// A valid name made from `text` (a server_name, a file name): other characters become `_`,
-    /// leading dots and underscores are dropped; nil when nothing is left.
+    /// leading dots and underscores and trailing underscores are dropped; nil when nothing is left.
     package static func sanitized(_ text: String) -> String? {
         let mapped = String(text.map { isAllowed($0) ? $0 : "_" }.prefix(200))
-        let trimmed = String(mapped.drop { $0 == "." || $0 == "_" })
-        return trimmed.isEmpty ? nil : trimmed
+        var trimmed = Substring(mapped.drop { $0 == "." || $0 == "_" })
+        while trimmed.last == "_" { trimmed = trimmed.dropLast() }
+        return trimmed.isEmpty ? nil : String(trimmed)
     }
 
     /// `base`, or `base-2`, `base-3`, ... : the first not in `taken`.

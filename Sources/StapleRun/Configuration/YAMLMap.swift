@@ -15,10 +15,12 @@ struct YAMLMap {
     ///
     /// - Throws: ``ConfigurationError``: not a mapping, a key that is not a string, an unknown key
     ///   (with the nearest known one when it looks like a misspelling).
-    init(_ node: Node, file: String, what: String, allowed: [String]) throws(ConfigurationError) {
+    /// - Parameter line: where the mapping is said to start in messages (the line of its key, `nginx:`);
+    ///   the line of its first key by default.
+    init(_ node: Node, file: String, what: String, allowed: [String], line: Int? = nil) throws(ConfigurationError) {
         self.file = file
         self.what = what
-        self.line = node.mark?.line ?? 0
+        self.line = line ?? node.mark?.line ?? 0
         guard case .mapping(let mapping) = node else {
             throw ConfigurationError(
                 .syntax, subject: Self.location(file, node),
@@ -36,9 +38,9 @@ struct YAMLMap {
                 let suggestion = KeySuggestion.nearest(to: key, among: allowed)
                 throw ConfigurationError(
                     .unknownKey, subject: Self.location(file, keyNode),
-                    reason: "unknown key `\(key)` in \(what); "
+                    reason: "unknown key `\(key)`; "
                         + (suggestion.map { "did you mean `\($0)`?" }
-                            ?? "known keys: \(allowed.joined(separator: ", "))"))
+                            ?? "known keys: \(allowed.joined(separator: ", "))") + " (in \(what))")
             }
             entries.append((key, keyNode, value))
         }
