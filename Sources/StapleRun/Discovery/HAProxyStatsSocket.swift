@@ -9,10 +9,15 @@ enum HAProxyStatsSocket {
         case unusable(String)
     }
 
-    /// The first `stats socket` with `level admin` that staple run can connect to, and notes about
-    /// the others (below admin, an address family it cannot use, a path too long).
+    /// The `stats socket` staple run pushes responses through: the first with `level admin` it can
+    /// connect to, else the first it can connect to at all; and notes about the others (an address
+    /// family it cannot use, a path too long) and about a socket below admin.
+    ///
+    /// HAProxy 2.6 takes `set ssl ocsp-response` at every level (user, operator, admin: measured,
+    /// docs/run-configuration.md), so a socket below admin is used, with a note, rather than dropped.
     static func find(in directives: [Directive], configDirectory: String) -> (HAProxyOutputConfiguration.Socket?, [String]) {
         var notes: [String] = []
+        var belowAdmin: (socket: HAProxyOutputConfiguration.Socket, directive: Directive, level: String)?
         for directive in directives where directive.arguments.first == "socket" && directive.arguments.count >= 2 {
             let arguments = Array(directive.arguments.dropFirst())
             let level = arguments.firstIndex(of: "level").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
@@ -20,19 +25,20 @@ enum HAProxyStatsSocket {
             case .unusable(let why):
                 notes.append("\(directive.location): `stats socket \(arguments[0])`: \(why)")
             case .usable(let socket):
-                guard level == "admin" else {
-                    notes.append(
-                        "\(directive.location): `stats socket \(arguments[0])` is at level \(level ?? "operator (the default)"); "
-                            + "HAProxy refuses `set ssl ocsp-response` below admin: add `level admin`, else staple run "
-                            + "only writes `<crt>.ocsp`, read at HAProxy's next start")
-                    continue
-                }
-                return (socket, notes)
+                if level == "admin" { return (socket, notes) }
+                if belowAdmin == nil { belowAdmin = (socket, directive, level ?? "operator (the default)") }
             }
         }
-        if directives.isEmpty || notes.isEmpty {
+        if let belowAdmin {
             notes.append(
-                "no `stats socket ... level admin` in `global`: staple run only writes `<crt>.ocsp`, which HAProxy reads "
+                "\(belowAdmin.directive.location): `stats socket \(belowAdmin.directive.arguments[1])` is at level "
+                    + "\(belowAdmin.level), not admin: HAProxy 2.6 still takes `set ssl ocsp-response` there, so staple run "
+                    + "uses it; add `level admin` in case a later HAProxy asks for it")
+            return (belowAdmin.socket, notes)
+        }
+        if notes.isEmpty {
+            notes.append(
+                "no `stats socket` in `global`: staple run only writes `<crt>.ocsp`, which HAProxy reads "
                     + "at its next start; add `stats socket /run/haproxy/admin.sock mode 600 level admin` to push "
                     + "responses without a restart")
         }
@@ -50,7 +56,9 @@ enum HAProxyStatsSocket {
         }
         switch family {
         case "unix", "":
-            if family.isEmpty, !text.hasPrefix("/"), text.contains(":") { return tcp(String(text)) }
+            // HAProxy reads an address without a family as a Unix path only when it starts with `/`
+            // (`admin.sock` alone is a host name without a port, which it refuses).
+            if family.isEmpty, !text.hasPrefix("/") { return tcp(String(text)) }
             let path = ConfigurationPath.resolve(String(text), against: configDirectory)
             let limit = HAProxyOutputConfiguration.maximumUnixSocketPathLength
             guard path.utf8.count <= limit else {
