@@ -233,6 +233,46 @@ struct ConfigurationLoaderTests {
         }
     }
 
+    /// Eight levels of ten aliases used as a key: Yams alone takes 106 s to hash it (measured); refused at once.
+    @Test func aliasesAreRefusedBeforeYamsExpandsThem() {
+        var bomb = "state_directory: /s\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1..<8 {
+            bomb += "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        bomb += "? *l7\n: 1\n"
+        #expect {
+            _ = try RunConfigurationLoader.parse(yaml: bomb, path: "/bomb.yaml")
+        } throws: { error in
+            (error as? ConfigurationError)?.subject == "/bomb.yaml:3"
+                && (error as? ConfigurationError)?.reason.contains("aliases (`*name`) are not supported") == true
+        }
+        #expect(YAMLAliasGuard.firstAlias(in: "sites:\n  - name: a\n    certificate: *cert\n") == 3)
+        #expect(YAMLAliasGuard.firstAlias(in: "a: [1, *x]\n") == 1)
+        #expect(YAMLAliasGuard.firstAlias(in: "a: {b: *x}\n") == 1)
+    }
+
+    @Test func starsThatAreNotAliasesAreKept() throws {
+        let yaml = """
+            state_directory: /s   # *not an alias
+            sites:
+              - name: a
+                certificate: "*quoted.pem"
+                directory: /out/*/x
+                nginx:
+                  staple_file: '*single.der'
+                  reload: |
+                    kill -HUP $(cat /run/nginx.pid)
+                    *also-text
+                  server_name: a*b
+            """
+        let site = try RunConfigurationLoader.parse(yaml: yaml, path: "/etc/staple.yaml").sites[0]
+        #expect(site.certificate == "/etc/*quoted.pem")
+        #expect(site.directory == "/out/*/x")
+        #expect(site.nginx?.stapleFile == "/etc/*single.der")
+        #expect(site.nginx?.reload == .command("kill -HUP $(cat /run/nginx.pid)\n*also-text\n"))
+        #expect(site.nginx?.serverName == "a*b")
+    }
+
     @Test func unreadableFiles() throws {
         let directory = try TemporaryDirectory.make(prefix: "staple-config-load")
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -51,6 +51,11 @@ package enum RunConfigurationLoader {
     ///
     /// - Throws: ``ConfigurationError`` whose subject is `path:line`.
     package static func parse(yaml: String, path: String) throws(ConfigurationError) -> RunConfiguration {
+        if let line = YAMLAliasGuard.firstAlias(in: yaml) {
+            throw ConfigurationError(
+                .syntax, subject: "\(path):\(line)",
+                reason: "YAML aliases (`*name`) are not supported: write the value out (quote a value that starts with `*`)")
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
