@@ -34,7 +34,8 @@ struct ConfigurationLoaderTests {
                 SiteConfiguration(
                     name: "www", certificate: "/etc/letsencrypt/live/www/fullchain.pem", issuer: "/path/to/issuer.pem",
                     responder: "http://ocsp.example/",
-                    nginx: NginxOutputConfiguration(stapleFile: "/etc/nginx/staples/www.der", reload: .command("nginx -s reload")),
+                    nginx: NginxOutputConfiguration(
+                        stapleFile: "/etc/nginx/staples/www.der", reload: .command("nginx -s reload")),
                     haproxy: HAProxyOutputConfiguration(
                         crt: "/etc/haproxy/certs/www.pem", socket: .unix(path: "/run/haproxy/admin.sock")),
                     directory: "/var/lib/staple/out", line: 4)
@@ -57,7 +58,8 @@ struct ConfigurationLoaderTests {
         #expect(
             www.nginx
                 == NginxOutputConfiguration(
-                    stapleFile: "/etc/nginx/staples/www.der", reload: .pidFile("/run/nginx.pid"), confirm: "127.0.0.1:443",
+                    stapleFile: "/etc/nginx/staples/www.der", reload: .pidFile("/run/nginx.pid"),
+                    confirm: "127.0.0.1:443",
                     serverName: "www.example.org"))
         #expect(configuration.sites[1].haproxy?.socket == .unix(path: "/run/haproxy/admin.sock"))
         #expect(configuration.sites[1].issuer == "/etc/haproxy/certs/issuer.pem")
@@ -114,7 +116,9 @@ struct ConfigurationLoaderTests {
         var code: ConfigurationErrorCode
         var line: Int?
         var words: [String]
-        var testDescription: String { "\(code) at line \(line.map(String.init) ?? "-"): \(words.joined(separator: " | "))" }
+        var testDescription: String {
+            "\(code) at line \(line.map(String.init) ?? "-"): \(words.joined(separator: " | "))"
+        }
     }
 
     static let site = "  - name: www\n    certificate: /c.pem\n"
@@ -122,7 +126,8 @@ struct ConfigurationLoaderTests {
     static let refusals: [Refusal] = [
         Refusal(yaml: "", code: .syntax, line: nil, words: ["empty configuration"]),
         Refusal(yaml: "# only a comment\n", code: .syntax, line: nil, words: ["empty configuration"]),
-        Refusal(yaml: "- a\n- b\n", code: .syntax, line: 1, words: ["the configuration must be a mapping", "not a list"]),
+        Refusal(
+            yaml: "- a\n- b\n", code: .syntax, line: 1, words: ["the configuration must be a mapping", "not a list"]),
         Refusal(yaml: "just words\n", code: .syntax, line: 1, words: ["must be a mapping", "`just words`"]),
         Refusal(
             yaml: "state_directory: /s\nsites:\n  - name: a\n   certificate: x\n", code: .syntax, line: 4,
@@ -133,26 +138,31 @@ struct ConfigurationLoaderTests {
             words: ["`state_directory` is written twice"]),
         Refusal(
             yaml: "state_directory: /s\nsites:\n" + site + "    nginx:\n      staple_fil: /x.der\n      reload: r\n",
-            code: .unknownKey, line: 6, words: ["unknown key `staple_fil`; did you mean `staple_file`? (in `nginx` of site `www`)"]),
+            code: .unknownKey, line: 6,
+            words: ["unknown key `staple_fil`; did you mean `staple_file`? (in `nginx` of site `www`)"]),
         Refusal(
             yaml: "state_dir: /s\nsites: []\n", code: .unknownKey, line: 1,
             words: ["unknown key `state_dir`; known keys: state_directory", "(in the configuration)"]),
         Refusal(
             yaml: "state_directory: /s\nsites:\n" + site + "    certficate: /d.pem\n", code: .unknownKey, line: 5,
             words: ["did you mean `certificate`?"]),
-        Refusal(yaml: "sites:\n" + site + "    directory: /o\n", code: .missingKey, line: 1, words: ["`state_directory`"]),
+        Refusal(
+            yaml: "sites:\n" + site + "    directory: /o\n", code: .missingKey, line: 1, words: ["`state_directory`"]),
         Refusal(yaml: "state_directory: /s\n", code: .missingKey, line: 1, words: ["lacks `sites`"]),
         Refusal(
-            yaml: "state_directory: /s\nsites:\n  - certificate: /c.pem\n    directory: /o\n", code: .missingKey, line: 3,
+            yaml: "state_directory: /s\nsites:\n  - certificate: /c.pem\n    directory: /o\n", code: .missingKey,
+            line: 3,
             words: ["site 1 of `sites` lacks `name`"]),
         Refusal(
             yaml: "state_directory: /s\nsites:\n  - name: www\n    directory: /o\n", code: .missingKey, line: 3,
             words: ["site `www` lacks `certificate`"]),
         Refusal(
-            yaml: "state_directory: /s\nsites:\n  - name: www\n    certificate:\n    directory: /o\n", code: .missingKey,
+            yaml: "state_directory: /s\nsites:\n  - name: www\n    certificate:\n    directory: /o\n",
+            code: .missingKey,
             line: 4, words: ["`certificate` of site `www` has no value"]),
         Refusal(
-            yaml: "state_directory: /s\nsites:\n" + site + "    nginx:\n      reload: nginx -s reload\n", code: .missingKey,
+            yaml: "state_directory: /s\nsites:\n" + site + "    nginx:\n      reload: nginx -s reload\n",
+            code: .missingKey,
             line: 5, words: ["lacks `staple_file`"]),
         Refusal(
             yaml: "state_directory: /s\nsites:\n" + site + "    nginx:\n      staple_file: /x.der\n", code: .missingKey,
@@ -164,7 +174,8 @@ struct ConfigurationLoaderTests {
         Refusal(
             yaml: "state_directory: /s\nsites:\n" + site + "    haproxy:\n      socket: /s.sock\n", code: .missingKey,
             line: 5, words: ["lacks `crt`"]),
-        Refusal(yaml: "state_directory: /s\nsites:\n" + site, code: .noOutput, line: 3, words: ["site `www` has no output"]),
+        Refusal(
+            yaml: "state_directory: /s\nsites:\n" + site, code: .noOutput, line: 3, words: ["site `www` has no output"]),
         Refusal(
             yaml: "state_directory: /s\nsites:\n" + site + "    directory: /o\n" + site + "    directory: /p\n",
             code: .duplicateSite, line: 6, words: ["a second site named `www` (the first is at line 3)"]),
@@ -173,10 +184,12 @@ struct ConfigurationLoaderTests {
                 + String(repeating: "d", count: 97) + "\n",
             code: .invalidValue, line: 7, words: ["98 bytes", "HAProxy binds at most 97", "tcp:127.0.0.1:9999"]),
         Refusal(
-            yaml: "state_directory: /s\nsites:\n" + site + "    haproxy:\n      crt: /c.pem\n      socket: ipv4@127.0.0.1:9999\n",
+            yaml: "state_directory: /s\nsites:\n" + site
+                + "    haproxy:\n      crt: /c.pem\n      socket: ipv4@127.0.0.1:9999\n",
             code: .invalidValue, line: 7, words: ["HAProxy's syntax"]),
         Refusal(
-            yaml: "state_directory: /s\nsites:\n" + site + "    haproxy:\n      crt: /c.pem\n      socket: tcp:localhost\n",
+            yaml: "state_directory: /s\nsites:\n" + site
+                + "    haproxy:\n      crt: /c.pem\n      socket: tcp:localhost\n",
             code: .invalidValue, line: 7, words: ["tcp:HOST:PORT"]),
         Refusal(
             yaml: "state_directory: /s\nsites:\n  name: www\n  certificate: /c.pem\n", code: .syntax, line: 3,
@@ -192,7 +205,8 @@ struct ConfigurationLoaderTests {
             yaml: "state_directory: [/a, /b]\nsites:\n" + site + "    directory: /o\n", code: .invalidValue, line: 1,
             words: ["`state_directory` of the configuration must be a directory path, not a list"]),
         Refusal(
-            yaml: "state_directory: /s\nsites:\n" + site + "    directory: /o\n    timeout: soon\n", code: .invalidValue,
+            yaml: "state_directory: /s\nsites:\n" + site + "    directory: /o\n    timeout: soon\n",
+            code: .invalidValue,
             line: 6, words: ["`timeout` of site `www` is `soon`"]),
         Refusal(
             yaml: "state_directory: /s\nsites:\n" + site + "    directory: /o\n    refresh_margin: -5m\n",
@@ -226,7 +240,8 @@ struct ConfigurationLoaderTests {
         } throws: { error in
             guard let error = error as? ConfigurationError else { return false }
             let subject = refusal.line.map { "\(path):\($0)" } ?? path
-            let ok = error.code == refusal.code && error.subject == subject
+            let ok =
+                error.code == refusal.code && error.subject == subject
                 && refusal.words.allSatisfy { error.reason.contains($0) }
             if !ok { print("got: \(error.description)") }
             return ok
@@ -237,7 +252,9 @@ struct ConfigurationLoaderTests {
     @Test func aliasesAreRefusedBeforeYamsExpandsThem() {
         var bomb = "state_directory: /s\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
         for level in 1..<8 {
-            bomb += "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+            bomb +=
+                "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ")
+                + "]\n"
         }
         bomb += "? *l7\n: 1\n"
         #expect {
@@ -290,7 +307,8 @@ struct ConfigurationLoaderTests {
         #expect(code("\(directory)/latin.yaml")?.1 == "\(directory)/latin.yaml: not UTF-8 text")
         try Data(count: RunConfigurationLoader.maximumSize + 1).write(to: URL(fileURLWithPath: "\(directory)/big.yaml"))
         #expect(code("\(directory)/big.yaml")?.1.hasSuffix("larger than 4 MiB") == true)
-        try Data("state_directory: /s\nsites: [\u{0007}]\n".utf8).write(to: URL(fileURLWithPath: "\(directory)/bell.yaml"))
+        try Data("state_directory: /s\nsites: [\u{0007}]\n".utf8).write(
+            to: URL(fileURLWithPath: "\(directory)/bell.yaml"))
         #expect(code("\(directory)/bell.yaml")?.0 == .syntax)
     }
 }

@@ -9,7 +9,9 @@ struct ConfigurationPrimitivesTests {
         ("pidfile", "pid_file"), ("RELOAD", "reload"),
     ])
     func misspellingsFindTheirKey(written: String, meant: String) {
-        #expect(KeySuggestion.nearest(to: written, among: RunConfigurationLoader.nginxKeys + RunConfigurationLoader.siteKeys) == meant)
+        #expect(
+            KeySuggestion.nearest(
+                to: written, among: RunConfigurationLoader.nginxKeys + RunConfigurationLoader.siteKeys) == meant)
     }
 
     @Test func unrelatedWordsGetNoSuggestion() {

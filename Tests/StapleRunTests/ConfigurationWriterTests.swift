@@ -26,8 +26,10 @@ struct ConfigurationWriterTests {
 
     /// Paths and commands YAML would misread if written plain.
     static let oddValues = [
-        "/srv/with space/cert.pem", "/srv/quote\"d/c.pem", "/srv/it's/c.pem", "/srv/hash #1/c.pem", "/srv/colon: x/c.pem",
-        "/srv/trailing:", "-leading-dash", "null", "~", "yes", "on", "123", "0x1F", "1e3", "/srv/tab\there", "/srv/new\nline",
+        "/srv/with space/cert.pem", "/srv/quote\"d/c.pem", "/srv/it's/c.pem", "/srv/hash #1/c.pem",
+        "/srv/colon: x/c.pem",
+        "/srv/trailing:", "-leading-dash", "null", "~", "yes", "on", "123", "0x1F", "1e3", "/srv/tab\there",
+        "/srv/new\nline",
         "/srv/ünïcode/ça.pem", "/srv/back\\slash", "[bracket]", "{brace}", "*star", "&amp", "!bang", "%percent", "@at",
         "`tick`", "|pipe", ">gt", "/srv/bell\u{07}", " lead", "trail ", "/srv/\u{2028}sep", "#hash", "'single'",
     ]
@@ -51,16 +53,19 @@ struct ConfigurationWriterTests {
             stateDirectory: "/var/lib/staple", metricsListen: "[::1]:9180", certificatePollInterval: 90,
             sites: [
                 SiteConfiguration(
-                    name: "www", certificate: "/etc/www.pem", issuer: "/etc/ca.pem", responder: "http://ocsp.example/a?b=c",
+                    name: "www", certificate: "/etc/www.pem", issuer: "/etc/ca.pem",
+                    responder: "http://ocsp.example/a?b=c",
                     refreshMargin: 1.5, timeout: 86_400 * 2,
                     nginx: NginxOutputConfiguration(
                         stapleFile: "/etc/nginx/www.der", reload: .pidFile("/run/nginx.pid"), confirm: "127.0.0.1:8443",
                         serverName: "www.example.org"),
-                    haproxy: HAProxyOutputConfiguration(crt: "/etc/haproxy/www.pem", socket: .tcp(host: "::1", port: 9999)),
+                    haproxy: HAProxyOutputConfiguration(
+                        crt: "/etc/haproxy/www.pem", socket: .tcp(host: "::1", port: 9999)),
                     directory: "/var/lib/staple/out", origin: "/etc/nginx/sites-enabled/www:3"),
                 SiteConfiguration(
                     name: "api", certificate: "/etc/api.pem", refreshMargin: 900,
-                    haproxy: HAProxyOutputConfiguration(crt: "/etc/haproxy/api.pem", socket: .unix(path: "/run/h.sock"))),
+                    haproxy: HAProxyOutputConfiguration(crt: "/etc/haproxy/api.pem", socket: .unix(path: "/run/h.sock"))
+                ),
             ], store: "postgres://staple@db/staple")
         let (yaml, loaded) = try Self.roundTrip(configuration)
         #expect(loaded.withoutSource == configuration.withoutSource, "YAML:\n\(yaml)")
@@ -71,7 +76,9 @@ struct ConfigurationWriterTests {
         #expect(yaml.contains("      socket: \"tcp:[::1]:9999\"\n") || yaml.contains("      socket: tcp:[::1]:9999\n"))
     }
 
-    @Test(arguments: [(1.0, "1s"), (60, "1m"), (90, "90s"), (3600, "1h"), (5400, "90m"), (86_400, "1d"), (0.25, "0.25")])
+    @Test(arguments: [
+        (1.0, "1s"), (60, "1m"), (90, "90s"), (3600, "1h"), (5400, "90m"), (86_400, "1d"), (0.25, "0.25"),
+    ])
     func durationsAreWrittenInTheLargestExactUnit(seconds: Double, text: String) {
         #expect(DurationValue.text(seconds) == text)
         #expect(DurationValue.seconds(text) == seconds)

@@ -26,8 +26,11 @@ final class DiscoveryFixtureTree {
                 try FileManager.default.createDirectory(atPath: to, withIntermediateDirectories: true)
                 continue
             }
-            var text = try String(contentsOfFile: from, encoding: .utf8).replacingOccurrences(of: "{{ROOT}}", with: root)
-            while let open = text.range(of: "{{PORT_"), let close = text.range(of: "}}", range: open.upperBound..<text.endIndex) {
+            var text = try String(contentsOfFile: from, encoding: .utf8).replacingOccurrences(
+                of: "{{ROOT}}", with: root)
+            while let open = text.range(of: "{{PORT_"),
+                let close = text.range(of: "}}", range: open.upperBound..<text.endIndex)
+            {
                 let key = String(text[open.upperBound..<close.lowerBound])
                 if ports[key] == nil { ports[key] = try SystemTools.freePort() }
                 text.replaceSubrange(open.lowerBound..<close.upperBound, with: String(ports[key]!))

@@ -23,7 +23,8 @@ struct DiscoveryHAProxyTests {
 
     @Test func findsEveryCrtWithTheAdminSocket() throws {
         let tree = try Self.tree()
-        let discovery = try ServerDiscovery.haproxy(configuration: tree.path("haproxy.cfg"), stateDirectory: "/var/lib/staple")
+        let discovery = try ServerDiscovery.haproxy(
+            configuration: tree.path("haproxy.cfg"), stateDirectory: "/var/lib/staple")
         let socket = HAProxyOutputConfiguration.Socket.unix(path: tree.path("admin.sock"))
         func site(_ name: String, _ crt: String, issuer: String? = nil, origin: String) -> SiteConfiguration {
             SiteConfiguration(
@@ -33,7 +34,9 @@ struct DiscoveryHAProxyTests {
         let expected = [
             site("www", "certs/www.pem", origin: tree.path("haproxy.cfg") + ":20"),
             site("shop-a", "certs/shop-a.pem", origin: tree.path("crt-list.txt") + ":2"),
-            site("shop-b", "certs/shop-b.pem", issuer: "certs/shop-b.pem.issuer", origin: tree.path("crt-list.txt") + ":3"),
+            site(
+                "shop-b", "certs/shop-b.pem", issuer: "certs/shop-b.pem.issuer",
+                origin: tree.path("crt-list.txt") + ":3"),
             site("www-2", "certs/extra/www.pem", origin: tree.path("haproxy.cfg") + ":30"),
         ]
         #expect(discovery.configuration.sites == expected)
@@ -43,7 +46,8 @@ struct DiscoveryHAProxyTests {
 
     @Test func printConfigLoadsBackAsTheSameConfiguration() throws {
         let tree = try Self.tree()
-        let discovery = try ServerDiscovery.haproxy(configuration: tree.path("haproxy.cfg"), stateDirectory: tree.path("state"))
+        let discovery = try ServerDiscovery.haproxy(
+            configuration: tree.path("haproxy.cfg"), stateDirectory: tree.path("state"))
         let yaml = RunConfigurationWriter.yaml(discovery.configuration)
         try yaml.write(toFile: tree.path("staple.yaml"), atomically: true, encoding: .utf8)
         let loaded = try RunConfigurationLoader.load(path: tree.path("staple.yaml"))
@@ -54,9 +58,12 @@ struct DiscoveryHAProxyTests {
     @Test func withoutAnAdminSocketTheOperatorOneIsUsedWithANote() throws {
         let tree = try Self.tree()
         let configuration = try String(contentsOfFile: tree.path("haproxy.cfg"), encoding: .utf8)
-        try configuration.replacingOccurrences(of: "    stats socket \(tree.root)/admin.sock mode 600 level admin expose-fd listeners\n", with: "")
-            .write(toFile: tree.path("haproxy.cfg"), atomically: true, encoding: .utf8)
-        let discovery = try ServerDiscovery.haproxy(configuration: tree.path("haproxy.cfg"), stateDirectory: "/var/lib/staple")
+        try configuration.replacingOccurrences(
+            of: "    stats socket \(tree.root)/admin.sock mode 600 level admin expose-fd listeners\n", with: ""
+        )
+        .write(toFile: tree.path("haproxy.cfg"), atomically: true, encoding: .utf8)
+        let discovery = try ServerDiscovery.haproxy(
+            configuration: tree.path("haproxy.cfg"), stateDirectory: "/var/lib/staple")
         #expect(discovery.configuration.sites.count == 4)
         #expect(
             discovery.configuration.sites.allSatisfy {
@@ -65,7 +72,8 @@ struct DiscoveryHAProxyTests {
         #expect(discovery.notes.count == 1, "\(discovery.notes)")
         #expect(
             discovery.notes.first?.hasPrefix(
-                tree.path("haproxy.cfg") + ":7: `stats socket ipv4@127.0.0.1:\(tree.port("STATS"))` is at level operator, not admin")
+                tree.path("haproxy.cfg")
+                    + ":7: `stats socket ipv4@127.0.0.1:\(tree.port("STATS"))` is at level operator, not admin")
                 == true)
     }
 
@@ -75,19 +83,23 @@ struct DiscoveryHAProxyTests {
         try configuration.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.contains("stats socket") }.joined(separator: "\n")
             .write(toFile: tree.path("haproxy.cfg"), atomically: true, encoding: .utf8)
-        let discovery = try ServerDiscovery.haproxy(configuration: tree.path("haproxy.cfg"), stateDirectory: "/var/lib/staple")
+        let discovery = try ServerDiscovery.haproxy(
+            configuration: tree.path("haproxy.cfg"), stateDirectory: "/var/lib/staple")
         #expect(discovery.configuration.sites.count == 4)
         #expect(discovery.configuration.sites.allSatisfy { $0.haproxy?.socket == nil })
-        #expect(discovery.notes == [
-            "no `stats socket` in `global`: staple run only writes `<crt>.ocsp`, which HAProxy reads at its next start; "
-                + "add `stats socket /run/haproxy/admin.sock mode 600 level admin` to push responses without a restart"
-        ])
+        #expect(
+            discovery.notes == [
+                "no `stats socket` in `global`: staple run only writes `<crt>.ocsp`, which HAProxy reads at its next start; "
+                    + "add `stats socket /run/haproxy/admin.sock mode 600 level admin` to push responses without a restart"
+            ])
     }
 
     @Test(arguments: [
         ("/run/haproxy/admin.sock", "unix /run/haproxy/admin.sock"), ("unix@/run/h.sock", "unix /run/h.sock"),
-        ("unix@admin.sock", "unix /etc/haproxy/admin.sock"), ("admin.sock", "unusable"), ("ipv4@127.0.0.1:9999", "tcp 127.0.0.1:9999"),
-        ("ipv4@*:9999", "tcp 127.0.0.1:9999"), ("127.0.0.1:9999", "tcp 127.0.0.1:9999"), (":9999", "tcp 127.0.0.1:9999"),
+        ("unix@admin.sock", "unix /etc/haproxy/admin.sock"), ("admin.sock", "unusable"),
+        ("ipv4@127.0.0.1:9999", "tcp 127.0.0.1:9999"),
+        ("ipv4@*:9999", "tcp 127.0.0.1:9999"), ("127.0.0.1:9999", "tcp 127.0.0.1:9999"),
+        (":9999", "tcp 127.0.0.1:9999"),
         ("ipv6@[::]:9999", "tcp ::1:9999"), ("abns@haproxy", "unusable"), ("ipv4@127.0.0.1", "unusable"),
         ("/" + String(repeating: "s", count: 97), "unusable"),
     ])
@@ -101,7 +113,10 @@ struct DiscoveryHAProxyTests {
         #expect(read == meaning)
     }
 
-    @Test(.enabled(if: haproxyAvailable, "needs haproxy and socat (apt-get install haproxy socat); under CI=true it fails instead"))
+    @Test(
+        .enabled(
+            if: haproxyAvailable,
+            "needs haproxy and socat (apt-get install haproxy socat); under CI=true it fails instead"))
     func theTreeIsOneHAProxyAccepts() throws {
         let tree = try Self.tree()
         let check = try SystemTools.execute("haproxy", ["-c", "-f", tree.path("haproxy.cfg")], in: tree.root)
@@ -111,7 +126,10 @@ struct DiscoveryHAProxyTests {
 
     /// Why a socket below admin is used: HAProxy 2.6 takes `set ssl ocsp-response` at levels user and
     /// operator (and on a socket without `level`), over Unix and TCP sockets alike.
-    @Test(.enabled(if: haproxyAvailable, "needs haproxy and socat (apt-get install haproxy socat); under CI=true it fails instead"))
+    @Test(
+        .enabled(
+            if: haproxyAvailable,
+            "needs haproxy and socat (apt-get install haproxy socat); under CI=true it fails instead"))
     func haproxyTakesAResponseBelowAdmin() async throws {
         let tree = try DiscoveryFixtureTree("haproxy")
         let leaf = try tree.certificate("certs/www", commonName: "www.example.org", combined: true)
@@ -139,11 +157,15 @@ struct DiscoveryHAProxyTests {
         defer { haproxy.stop() }
         let response = try tree.pki.signedResponse(for: leaf.certificate, thisUpdate: Date() - 30)
         let command = "set ssl ocsp-response \(Data(response).base64EncodedString())"
-        for address in ["unix-connect:\(tree.path("user.sock"))", "tcp:127.0.0.1:\(statsPort)", "unix-connect:\(tree.path("default.sock"))"] {
+        for address in [
+            "unix-connect:\(tree.path("user.sock"))", "tcp:127.0.0.1:\(statsPort)",
+            "unix-connect:\(tree.path("default.sock"))",
+        ] {
             let reply = try SystemTools.execute("/bin/sh", ["-c", "echo '\(command)' | socat -t 5 stdio \(address)"])
             #expect(reply.stdout.contains("OCSP Response updated!"), "\(address): \(reply)\n\(haproxy.log)")
         }
-        let discovery = try ServerDiscovery.haproxy(configuration: tree.path("levels.cfg"), stateDirectory: "/var/lib/staple")
+        let discovery = try ServerDiscovery.haproxy(
+            configuration: tree.path("levels.cfg"), stateDirectory: "/var/lib/staple")
         #expect(discovery.configuration.sites.first?.haproxy?.socket == .unix(path: tree.path("user.sock")))
         #expect(discovery.notes.count == 1)
         #expect(discovery.notes.first?.contains("is at level user, not admin") == true)

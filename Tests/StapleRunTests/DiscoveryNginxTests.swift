@@ -24,13 +24,15 @@ struct DiscoveryNginxTests {
 
     @Test func findsTheSitesWithAStapleFileAndNotesTheOthers() throws {
         let tree = try Self.tree()
-        let discovery = try ServerDiscovery.nginx(configuration: tree.path("nginx.conf"), stateDirectory: "/var/lib/staple")
+        let discovery = try ServerDiscovery.nginx(
+            configuration: tree.path("nginx.conf"), stateDirectory: "/var/lib/staple")
         let pid = NginxOutputConfiguration.Reload.pidFile(tree.path("nginx.pid"))
         let expected = [
             SiteConfiguration(
                 name: "status.conf-2", certificate: tree.path("certs/status.pem"),
                 nginx: NginxOutputConfiguration(
-                    stapleFile: tree.path("staples/status.der"), reload: pid, confirm: "127.0.0.1:\(tree.port("STATUS"))"),
+                    stapleFile: tree.path("staples/status.der"), reload: pid,
+                    confirm: "127.0.0.1:\(tree.port("STATUS"))"),
                 origin: tree.path("conf.d/status.conf") + ":2"),
             SiteConfiguration(
                 name: "api.example.org", certificate: tree.path("certs/api-rsa.pem"),
@@ -49,26 +51,32 @@ struct DiscoveryNginxTests {
         #expect(discovery.configuration.stateDirectory == "/var/lib/staple")
         #expect(discovery.notes.count == 2, "\(discovery.notes)")
         let twoCertificates = try #require(discovery.notes.first)
-        #expect(twoCertificates.hasPrefix(tree.path("sites-enabled/api.example.org") + ":9: server api.example.org has 2 certificates"))
+        #expect(
+            twoCertificates.hasPrefix(
+                tree.path("sites-enabled/api.example.org") + ":9: server api.example.org has 2 certificates"))
         #expect(twoCertificates.contains("cannot be right for both"))
         #expect(twoCertificates.contains("managed for the first certificate only"))
         #expect(twoCertificates.contains("one server{} per certificate, or `staple serve`"))
         let noFile = try #require(discovery.notes.last)
-        #expect(noFile.hasPrefix(tree.path("conf.d/stapling.conf") + ":2: server shop.example.org has `ssl_stapling on`"))
+        #expect(
+            noFile.hasPrefix(tree.path("conf.d/stapling.conf") + ":2: server shop.example.org has `ssl_stapling on`"))
         #expect(noFile.contains("add `ssl_stapling_file /var/lib/staple/nginx/shop.example.org.der;`"))
         // What the site model says is what --check-config accepts.
-        #expect(RunConfigurationValidator.problems(in: discovery.configuration).filter { $0.code != .missingFile }.isEmpty)
+        #expect(
+            RunConfigurationValidator.problems(in: discovery.configuration).filter { $0.code != .missingFile }.isEmpty)
     }
 
     @Test func printConfigLoadsBackAsTheSameConfiguration() throws {
         let tree = try Self.tree()
-        let discovery = try ServerDiscovery.nginx(configuration: tree.path("nginx.conf"), stateDirectory: tree.path("state"))
+        let discovery = try ServerDiscovery.nginx(
+            configuration: tree.path("nginx.conf"), stateDirectory: tree.path("state"))
         let yaml = RunConfigurationWriter.yaml(discovery.configuration)
         try yaml.write(toFile: tree.path("staple.yaml"), atomically: true, encoding: .utf8)
         let loaded = try RunConfigurationLoader.load(path: tree.path("staple.yaml"))
         #expect(loaded.withoutSource == discovery.configuration.withoutSource, "YAML:\n\(yaml)")
         #expect(loaded.sites.count == 3)
-        #expect(yaml.contains("  # found at \(tree.path("sites-enabled/www.example.org")):1\n  - name: www.example.org\n"))
+        #expect(
+            yaml.contains("  # found at \(tree.path("sites-enabled/www.example.org")):1\n  - name: www.example.org\n"))
     }
 
     @Test func withoutAPidDirectiveNginxIsReloadedByCommand() throws {
@@ -76,8 +84,11 @@ struct DiscoveryNginxTests {
         let configuration = try String(contentsOfFile: tree.path("nginx.conf"), encoding: .utf8)
         try configuration.replacingOccurrences(of: "pid nginx.pid;\n", with: "")
             .write(toFile: tree.path("nginx.conf"), atomically: true, encoding: .utf8)
-        let discovery = try ServerDiscovery.nginx(configuration: tree.path("nginx.conf"), stateDirectory: "/var/lib/staple")
-        #expect(discovery.configuration.sites.map(\.nginx?.reload) == Array(repeating: .command("nginx -s reload"), count: 3))
+        let discovery = try ServerDiscovery.nginx(
+            configuration: tree.path("nginx.conf"), stateDirectory: "/var/lib/staple")
+        #expect(
+            discovery.configuration.sites.map(\.nginx?.reload)
+                == Array(repeating: .command("nginx -s reload"), count: 3))
     }
 
     @Test func anUnreadableConfigurationNamesFileAndLine() throws {
@@ -96,7 +107,8 @@ struct DiscoveryNginxTests {
     }
 
     @Test(arguments: [
-        (["443", "ssl"], "127.0.0.1:443"), (["*:8443", "ssl"], "127.0.0.1:8443"), (["0.0.0.0:443", "ssl"], "127.0.0.1:443"),
+        (["443", "ssl"], "127.0.0.1:443"), (["*:8443", "ssl"], "127.0.0.1:8443"),
+        (["0.0.0.0:443", "ssl"], "127.0.0.1:443"),
         (["[::]:443", "ssl"], "[::1]:443"), (["[2001:db8::1]:8443", "ssl"], "[2001:db8::1]:8443"),
         (["10.0.0.1:443", "ssl", "http2"], "10.0.0.1:443"), (["localhost:8443", "ssl"], "localhost:8443"),
     ])

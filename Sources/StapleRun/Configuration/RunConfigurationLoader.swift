@@ -27,7 +27,9 @@ package enum RunConfigurationLoader {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigurationError(.unreadable, subject: path, reason: "no such file")
         }
-        guard !isDirectory.boolValue else { throw ConfigurationError(.unreadable, subject: path, reason: "is a directory") }
+        guard !isDirectory.boolValue else {
+            throw ConfigurationError(.unreadable, subject: path, reason: "is a directory")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ConfigurationError(.unreadable, subject: path, reason: "cannot be read (permission?)")
         }
@@ -36,7 +38,8 @@ package enum RunConfigurationLoader {
         do {
             data = try handle.read(upToCount: maximumSize + 1) ?? Data()
         } catch {
-            throw ConfigurationError(.unreadable, subject: path, reason: "cannot be read: \(error.localizedDescription)")
+            throw ConfigurationError(
+                .unreadable, subject: path, reason: "cannot be read: \(error.localizedDescription)")
         }
         guard data.count <= maximumSize else {
             throw ConfigurationError(.unreadable, subject: path, reason: "larger than \(maximumSize >> 20) MiB")
@@ -54,13 +57,16 @@ package enum RunConfigurationLoader {
         if let line = YAMLAliasGuard.firstAlias(in: yaml) {
             throw ConfigurationError(
                 .syntax, subject: "\(path):\(line)",
-                reason: "YAML aliases (`*name`) are not supported: write the value out (quote a value that starts with `*`)")
+                reason:
+                    "YAML aliases (`*name`) are not supported: write the value out (quote a value that starts with `*`)"
+            )
         }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
                 throw ConfigurationError(
-                    .syntax, subject: path, reason: "empty configuration: it needs at least `state_directory` and `sites`")
+                    .syntax, subject: path,
+                    reason: "empty configuration: it needs at least `state_directory` and `sites`")
             }
             root = node
         } catch let error as ConfigurationError {
@@ -93,11 +99,14 @@ package enum RunConfigurationLoader {
         guard case .sequence(let list) = sitesNode else {
             throw ConfigurationError(
                 .syntax, subject: YAMLMap.location(path, sitesNode),
-                reason: "`sites` must be a list (each site starting with `- name: ...`), not \(YAMLMap.kind(of: sitesNode))")
+                reason:
+                    "`sites` must be a list (each site starting with `- name: ...`), not \(YAMLMap.kind(of: sitesNode))"
+            )
         }
         guard !list.isEmpty else {
             throw ConfigurationError(
-                .invalidValue, subject: YAMLMap.location(path, sitesNode), reason: "`sites` is empty: nothing to manage")
+                .invalidValue, subject: YAMLMap.location(path, sitesNode), reason: "`sites` is empty: nothing to manage"
+            )
         }
         var sites: [SiteConfiguration] = []
         var lines: [String: Int] = [:]
@@ -131,7 +140,8 @@ package enum RunConfigurationLoader {
         guard SiteName.isValid(name) else {
             throw ConfigurationError(
                 .invalidValue, subject: "\(file):\(map.line(of: "name"))",
-                reason: "site name `\(name)` may only hold letters, digits, `.`, `_` and `-` (it names `<name>.der` files)")
+                reason:
+                    "site name `\(name)` may only hold letters, digits, `.`, `_` and `-` (it names `<name>.der` files)")
         }
         func path(_ text: String) -> String { ConfigurationPath.resolve(text, against: directory) }
         let certificate = try map.required("certificate", meaning: "the PEM chain file, leaf first")
@@ -151,12 +161,14 @@ package enum RunConfigurationLoader {
         guard nginx != nil || haproxy != nil || outputDirectory != nil else {
             throw ConfigurationError(
                 .noOutput, subject: map.location,
-                reason: "site `\(name)` has no output: give it `nginx`, `haproxy` or `directory` (where its staple goes)")
+                reason:
+                    "site `\(name)` has no output: give it `nginx`, `haproxy` or `directory` (where its staple goes)")
         }
         return SiteConfiguration(
             name: name, certificate: path(certificate),
             issuer: try map.string("issuer", meaning: "a PEM file holding the issuer").map(path),
-            responder: responder, refreshMargin: try map.duration("refresh_margin"), timeout: try map.duration("timeout"),
+            responder: responder, refreshMargin: try map.duration("refresh_margin"),
+            timeout: try map.duration("timeout"),
             nginx: nginx, haproxy: haproxy, directory: outputDirectory, line: map.line)
     }
 
@@ -178,7 +190,9 @@ package enum RunConfigurationLoader {
         case (nil, nil):
             throw ConfigurationError(
                 .missingKey, subject: map.location,
-                reason: "`nginx` of site `\(site)` needs `reload: <command>` or `pid_file: <path>` (SIGHUP) to reload nginx")
+                reason:
+                    "`nginx` of site `\(site)` needs `reload: <command>` or `pid_file: <path>` (SIGHUP) to reload nginx"
+            )
         }
         let confirm = try map.string("confirm", meaning: "HOST:PORT")
         if let confirm, HostPort(confirm) == nil {
@@ -211,21 +225,25 @@ package enum RunConfigurationLoader {
             guard let address = HostPort(String(text.dropFirst(4))) else {
                 throw ConfigurationError(
                     .invalidValue, subject: location,
-                    reason: "`socket` of site `\(site)` is `\(text)`; a TCP socket is tcp:HOST:PORT (`tcp:127.0.0.1:9999`)")
+                    reason:
+                        "`socket` of site `\(site)` is `\(text)`; a TCP socket is tcp:HOST:PORT (`tcp:127.0.0.1:9999`)")
             }
             return .tcp(host: address.host, port: address.port)
         }
         if let at = text.firstIndex(of: "@"), ["ipv4", "ipv6", "unix", "abns", "fd"].contains(String(text[..<at])) {
             throw ConfigurationError(
                 .invalidValue, subject: location,
-                reason: "`socket` of site `\(site)` is written in HAProxy's syntax (`\(text)`); write a path or tcp:HOST:PORT")
+                reason:
+                    "`socket` of site `\(site)` is written in HAProxy's syntax (`\(text)`); write a path or tcp:HOST:PORT"
+            )
         }
         let path = resolve(text)
         let limit = HAProxyOutputConfiguration.maximumUnixSocketPathLength
         guard path.utf8.count <= limit else {
             throw ConfigurationError(
                 .invalidValue, subject: location,
-                reason: "the Unix socket path of site `\(site)` is \(path.utf8.count) bytes (\(path)); HAProxy binds at most "
+                reason:
+                    "the Unix socket path of site `\(site)` is \(path.utf8.count) bytes (\(path)); HAProxy binds at most "
                     + "\(limit): use a shorter path or a TCP socket (tcp:127.0.0.1:9999)")
         }
         return .unix(path: path)
@@ -244,7 +262,8 @@ package enum RunConfigurationLoader {
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "`\($0)`" }.joined(separator: ", ")
             return ConfigurationError(
-                .syntax, subject: "\(path):\(context.mark.line)", reason: "the key \(keys) is written twice in one mapping")
+                .syntax, subject: "\(path):\(context.mark.line)",
+                reason: "the key \(keys) is written twice in one mapping")
         default:
             return ConfigurationError(.syntax, subject: path, reason: "YAML: \(error)")
         }

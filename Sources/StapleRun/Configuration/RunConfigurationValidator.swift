@@ -42,18 +42,21 @@ package enum RunConfigurationValidator {
                 problem(
                     .noIssuer,
                     "the issuer of \(site.certificate) (serial \(serial)), \(leaf.issuer), is neither in that file after "
-                        + "the leaf nor in `issuer:`" + (site.issuer.map { " (\($0))" } ?? "; add `issuer: <PEM file>`"))
+                        + "the leaf nor in `issuer:`" + (site.issuer.map { " (\($0))" } ?? "; add `issuer: <PEM file>`")
+                )
             }
             if site.responder == nil, leaf.ocspURLs.isEmpty {
                 problem(
                     .noResponder,
-                    "\(site.certificate) (serial \(serial)) has no OCSP URL; name the responder with `responder: http://...`")
+                    "\(site.certificate) (serial \(serial)) has no OCSP URL; name the responder with `responder: http://...`"
+                )
             }
         }
         func directoryExists(_ path: String, key: String) {
             let directory = (path as NSString).deletingLastPathComponent
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
                 problem(.missingFile, "the directory of its `\(key)` \(path) does not exist")
                 return
             }

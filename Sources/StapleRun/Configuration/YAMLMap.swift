@@ -24,7 +24,9 @@ struct YAMLMap {
         guard case .mapping(let mapping) = node else {
             throw ConfigurationError(
                 .syntax, subject: Self.location(file, node),
-                reason: "\(what) must be a mapping of keys (\(allowed.joined(separator: ", "))), not \(Self.kind(of: node))")
+                reason:
+                    "\(what) must be a mapping of keys (\(allowed.joined(separator: ", "))), not \(Self.kind(of: node))"
+            )
         }
         var entries: [(key: String, keyNode: Node, value: Node)] = []
         for (keyNode, value) in mapping {
@@ -73,7 +75,8 @@ struct YAMLMap {
         }
         guard !scalar.string.isEmpty else {
             throw ConfigurationError(
-                .invalidValue, subject: Self.location(file, value), reason: "`\(key)` of \(what) is empty; it must be \(meaning)")
+                .invalidValue, subject: Self.location(file, value),
+                reason: "`\(key)` of \(what) is empty; it must be \(meaning)")
         }
         return scalar.string
     }

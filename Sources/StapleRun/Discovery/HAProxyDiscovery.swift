@@ -21,7 +21,8 @@ struct HAProxyDiscovery {
             for slot in site.certificates {
                 let written = slot.certificate.value
                 guard !written.hasPrefix("@") else {
-                    notes.append("\(slot.certificate.location): `crt \(written)` names a crt-store entry not found: not managed")
+                    notes.append(
+                        "\(slot.certificate.location): `crt \(written)` names a crt-store entry not found: not managed")
                     continue
                 }
                 let crt = ConfigurationPath.absolute(written)
@@ -32,12 +33,15 @@ struct HAProxyDiscovery {
                             + "turn it off to let staple run alone decide what is stapled")
                 }
                 var base = crt.split(separator: "/").last.map(String.init) ?? "haproxy"
-                for suffix in [".pem", ".crt"] where base.hasSuffix(suffix) { base = String(base.dropLast(suffix.count)) }
+                for suffix in [".pem", ".crt"] where base.hasSuffix(suffix) {
+                    base = String(base.dropLast(suffix.count))
+                }
                 let name = SiteName.unique(SiteName.sanitized(base) ?? "haproxy", among: names)
                 names.insert(name)
                 sites.append(
                     SiteConfiguration(
-                        name: name, certificate: crt, issuer: slot.issuerFile.map { ConfigurationPath.absolute($0.value) },
+                        name: name, certificate: crt,
+                        issuer: slot.issuerFile.map { ConfigurationPath.absolute($0.value) },
                         haproxy: HAProxyOutputConfiguration(crt: crt, socket: socket),
                         origin: slot.certificate.location.description))
             }

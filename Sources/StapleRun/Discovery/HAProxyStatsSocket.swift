@@ -15,7 +15,9 @@ enum HAProxyStatsSocket {
     ///
     /// HAProxy 2.6 takes `set ssl ocsp-response` at every level (user, operator, admin: measured,
     /// docs/run-configuration.md), so a socket below admin is used, with a note, rather than dropped.
-    static func find(in directives: [Directive], configDirectory: String) -> (HAProxyOutputConfiguration.Socket?, [String]) {
+    static func find(
+        in directives: [Directive], configDirectory: String
+    ) -> (HAProxyOutputConfiguration.Socket?, [String]) {
         var notes: [String] = []
         var belowAdmin: (socket: HAProxyOutputConfiguration.Socket, directive: Directive, level: String)?
         for directive in directives where directive.arguments.first == "socket" && directive.arguments.count >= 2 {
@@ -62,13 +64,15 @@ enum HAProxyStatsSocket {
             let path = ConfigurationPath.resolve(String(text), against: configDirectory)
             let limit = HAProxyOutputConfiguration.maximumUnixSocketPathLength
             guard path.utf8.count <= limit else {
-                return .unusable("the path \(path) is \(path.utf8.count) bytes, over HAProxy's \(limit): use a shorter one")
+                return .unusable(
+                    "the path \(path) is \(path.utf8.count) bytes, over HAProxy's \(limit): use a shorter one")
             }
             return .usable(.unix(path: path))
         case "ipv4", "ipv6", "tcp", "tcp4", "tcp6":
             return tcp(String(text))
         default:
-            return .unusable("the `\(family)@` address family is not one staple run can connect to (a Unix path or TCP)")
+            return .unusable(
+                "the `\(family)@` address family is not one staple run can connect to (a Unix path or TCP)")
         }
     }
 

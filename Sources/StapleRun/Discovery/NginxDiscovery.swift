@@ -23,12 +23,15 @@ struct NginxDiscovery {
         var owners: [String: (site: String, certificate: String)] = [:]
         for site in parsed.sites where site.tls != nil && site.canStaple {
             let serverName = site.setting("server_name")?.arguments.first { !$0.isEmpty && $0 != "_" && $0 != "\"\"" }
-            let fallback = "\(site.location.file.split(separator: "/").last.map(String.init) ?? "nginx")-\(site.location.line)"
+            let fallback =
+                "\(site.location.file.split(separator: "/").last.map(String.init) ?? "nginx")-\(site.location.line)"
             let name = SiteName.unique(
                 serverName.flatMap(SiteName.sanitized) ?? SiteName.sanitized(fallback) ?? "nginx", among: names)
-            guard let stapleFile = site.certificates.first?.stapleFile ?? site.setting("ssl_stapling_file").map({
-                Located($0.value, at: $0.location)
-            })
+            guard
+                let stapleFile = site.certificates.first?.stapleFile
+                    ?? site.setting("ssl_stapling_file").map({
+                        Located($0.value, at: $0.location)
+                    })
             else {
                 if let enabled = site.staplingEnabled {
                     notes.append(
@@ -52,7 +55,8 @@ struct NginxDiscovery {
                     notes.append(
                         "\(stapleFile.location): \(site.name) uses the staple file \(staplePath) of site `\(owner.site)`, "
                             + "which holds the response for another certificate (\(owner.certificate)): one file cannot be "
-                            + "right for both; give this server{} its own `ssl_stapling_file` (not managed for \(certificate))")
+                            + "right for both; give this server{} its own `ssl_stapling_file` (not managed for \(certificate))"
+                    )
                 }
                 continue
             }
@@ -82,7 +86,8 @@ struct NginxDiscovery {
                     origin: site.location.description))
         }
         if sites.isEmpty {
-            notes.append("\(parsed.path): no TLS server{} with an `ssl_stapling_file`: nothing for staple run to manage")
+            notes.append(
+                "\(parsed.path): no TLS server{} with an `ssl_stapling_file`: nothing for staple run to manage")
         }
         return Discovery(
             configuration: RunConfiguration(stateDirectory: stateDirectory, sites: sites), notes: notes)

@@ -22,7 +22,9 @@ package enum ServerDiscovery {
     /// `--nginx CONF`: every TLS site that has an `ssl_stapling_file`.
     ///
     /// - Throws: ``ConfigurationError`` (`.discovery`) naming the nginx file and line that could not be read.
-    package static func nginx(configuration path: String, stateDirectory: String) throws(ConfigurationError) -> Discovery {
+    package static func nginx(
+        configuration path: String, stateDirectory: String
+    ) throws(ConfigurationError) -> Discovery {
         let parsed = try parse(path, as: .nginx)
         return NginxDiscovery(stateDirectory: ConfigurationPath.absolute(stateDirectory)).discover(parsed)
     }
@@ -30,7 +32,9 @@ package enum ServerDiscovery {
     /// `--haproxy CFG`: every `crt` (crt-list entries included), with the `stats socket` found.
     ///
     /// - Throws: ``ConfigurationError`` (`.discovery`) naming the HAProxy file and line that could not be read.
-    package static func haproxy(configuration path: String, stateDirectory: String) throws(ConfigurationError) -> Discovery {
+    package static func haproxy(
+        configuration path: String, stateDirectory: String
+    ) throws(ConfigurationError) -> Discovery {
         let parsed = try parse(path, as: .haproxy)
         return HAProxyDiscovery(stateDirectory: ConfigurationPath.absolute(stateDirectory)).discover(parsed)
     }
