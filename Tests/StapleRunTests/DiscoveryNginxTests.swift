@@ -59,7 +59,9 @@ struct DiscoveryNginxTests {
         #expect(twoCertificates.contains("one server{} per certificate, or `staple serve`"))
         let noFile = try #require(discovery.notes.last)
         #expect(
-            noFile.hasPrefix(tree.path("conf.d/stapling.conf") + ":2: server shop.example.org has `ssl_stapling on`"))
+            noFile.hasPrefix(
+                tree.path("sites-enabled/shop.example.org") + ":2: server shop.example.org has `ssl_stapling on` ("
+                    + tree.path("conf.d/stapling.conf") + ":2) and no `ssl_stapling_file`"))
         #expect(noFile.contains("add `ssl_stapling_file /var/lib/staple/nginx/shop.example.org.der;`"))
         // What the site model says is what --check-config accepts.
         #expect(

@@ -35,7 +35,7 @@ struct NginxDiscovery {
             else {
                 if let enabled = site.staplingEnabled {
                     notes.append(
-                        "\(enabled): \(site.name) has `ssl_stapling on` and no `ssl_stapling_file`, so nginx fetches "
+                        "\(site.location): \(site.name) has `ssl_stapling on` (\(enabled)) and no `ssl_stapling_file`, so nginx fetches "
                             + "lazily, per worker (the first handshakes get no staple); to have staple run manage it, add "
                             + "`ssl_stapling_file \(stateDirectory)/nginx/\(name).der;` to this server{} (staple run "
                             + "writes the file, then reloads nginx)")
