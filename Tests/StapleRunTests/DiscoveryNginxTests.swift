@@ -108,6 +108,61 @@ struct DiscoveryNginxTests {
         }
     }
 
+    /// Two server{}s writing one staple file for different certificates, and a stream{} server: one
+    /// site, one note; without any staple file, no site and a note saying so.
+    @Test func aSharedStapleFileIsManagedOnceAndStreamServersAreSkipped() throws {
+        let directory = try TemporaryDirectory.make(prefix: "staple-discovery-shared")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configuration = """
+            events {}
+            http {
+                ssl_stapling_file staples/shared.der;
+                server {
+                    listen 8443 ssl;
+                    server_name a.example.org;
+                    ssl_certificate a.pem;
+                    ssl_certificate_key a.key;
+                }
+                server {
+                    listen 8444 ssl;
+                    server_name b.example.org;
+                    ssl_certificate b.pem;
+                    ssl_certificate_key b.key;
+                }
+            }
+            stream {
+                server {
+                    listen 9443 ssl;
+                    ssl_certificate c.pem;
+                    ssl_certificate_key c.key;
+                }
+            }
+
+            """
+        try configuration.write(toFile: "\(directory)/nginx.conf", atomically: true, encoding: .utf8)
+        let discovery = try ServerDiscovery.nginx(
+            configuration: "\(directory)/nginx.conf", stateDirectory: "/var/lib/staple")
+        #expect(discovery.configuration.sites.map(\.name) == ["a.example.org"])
+        #expect(discovery.configuration.sites.first?.nginx?.stapleFile == "\(directory)/staples/shared.der")
+        #expect(discovery.configuration.sites.first?.nginx?.reload == .command("nginx -s reload"))
+        #expect(discovery.notes.count == 1, "\(discovery.notes)")
+        #expect(
+            discovery.notes.first?.hasPrefix(
+                "\(directory)/nginx.conf:3: server b.example.org uses the staple file \(directory)/staples/shared.der "
+                    + "of site `a.example.org`") == true)
+
+        try "events {}\nhttp { server { listen 80; } }\n".write(
+            toFile: "\(directory)/nginx.conf", atomically: true, encoding: .utf8)
+        let none = try ServerDiscovery.nginx(
+            configuration: "\(directory)/nginx.conf", stateDirectory: "/var/lib/staple")
+        #expect(none.configuration.sites.isEmpty)
+        #expect(
+            none.notes == [
+                "\(directory)/nginx.conf: no TLS server{} with an `ssl_stapling_file`: nothing for staple run to manage"
+            ])
+        #expect(RunConfigurationWriter.yaml(none.configuration).hasSuffix("\nsites: []\n"))
+    }
+
     @Test(arguments: [
         (["443", "ssl"], "127.0.0.1:443"), (["*:8443", "ssl"], "127.0.0.1:8443"),
         (["0.0.0.0:443", "ssl"], "127.0.0.1:443"),

@@ -19,7 +19,8 @@ package enum RunConfigurationWriter {
             lines.append("certificate_poll_interval: \(DurationValue.text(configuration.certificatePollInterval))")
         }
         if let store = configuration.store { lines.append("store: \(scalar(store))") }
-        lines.append("sites:")
+        // No sites: `sites: []`, which the loader refuses ("nothing to manage"), as staple run should.
+        lines.append(configuration.sites.isEmpty ? "sites: []" : "sites:")
         for site in configuration.sites { lines += self.site(site) }
         return lines.joined(separator: "\n") + "\n"
     }
