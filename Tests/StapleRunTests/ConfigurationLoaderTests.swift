@@ -268,6 +268,18 @@ struct ConfigurationLoaderTests {
         #expect(YAMLAliasGuard.firstAlias(in: "a: {b: *x}\n") == 1)
     }
 
+    /// libyaml stops at 1,000 nested collections; just below, Yams' recursive composer must not crash.
+    @Test func deepNestingIsAnErrorNotACrash() {
+        for depth in [990, 5_000] {
+            let yaml =
+                "state_directory: /s\nsites: " + String(repeating: "[", count: depth)
+                + String(repeating: "]", count: depth)
+            #expect(throws: ConfigurationError.self) {
+                _ = try RunConfigurationLoader.parse(yaml: yaml, path: "/deep.yaml")
+            }
+        }
+    }
+
     @Test func starsThatAreNotAliasesAreKept() throws {
         let yaml = """
             state_directory: /s   # *not an alias
