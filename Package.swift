@@ -340,7 +340,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            // Discovery's nginx and HAProxy trees (templates: the tests fill in paths, ports and a PKI).
+            resources: [.copy("Fixtures")]
         ),
         // Runs the built `staple` executable as a user would.
         .testTarget(
