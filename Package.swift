@@ -321,7 +321,7 @@ let package = Package(
         .target(
             name: "StapleRun",
             dependencies: [
-                "Stapling", "OCSPCore", "OCSPFetching", "ConfigLint", "TLSStapling", "StapleFiles",
+                "Stapling", "OCSPCore", "OCSPFetching", "ConfigLint", "TLSStapling", "StapleFiles", "StaplingCheck",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Metrics", package: "swift-metrics"),
