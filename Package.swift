@@ -335,8 +335,9 @@ let package = Package(
         .testTarget(
             name: "StapleRunTests",
             dependencies: [
-                "StapleRun", "Stapling", "OCSPCore", "StapleCLI", "StapleTestSupport",
+                "StapleRun", "Stapling", "OCSPCore", "StapleCLI", "StapleTestSupport", "StaplingCheck",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -93,11 +93,12 @@ package struct StapleConfirmation: Sendable {
                 last = "the handshake failed: \(error.message)"
             }
         }
-        let wanted = expected == nil ? "no staple" : "the new staple (\(expected!.count) bytes)"
+        let wanted =
+            expected.map { "none of \(policy.attempts) handshakes carried the new staple (\($0.count) bytes)" }
+            ?? "\(policy.attempts) handshakes still got a staple where none should be"
         throw OutputError(
             .unconfirmed, subject: target.description,
-            reason: "site \(site): after the reload, \(policy.attempts) handshakes did not carry \(wanted); "
-                + "the last one: \(last)")
+            reason: "site \(site): after the reload, \(wanted); the last one had \(last)")
     }
 
     private func handshake(_ target: ConfirmTarget) async -> Result<ObservedHandshake, CheckError> {
