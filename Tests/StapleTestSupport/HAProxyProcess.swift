@@ -15,7 +15,8 @@ package final class HAProxyProcess: Sendable {
     /// - Parameters:
     ///   - crt: the PEM file with certificate, chain and key; HAProxy loads `<crt>.ocsp` beside it.
     ///   - runtimeAPI: add `stats socket unix@<root>/admin.sock level admin`.
-    package init(root: String, port: Int, crt: String, runtimeAPI: Bool = true) async throws {
+    ///   - runtimeTCPPort: also a runtime API on `127.0.0.1:<port>` (`stats socket ipv4@...`).
+    package init(root: String, port: Int, crt: String, runtimeAPI: Bool = true, runtimeTCPPort: Int? = nil) async throws {
         self.port = port
         self.root = root
         socketPath = runtimeAPI ? "\(root)/admin.sock" : nil
@@ -23,6 +24,7 @@ package final class HAProxyProcess: Sendable {
             global
                 maxconn 100
             \(socketPath.map { "    stats socket unix@\($0) level admin" } ?? "")
+            \(runtimeTCPPort.map { "    stats socket ipv4@127.0.0.1:\($0) level admin" } ?? "")
             defaults
                 mode http
                 timeout connect 5s

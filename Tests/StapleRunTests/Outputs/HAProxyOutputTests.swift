@@ -151,4 +151,25 @@ struct HAProxyOutputTests {
         #expect(try await site.install(healed) == .installed)
         #expect(try await site.served() == healed.bytes)
     }
+
+    @Test("the runtime API over TCP (socket: tcp:HOST:PORT) takes the push too")
+    func pushOverTCP() async throws {
+        let pki = try TestPKI(name: "hap-tcp")
+        defer { pki.remove() }
+        let site = try Site(pki)
+        try pki.write(try judgedStaple(pki, site.leaf, thisUpdate: Date() - 3600).bytes, to: "site.pem.ocsp")
+        let runtime = try SystemTools.freePort()
+        let haproxy = try await HAProxyProcess(
+            root: pki.directory, port: site.port, crt: site.crt, runtimeAPI: false, runtimeTCPPort: runtime)
+        defer { haproxy.stop() }
+        try await Listening.wait(port: runtime, what: "HAProxy's runtime API")
+        let output = HAProxyOutput(
+            configuration: HAProxyOutputConfiguration(crt: site.crt, socket: .tcp(host: "127.0.0.1", port: runtime)),
+            site: "www", logger: outputLogger)
+        let newer = try judgedStaple(pki, site.leaf, thisUpdate: Date() - 60)
+        #expect(try await output.install(update(pki, site.leaf, newer)) == .installed)
+        #expect(try await site.served() == newer.bytes)
+        let answer = try await HAProxyRuntimeClient(socket: .tcp(host: "127.0.0.1", port: runtime)).send("show ssl ocsp-response\n")
+        #expect(answer.contains("Serial Number: \(site.leaf.serialHex)") || answer.contains(site.leaf.serialHex), "\(answer)")
+    }
 }

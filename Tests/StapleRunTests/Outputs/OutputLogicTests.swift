@@ -244,4 +244,59 @@ struct OutputLogicTests {
         #expect(try pki.bytes("www.der") == staple.bytes, "the staple file is left as it was")
         await reloader.shutdown()
     }
+
+    @Test("a staple past its serving end is never written: nginx and HAProxy treat it as a withdrawal")
+    func expiredStapleWithdrawn() async throws {
+        let pki = try TestPKI(name: "expired")
+        defer { pki.remove() }
+        let leaf = try pki.issue(fileName: "site")
+        let staple = try judgedStaple(pki, leaf, nextUpdate: Date() + 3600)
+        let later: @Sendable () -> Date = { Date() + 7200 }
+        let reloader = NginxReloader(
+            signal: ReloadSignal(.command("true")), debounce: .seconds(60),
+            confirmation: StapleConfirmation(prober: ScriptedProber([nil])), logger: outputLogger)
+        let nginx = NginxOutput(
+            configuration: NginxOutputConfiguration(
+                stapleFile: pki.path("site.der"), reload: .command("true"), includeFile: pki.path("site.conf")),
+            site: "www", reloader: reloader, logger: outputLogger, now: later)
+        #expect(try await nginx.install(update(pki, leaf, staple)) == .withdrawn)
+        #expect(!FileManager.default.fileExists(atPath: pki.path("site.der")))
+        #expect(try String(contentsOfFile: pki.path("site.conf"), encoding: .utf8) == NginxSnippet.withdrawn)
+        try await nginx.flush()
+        let haproxy = HAProxyOutput(
+            configuration: HAProxyOutputConfiguration(crt: leaf.pemPath), site: "www", logger: outputLogger, now: later)
+        #expect(try await haproxy.install(update(pki, leaf, staple)) == .withdrawn)
+        #expect(FileManager.default.contents(atPath: haproxy.ocspPath) == Data())
+        await reloader.shutdown()
+    }
+
+    @Test("the factory makes each configured output; sites reloaded the same way share one reloader")
+    func factory() throws {
+        let directory = try TemporaryDirectory.make(prefix: "factory")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let reloaders = NginxReloaders(logger: outputLogger)
+        func site(_ name: String, reload: NginxOutputConfiguration.Reload) -> SiteConfiguration {
+            SiteConfiguration(
+                name: name, certificate: "\(directory)/\(name).pem",
+                nginx: NginxOutputConfiguration(
+                    stapleFile: "\(directory)/\(name).der", reload: reload, confirm: "127.0.0.1:443",
+                    includeFile: "\(directory)/\(name).conf"),
+                haproxy: HAProxyOutputConfiguration(crt: "\(directory)/\(name).pem", socket: .tcp(host: "127.0.0.1", port: 9999)),
+                directory: "\(directory)/out")
+        }
+        let a = try OutputFactory.outputs(for: site("a", reload: .command("nginx -s reload")), reloaders: reloaders, logger: outputLogger)
+        let b = try OutputFactory.outputs(for: site("b", reload: .command("nginx -s reload")), reloaders: reloaders, logger: outputLogger)
+        let c = try OutputFactory.outputs(for: site("c", reload: .pidFile("/run/nginx.pid")), reloaders: reloaders, logger: outputLogger)
+        #expect(a.map(\.kind) == ["nginx", "haproxy", "directory"])
+        let reloaderOf = { (outputs: [any StapleOutput]) in (outputs[0] as? NginxOutput)?.reloader }
+        #expect(reloaderOf(a) === reloaderOf(b))
+        #expect(reloaderOf(a) !== reloaderOf(c))
+        #expect(reloaders.all.count == 2)
+        #expect(try String(contentsOfFile: "\(directory)/a.conf", encoding: .utf8) == NginxSnippet.withdrawn, "nginx can start")
+        var bad = site("d", reload: .command("true"))
+        bad.nginx?.confirm = "no-port"
+        #expect(throws: OutputError(.invalidAddress, "")) {
+            try OutputFactory.outputs(for: bad, reloaders: reloaders, logger: outputLogger)
+        }
+    }
 }
