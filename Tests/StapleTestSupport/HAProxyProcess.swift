@@ -16,7 +16,8 @@ package final class HAProxyProcess: Sendable {
     ///   - crt: the PEM file with certificate, chain and key; HAProxy loads `<crt>.ocsp` beside it.
     ///   - runtimeAPI: add `stats socket unix@<root>/admin.sock level admin`.
     ///   - runtimeTCPPort: also a runtime API on `127.0.0.1:<port>` (`stats socket ipv4@...`).
-    package init(root: String, port: Int, crt: String, runtimeAPI: Bool = true, runtimeTCPPort: Int? = nil) async throws {
+    package init(root: String, port: Int, crt: String, runtimeAPI: Bool = true, runtimeTCPPort: Int? = nil) async throws
+    {
         self.port = port
         self.root = root
         socketPath = runtimeAPI ? "\(root)/admin.sock" : nil

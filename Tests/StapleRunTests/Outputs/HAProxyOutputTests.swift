@@ -40,7 +40,9 @@ struct HAProxyOutputTests {
         }
     }
 
-    @Test("the .ocsp written before HAProxy starts is stapled on the first connection (the push meanwhile fails: no HAProxy)")
+    @Test(
+        "the .ocsp written before HAProxy starts is stapled on the first connection (the push meanwhile fails: no HAProxy)"
+    )
     func firstConnectionStapled() async throws {
         let pki = try TestPKI(name: "hap-first")
         defer { pki.remove() }
@@ -169,7 +171,10 @@ struct HAProxyOutputTests {
         let newer = try judgedStaple(pki, site.leaf, thisUpdate: Date() - 60)
         #expect(try await output.install(update(pki, site.leaf, newer)) == .installed)
         #expect(try await site.served() == newer.bytes)
-        let answer = try await HAProxyRuntimeClient(socket: .tcp(host: "127.0.0.1", port: runtime)).send("show ssl ocsp-response\n")
-        #expect(answer.contains("Serial Number: \(site.leaf.serialHex)") || answer.contains(site.leaf.serialHex), "\(answer)")
+        let answer = try await HAProxyRuntimeClient(socket: .tcp(host: "127.0.0.1", port: runtime)).send(
+            "show ssl ocsp-response\n")
+        #expect(
+            answer.contains("Serial Number: \(site.leaf.serialHex)") || answer.contains(site.leaf.serialHex),
+            "\(answer)")
     }
 }

@@ -153,7 +153,9 @@ struct NginxOutputTests {
         await reloader.shutdown()
     }
 
-    @Test("a reload nginx refuses: thrown with nginx's [emerg] words, retried, the staple file intact, the old staple still served")
+    @Test(
+        "a reload nginx refuses: thrown with nginx's [emerg] words, retried, the staple file intact, the old staple still served"
+    )
     func failingReload() async throws {
         let pki = try TestPKI(name: "ngx-fail")
         defer { pki.remove() }
@@ -187,7 +189,8 @@ struct NginxOutputTests {
         await reloader.shutdown()
     }
 
-    @Test("a revoked answer: no staple made, the snippet switches stapling off, clients get none (never the revoked one)")
+    @Test(
+        "a revoked answer: no staple made, the snippet switches stapling off, clients get none (never the revoked one)")
     func withdrawal() async throws {
         let pki = try TestPKI(name: "ngx-withdraw")
         defer { pki.remove() }

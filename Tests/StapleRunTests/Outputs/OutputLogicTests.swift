@@ -1,8 +1,8 @@
 import Foundation
 import OCSPCore
-import SwiftASN1
 import StapleTestSupport
 import Stapling
+import SwiftASN1
 import Testing
 
 @testable import StapleRun
@@ -19,10 +19,13 @@ struct OutputLogicTests {
         defer { pki.remove() }
         let leaf = try pki.issue(writePEM: false)
         let bytes = try pki.signedResponse(for: leaf.certificate)
-        #expect(HAProxyStapleability.refusal(of: bytes, certificate: leaf.certificate, issuer: pki.ca, now: Date()) == nil)
+        #expect(
+            HAProxyStapleability.refusal(of: bytes, certificate: leaf.certificate, issuer: pki.ca, now: Date()) == nil)
     }
 
-    @Test("HAProxy's refusals: two SingleResponses, no nextUpdate, a SHA-256 CertID, another certificate, under 5 minutes")
+    @Test(
+        "HAProxy's refusals: two SingleResponses, no nextUpdate, a SHA-256 CertID, another certificate, under 5 minutes"
+    )
     func haproxyRefusals() throws {
         let pki = try TestPKI(name: "hap-rules")
         defer { pki.remove() }
@@ -110,9 +113,12 @@ struct OutputLogicTests {
 
     @Test("confirm: HOST:PORT, [IPv6]:PORT; anything else names the text")
     func confirmTargets() throws {
-        #expect(try ConfirmTarget(parsing: "127.0.0.1:8443", serverName: "www.test")
-            == ConfirmTarget(host: "127.0.0.1", port: 8443, serverName: "www.test"))
-        #expect(try ConfirmTarget(parsing: "[::1]:443", serverName: nil) == ConfirmTarget(host: "::1", port: 443, serverName: nil))
+        #expect(
+            try ConfirmTarget(parsing: "127.0.0.1:8443", serverName: "www.test")
+                == ConfirmTarget(host: "127.0.0.1", port: 8443, serverName: "www.test"))
+        #expect(
+            try ConfirmTarget(parsing: "[::1]:443", serverName: nil)
+                == ConfirmTarget(host: "::1", port: 443, serverName: nil))
         #expect(try ConfirmTarget(parsing: "www.example:443", serverName: nil).host == "www.example")
         for bad in ["127.0.0.1", "host:", ":443", "host:99999", "[::1]443"] {
             #expect(throws: OutputError(.invalidAddress, "")) { try ConfirmTarget(parsing: bad, serverName: nil) }
@@ -121,8 +127,12 @@ struct OutputLogicTests {
 
     @Test("the snippet turns stapling on with the file, or off; odd paths are quoted")
     func snippets() {
-        #expect(NginxSnippet.stapling(file: "/etc/nginx/staples/www.der").contains("ssl_stapling on;\nssl_stapling_file /etc/nginx/staples/www.der;\n"))
-        #expect(NginxSnippet.stapling(file: "/srv/my staples/a;b.der").contains("ssl_stapling_file \"/srv/my staples/a;b.der\";"))
+        #expect(
+            NginxSnippet.stapling(file: "/etc/nginx/staples/www.der").contains(
+                "ssl_stapling on;\nssl_stapling_file /etc/nginx/staples/www.der;\n"))
+        #expect(
+            NginxSnippet.stapling(file: "/srv/my staples/a;b.der").contains(
+                "ssl_stapling_file \"/srv/my staples/a;b.der\";"))
         #expect(NginxSnippet.withdrawn.contains("ssl_stapling off;"))
         #expect(!NginxSnippet.withdrawn.contains("ssl_stapling_file"))
     }
@@ -130,9 +140,10 @@ struct OutputLogicTests {
     @Test("reload backoff doubles from its base up to its cap")
     func backoff() {
         let backoff = ReloadBackoff(base: .seconds(5), cap: .seconds(60))
-        #expect([1, 2, 3, 4, 5, 30].map { backoff.delay(afterFailures: $0) } == [
-            .seconds(5), .seconds(10), .seconds(20), .seconds(40), .seconds(60), .seconds(60),
-        ])
+        #expect(
+            [1, 2, 3, 4, 5, 30].map { backoff.delay(afterFailures: $0) } == [
+                .seconds(5), .seconds(10), .seconds(20), .seconds(40), .seconds(60), .seconds(60),
+            ])
     }
 
     // MARK: the reloader (real /bin/sh, scripted handshakes)
@@ -146,7 +157,8 @@ struct OutputLogicTests {
         let reloader = NginxReloader(
             signal: ReloadSignal(.command("echo reload >> '\(counter)'")), debounce: .milliseconds(300),
             confirmation: StapleConfirmation(
-                prober: prober, policy: ConfirmationPolicy(attempts: 3, interval: .milliseconds(10), handshakeTimeout: .seconds(1))),
+                prober: prober,
+                policy: ConfirmationPolicy(attempts: 3, interval: .milliseconds(10), handshakeTimeout: .seconds(1))),
             logger: outputLogger)
         let target = ConfirmTarget(host: "127.0.0.1", port: 1, serverName: nil)
         await reloader.request(ReloadExpectation(site: "a", target: target, staple: [1, 2, 3]))
@@ -189,10 +201,12 @@ struct OutputLogicTests {
             signal: ReloadSignal(.command("true")), debounce: .seconds(60),
             backoff: ReloadBackoff(base: .seconds(60), cap: .seconds(60)),
             confirmation: StapleConfirmation(
-                prober: prober, policy: ConfirmationPolicy(attempts: 4, interval: .milliseconds(10), handshakeTimeout: .seconds(1))),
+                prober: prober,
+                policy: ConfirmationPolicy(attempts: 4, interval: .milliseconds(10), handshakeTimeout: .seconds(1))),
             logger: outputLogger)
         await reloader.request(
-            ReloadExpectation(site: "www", target: ConfirmTarget(host: "127.0.0.1", port: 8443, serverName: "www.test"), staple: nil))
+            ReloadExpectation(
+                site: "www", target: ConfirmTarget(host: "127.0.0.1", port: 8443, serverName: "www.test"), staple: nil))
         await #expect(throws: OutputError(.unconfirmed, "")) { try await reloader.flush() }
         #expect(prober.handshakes == 4)
         let failure = try #require(await reloader.lastFailure)
@@ -281,18 +295,24 @@ struct OutputLogicTests {
                 nginx: NginxOutputConfiguration(
                     stapleFile: "\(directory)/\(name).der", reload: reload, confirm: "127.0.0.1:443",
                     includeFile: "\(directory)/\(name).conf"),
-                haproxy: HAProxyOutputConfiguration(crt: "\(directory)/\(name).pem", socket: .tcp(host: "127.0.0.1", port: 9999)),
+                haproxy: HAProxyOutputConfiguration(
+                    crt: "\(directory)/\(name).pem", socket: .tcp(host: "127.0.0.1", port: 9999)),
                 directory: "\(directory)/out")
         }
-        let a = try OutputFactory.outputs(for: site("a", reload: .command("nginx -s reload")), reloaders: reloaders, logger: outputLogger)
-        let b = try OutputFactory.outputs(for: site("b", reload: .command("nginx -s reload")), reloaders: reloaders, logger: outputLogger)
-        let c = try OutputFactory.outputs(for: site("c", reload: .pidFile("/run/nginx.pid")), reloaders: reloaders, logger: outputLogger)
+        let a = try OutputFactory.outputs(
+            for: site("a", reload: .command("nginx -s reload")), reloaders: reloaders, logger: outputLogger)
+        let b = try OutputFactory.outputs(
+            for: site("b", reload: .command("nginx -s reload")), reloaders: reloaders, logger: outputLogger)
+        let c = try OutputFactory.outputs(
+            for: site("c", reload: .pidFile("/run/nginx.pid")), reloaders: reloaders, logger: outputLogger)
         #expect(a.map(\.kind) == ["nginx", "haproxy", "directory"])
         let reloaderOf = { (outputs: [any StapleOutput]) in (outputs[0] as? NginxOutput)?.reloader }
         #expect(reloaderOf(a) === reloaderOf(b))
         #expect(reloaderOf(a) !== reloaderOf(c))
         #expect(reloaders.all.count == 2)
-        #expect(try String(contentsOfFile: "\(directory)/a.conf", encoding: .utf8) == NginxSnippet.withdrawn, "nginx can start")
+        #expect(
+            try String(contentsOfFile: "\(directory)/a.conf", encoding: .utf8) == NginxSnippet.withdrawn,
+            "nginx can start")
         var bad = site("d", reload: .command("true"))
         bad.nginx?.confirm = "no-port"
         #expect(throws: OutputError(.invalidAddress, "")) {

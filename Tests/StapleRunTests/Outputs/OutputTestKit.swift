@@ -18,7 +18,8 @@ let outputLogger: Logger = {
 }()
 
 let nginxTestsEnabled = SystemTools.shouldRun(needing: "nginx", "openssl", "ss")
-let nginxMissingReason = "needs nginx, openssl and ss (apt-get install nginx openssl iproute2); under CI=true it fails instead"
+let nginxMissingReason =
+    "needs nginx, openssl and ss (apt-get install nginx openssl iproute2); under CI=true it fails instead"
 let haproxyTestsEnabled = SystemTools.shouldRun(needing: "haproxy", "openssl", "ss")
 let haproxyMissingReason =
     "needs haproxy, openssl and ss (apt-get install haproxy openssl iproute2); under CI=true it fails instead"
@@ -28,7 +29,8 @@ func judgedStaple(
     _ pki: TestPKI, _ leaf: TestPKI.Leaf, thisUpdate: Date = Date() - 60, nextUpdate: Date? = Date() + 86_400,
     hash: OCSPHashAlgorithm = .sha1
 ) throws -> Staple {
-    let bytes = try pki.signedResponse(for: leaf.certificate, thisUpdate: thisUpdate, nextUpdate: nextUpdate, hash: hash)
+    let bytes = try pki.signedResponse(
+        for: leaf.certificate, thisUpdate: thisUpdate, nextUpdate: nextUpdate, hash: hash)
     return try judged(bytes, pki, leaf)
 }
 

@@ -140,7 +140,8 @@ package struct HAProxyRuntimeClient: Sendable {
             var reason = "no address"
             var entry: UnsafeMutablePointer<addrinfo>? = first
             while let current = entry {
-                let fd = Glibc.socket(current.pointee.ai_family, current.pointee.ai_socktype, current.pointee.ai_protocol)
+                let fd = Glibc.socket(
+                    current.pointee.ai_family, current.pointee.ai_socktype, current.pointee.ai_protocol)
                 if fd >= 0 {
                     setTimeouts(fd)
                     if Glibc.connect(fd, current.pointee.ai_addr, current.pointee.ai_addrlen) == 0 { return fd }

@@ -44,7 +44,8 @@ package enum HAProxyStapleability {
             return "cannot compute the SHA-1 CertID of the certificate"
         }
         if single.certID != expected {
-            let algorithm = OCSPHashAlgorithm(single.certID.hashAlgorithm)?.name ?? "\(single.certID.hashAlgorithm.algorithm)"
+            let algorithm =
+                OCSPHashAlgorithm(single.certID.hashAlgorithm)?.name ?? "\(single.certID.hashAlgorithm.algorithm)"
             if single.certID.hashAlgorithm.algorithm != OCSPHashAlgorithm.sha1.oid {
                 return "its CertID is hashed with \(algorithm): HAProxy 2.6 matches only the SHA-1 CertID "
                     + "OpenSSL computes (OCSP_cert_to_id), so it would never staple it"

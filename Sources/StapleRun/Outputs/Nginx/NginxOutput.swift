@@ -67,7 +67,9 @@ package struct NginxOutput: StapleOutput {
                 + "ssl_stapling lines, so that staple run can switch stapling off"
             logger.critical(
                 "cannot withdraw the nginx staple",
-                metadata: ["staple.site": "\(site)", "staple.file": "\(configuration.stapleFile)", "reason": "\(reason)"])
+                metadata: [
+                    "staple.site": "\(site)", "staple.file": "\(configuration.stapleFile)", "reason": "\(reason)",
+                ])
             return .refused(reason: reason)
         }
         let snippet = Array(NginxSnippet.withdrawn.utf8)

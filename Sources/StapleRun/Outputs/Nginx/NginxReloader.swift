@@ -144,7 +144,8 @@ package actor NginxReloader {
             logger.info(
                 "nginx reloaded and confirmed",
                 metadata: [
-                    "nginx.reload": "\(signal.description)", "staple.sites": "\(batch.map(\.site).joined(separator: ","))",
+                    "nginx.reload": "\(signal.description)",
+                    "staple.sites": "\(batch.map(\.site).joined(separator: ","))",
                 ])
             if !pending.isEmpty, timer == nil { arm(after: debounce) }
         case .failure(let error):

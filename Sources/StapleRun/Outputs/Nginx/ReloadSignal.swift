@@ -60,7 +60,8 @@ package struct ReloadSignal: Sendable {
             }
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard let pid = Int32(trimmed), pid > 1 else {
-                throw OutputError(.reloadFailed, subject: path, reason: "holds \"\(trimmed.prefix(40))\", not a process id")
+                throw OutputError(
+                    .reloadFailed, subject: path, reason: "holds \"\(trimmed.prefix(40))\", not a process id")
             }
             guard kill(pid, SIGHUP) == 0 else {
                 let reason = String(cString: strerror(errno))
@@ -121,7 +122,8 @@ package struct ReloadSignal: Sendable {
         }
         _ = drained.wait(timeout: .now() + 5)
         let text = collected.texts.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
-        return CommandResult(status: process.terminationStatus, output: text.joined(separator: "\n"), timedOut: timedOut)
+        return CommandResult(
+            status: process.terminationStatus, output: text.joined(separator: "\n"), timedOut: timedOut)
     }
 }
 

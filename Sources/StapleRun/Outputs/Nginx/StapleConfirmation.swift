@@ -57,7 +57,8 @@ package struct ConfirmationPolicy: Sendable, Hashable {
     package var handshakeTimeout: Duration
 
     /// Ten handshakes half a second apart (about five seconds), five seconds each at most.
-    package static let `default` = ConfirmationPolicy(attempts: 10, interval: .milliseconds(500), handshakeTimeout: .seconds(5))
+    package static let `default` = ConfirmationPolicy(
+        attempts: 10, interval: .milliseconds(500), handshakeTimeout: .seconds(5))
 
     package init(attempts: Int, interval: Duration, handshakeTimeout: Duration) {
         self.attempts = max(1, attempts)
