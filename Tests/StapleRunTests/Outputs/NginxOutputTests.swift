@@ -259,4 +259,48 @@ struct NginxOutputTests {
         #expect(try await servedStaple(port: site.port, serverName: site.name) == staple.bytes)
         await reloader.shutdown()
     }
+
+    @Test(
+        "responder outage: the last staple is served until shortly before it expires, then none (never an expired one); a new one heals it"
+    )
+    func outageWithdrawsBeforeExpiry() async throws {
+        let pki = try TestPKI(name: "ngx-outage")
+        defer { pki.remove() }
+        let site = try Site(pki, name: "www.test")
+        let root = pki.path("nginx")
+        let reloader = Self.reloader(Self.reloadCommand(root), debounce: .milliseconds(200))
+        // Withdrawn 5 s before the serving end here (5 minutes by default).
+        let output = NginxOutput(
+            configuration: site.configuration(reload: Self.reloadCommand(root)), site: "www", reloader: reloader,
+            logger: outputLogger, withdrawalLead: 5)
+        try output.prepare()
+        let nginx = try await Self.start(pki, [site])
+        defer { nginx.stop() }
+        let nextUpdate = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 12).rounded(.down))
+        let brief = try judgedStaple(pki, site.leaf, thisUpdate: Date() - 60, nextUpdate: nextUpdate)
+        #expect(try await output.install(update(pki, site.leaf, brief)) == .installed)
+        try await output.flush()
+        #expect(try await servedStaple(port: site.port, serverName: site.name) == brief.bytes)
+        // No newer staple comes (the responder is down): poll until nginx staples nothing.
+        var lastStapled = Date()
+        let withdrawn = try await eventually(within: 30) {
+            let served = try await servedStaple(port: site.port, serverName: site.name)
+            if served != nil {
+                #expect(served == brief.bytes)
+                lastStapled = Date()
+            }
+            return served == nil
+        }
+        #expect(withdrawn, "\(nginx.errorLog)")
+        #expect(lastStapled < nextUpdate, "never stapled at or after its nextUpdate")
+        #expect(try String(contentsOfFile: site.includeFile, encoding: .utf8) == NginxSnippet.withdrawn)
+        #expect(try pki.bytes("www.test.der") == brief.bytes, "the staple file is left as it was")
+        for _ in 1...3 { #expect(try await servedStaple(port: site.port, serverName: site.name) == nil) }
+        // The responder is back: a good staple heals it.
+        let healed = try judgedStaple(pki, site.leaf)
+        #expect(try await output.install(update(pki, site.leaf, healed)) == .installed)
+        try await output.flush()
+        #expect(try await servedStaple(port: site.port, serverName: site.name) == healed.bytes)
+        await reloader.shutdown()
+    }
 }

@@ -319,4 +319,38 @@ struct OutputLogicTests {
             try OutputFactory.outputs(for: bad, reloaders: reloaders, logger: outputLogger)
         }
     }
+
+    @Test("an installed staple nobody replaces is withdrawn at its serving end minus the lead; a newer one moves that")
+    func scheduledWithdrawal() async throws {
+        let pki = try TestPKI(name: "scheduled")
+        defer { pki.remove() }
+        let leaf = try pki.issue(writePEM: false)
+        let reloader = NginxReloader(
+            signal: ReloadSignal(.command("true")), debounce: .milliseconds(50),
+            confirmation: StapleConfirmation(prober: ScriptedProber([nil])), logger: outputLogger)
+        let output = NginxOutput(
+            configuration: NginxOutputConfiguration(
+                stapleFile: pki.path("www.der"), reload: .command("true"), includeFile: pki.path("www.conf")),
+            site: "www", reloader: reloader, logger: outputLogger, withdrawalLead: 3600)
+        let soon = try judgedStaple(pki, leaf, nextUpdate: Date() + 3602)
+        #expect(try await output.install(update(pki, leaf, soon)) == .installed)
+        #expect(await reloader.hasScheduledWithdrawal(site: "www"))
+        #expect(try String(contentsOfFile: pki.path("www.conf"), encoding: .utf8) != NginxSnippet.withdrawn)
+        #expect(
+            await eventually(within: 15) {
+                (try? String(contentsOfFile: pki.path("www.conf"), encoding: .utf8)) == NginxSnippet.withdrawn
+            })
+        #expect(
+            await eventually(within: 10) { await reloader.reloadCount == 2 }, "one reload to install, one to withdraw")
+        #expect(await !reloader.hasScheduledWithdrawal(site: "www"))
+        // Within the lead already: never written.
+        let tooShort = try judgedStaple(pki, leaf, thisUpdate: Date() - 30, nextUpdate: Date() + 1800)
+        #expect(try await output.install(update(pki, leaf, tooShort)) == .unchanged, "withdrawn already")
+        #expect(try pki.bytes("www.der") == soon.bytes)
+        // A newer staple with time left cancels the schedule's effect and moves it.
+        let fresh = try judgedStaple(pki, leaf, thisUpdate: Date() - 10, nextUpdate: Date() + 86_400)
+        #expect(try await output.install(update(pki, leaf, fresh)) == .installed)
+        #expect(await reloader.hasScheduledWithdrawal(site: "www"))
+        await reloader.shutdown()
+    }
 }

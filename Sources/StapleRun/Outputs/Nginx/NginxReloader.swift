@@ -59,6 +59,7 @@ package actor NginxReloader {
     private var pending: [String: ReloadExpectation] = [:]
     private var timer: Task<Void, Never>?
     private var cycle: Task<Result<Void, OutputError>, Never>?
+    private var expiries: [String: Task<Void, Never>] = [:]
     private var consecutiveFailures = 0
     private var stopped = false
 
@@ -103,11 +104,41 @@ package actor NginxReloader {
         }
     }
 
-    /// Cancels the timers; pending reloads are dropped (the files stay written).
+    /// Cancels the timers; pending reloads and scheduled withdrawals are dropped (the files stay written).
     package func shutdown() {
         stopped = true
         timer?.cancel()
         timer = nil
+        for task in expiries.values { task.cancel() }
+        expiries = [:]
+    }
+
+    /// At `deadline`, runs `withdraw` (which switches the site's snippet off and says whether it
+    /// changed anything) and then asks for a reload after which `expectation` holds. Replaces the
+    /// site's earlier schedule: each install of a newer staple moves it.
+    package func scheduleWithdrawal(
+        site: String, at deadline: Date, expectation: ReloadExpectation, withdraw: @escaping @Sendable () -> Bool
+    ) {
+        guard !stopped else { return }
+        expiries[site]?.cancel()
+        let delay = max(0, deadline.timeIntervalSinceNow)
+        expiries[site] = Task { [weak self] in
+            do { try await Task.sleep(for: .milliseconds(Int64((delay * 1000).rounded(.up)))) } catch { return }
+            await self?.expire(site: site, expectation: expectation, withdraw: withdraw)
+        }
+    }
+
+    /// Drops the site's scheduled withdrawal (it was withdrawn already, or is gone).
+    package func cancelWithdrawal(site: String) {
+        expiries.removeValue(forKey: site)?.cancel()
+    }
+
+    /// Whether a withdrawal is scheduled for `site`.
+    package func hasScheduledWithdrawal(site: String) -> Bool { expiries[site] != nil }
+
+    private func expire(site: String, expectation: ReloadExpectation, withdraw: @Sendable () -> Bool) {
+        expiries[site] = nil
+        if withdraw() { request(expectation) }
     }
 
     private func arm(after delay: Duration) {
