@@ -117,12 +117,21 @@ package struct NginxOutputConfiguration: Sendable, Hashable {
     package var confirm: String?
     /// The SNI name sent by the confirming handshake (`server_name`); nil: none.
     package var serverName: String?
+    /// A snippet staple run manages and the `server{}` includes instead of writing the stapling lines
+    /// itself (`include_file`): `ssl_stapling on; ssl_stapling_file ...;` while a good staple is
+    /// installed, `ssl_stapling off;` when it is withdrawn. nil: the `server{}` names the staple file
+    /// itself, and a staple cannot be withdrawn (nginx refuses a missing file and serves any file).
+    package var includeFile: String?
 
-    package init(stapleFile: String, reload: Reload, confirm: String? = nil, serverName: String? = nil) {
+    package init(
+        stapleFile: String, reload: Reload, confirm: String? = nil, serverName: String? = nil,
+        includeFile: String? = nil
+    ) {
         self.stapleFile = stapleFile
         self.reload = reload
         self.confirm = confirm
         self.serverName = serverName
+        self.includeFile = includeFile
     }
 }
 
