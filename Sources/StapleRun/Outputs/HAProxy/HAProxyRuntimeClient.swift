@@ -4,12 +4,6 @@ import Foundation
     import Glibc
 #endif
 
-extension HAProxyOutputConfiguration {
-    /// 97 bytes: the longest Unix socket path HAProxy 2.6 binds its `stats socket` to (measured:
-    /// longer paths fail), shorter than the kernel's 107-byte `sun_path`.
-    package static let maximumUnixSocketPathLength = 97
-}
-
 /// HAProxy's runtime API (the `stats socket`), one command per connection: sends the line, reads
 /// the answer until HAProxy closes, as `socat stdio unix-connect:...` does. Plain blocking sockets on
 /// a thread of their own, bounded by ``timeout``.
