@@ -180,6 +180,15 @@ struct ConfigurationLoaderTests {
             yaml: "state_directory: /s\nsites:\n" + site + "    directory: /o\n" + site + "    directory: /p\n",
             code: .duplicateSite, line: 6, words: ["a second site named `www` (the first is at line 3)"]),
         Refusal(
+            yaml: "state_directory: /s\nsites:\n" + site + "    nginx: {staple_file: /x.der, reload: r}\n"
+                + "  - name: api\n    certificate: /d.pem\n    nginx: {staple_file: /x.der, reload: r}\n",
+            code: .invalidValue, line: 6,
+            words: ["site `api` has the same `staple_file` as site `www` (line 3), /x.der"]),
+        Refusal(
+            yaml: "state_directory: /s\nsites:\n" + site + "    haproxy: {crt: /c.pem}\n"
+                + "  - name: api\n    certificate: /d.pem\n    haproxy: {crt: ../../c.pem}\n",
+            code: .invalidValue, line: 6, words: ["the same `crt` as site `www`"]),
+        Refusal(
             yaml: "state_directory: /s\nsites:\n" + site + "    haproxy:\n      crt: /c.pem\n      socket: /"
                 + String(repeating: "d", count: 97) + "\n",
             code: .invalidValue, line: 7, words: ["98 bytes", "HAProxy binds at most 97", "tcp:127.0.0.1:9999"]),

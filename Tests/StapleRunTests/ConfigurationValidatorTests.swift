@@ -83,6 +83,9 @@ struct ConfigurationValidatorTests {
                 certificate: good.pem
                 nginx: {staple_file: no/such/dir/www.der, pid_file: no-nginx.pid}
                 haproxy: {crt: no/such/dir/www.pem}
+              - name: mismatch
+                certificate: good.pem
+                haproxy: {crt: nourl.pem}
 
             """)
         let seen = problems.map { "\($0.code) \($0.subject ?? "")" }
@@ -91,7 +94,7 @@ struct ConfigurationValidatorTests {
             seen == [
                 "missing-file \(path):3", "bad-certificate \(path):6", "missing-file \(path):6", "no-issuer \(path):10",
                 "no-issuer \(path):13", "no-responder \(path):17", "missing-file \(path):20", "missing-file \(path):20",
-                "missing-file \(path):20", "missing-file \(path):20",
+                "missing-file \(path):20", "missing-file \(path):20", "bad-certificate \(path):24",
             ])
         let reasons = problems.map(\.reason)
         #expect(reasons[0] == "site `missing`: its certificate \(fixture.pki.directory)/absent.pem does not exist")
@@ -101,5 +104,10 @@ struct ConfigurationValidatorTests {
         #expect(reasons[5].contains("has no OCSP URL") && reasons[5].contains("`responder: http://...`"))
         #expect(reasons[6].contains("`staple_file`") && reasons[7].contains("`pid_file`"))
         #expect(reasons[8].contains("directory of its `crt`") && reasons[9].contains("`crt`"))
+        #expect(
+            reasons[10]
+                == "site `mismatch`: its `crt` \(fixture.pki.path("nourl.pem")) holds another certificate (serial "
+                + "\(fixture.noURL.serialHex)) than \(fixture.pki.path("good.pem")) (serial \(fixture.good.serialHex)): "
+                + "its staple would not match")
     }
 }

@@ -4,6 +4,10 @@ import Testing
 
 @testable import StapleRun
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 let nginxAvailable = SystemTools.shouldRun(needing: "nginx")
 
 @Suite("discovery: nginx")
@@ -183,5 +187,31 @@ struct DiscoveryNginxTests {
         let check = try SystemTools.execute("nginx", ["-t", "-p", tree.root, "-c", tree.path("nginx.conf")])
         #expect(check.status == 0, "\(check)")
         #expect(check.stderr.contains("test is successful"), "\(check)")
+    }
+
+    /// The confirm address and SNI discovery wrote reach, in a running nginx, the server{} that
+    /// staples the site's file for the site's certificate.
+    @Test(
+        .enabled(if: nginxAvailable && opensslTestsEnabled, "needs nginx and openssl (apt-get install nginx openssl)"))
+    func confirmAddressAndServerNameReachTheSite() async throws {
+        let tree = try Self.tree()
+        let discovery = try ServerDiscovery.nginx(
+            configuration: tree.path("nginx.conf"), stateDirectory: "/var/lib/staple")
+        let nginx = try await ListeningProcess(
+            "nginx", ["-p", tree.root, "-c", tree.path("nginx.conf")], port: tree.port("WWW"),
+            logPath: tree.path("logs/output.log"), stopSignal: SIGQUIT)
+        defer { _ = nginx.stop() }
+        #expect(discovery.configuration.sites.count == 3)
+        for site in discovery.configuration.sites {
+            let confirm = try #require(site.nginx?.confirm)
+            let serial = try SystemTools.run("openssl", ["x509", "-in", site.certificate, "-noout", "-serial"])
+                .trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "serial=", with: "")
+            let handshake = try SystemTools.execute(
+                "openssl",
+                ["s_client", "-connect", confirm, "-status"]
+                    + (site.nginx?.serverName.map { ["-servername", $0] } ?? []))
+            #expect(handshake.stdout.contains("OCSP Response Status: successful"), "\(site.name): \(handshake)")
+            #expect(handshake.stdout.contains("Serial Number: \(serial)"), "\(site.name): \(handshake)")
+        }
     }
 }

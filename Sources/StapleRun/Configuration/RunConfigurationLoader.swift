@@ -110,6 +110,7 @@ package enum RunConfigurationLoader {
         }
         var sites: [SiteConfiguration] = []
         var lines: [String: Int] = [:]
+        var targets: [String: (name: String, line: Int)] = [:]
         for (index, node) in list.enumerated() {
             let site = try self.site(node, number: index + 1, file: path, directory: directory)
             if let first = lines[site.name] {
@@ -118,6 +119,18 @@ package enum RunConfigurationLoader {
                     reason: "a second site named `\(site.name)` (the first is at line \(first)); names must be unique")
             }
             lines[site.name] = site.line ?? 0
+            // Two sites writing one file would overwrite each other's staple.
+            for (key, file) in [("staple_file", site.nginx?.stapleFile), ("crt", site.haproxy?.crt)] {
+                guard let file else { continue }
+                if let owner = targets[file] {
+                    throw ConfigurationError(
+                        .invalidValue, subject: "\(path):\(site.line ?? 0)",
+                        reason:
+                            "site `\(site.name)` has the same `\(key)` as site `\(owner.name)` (line \(owner.line)), "
+                            + "\(file): each file holds one certificate's staple")
+                }
+                targets[file] = (site.name, site.line ?? 0)
+            }
             sites.append(site)
         }
         return RunConfiguration(

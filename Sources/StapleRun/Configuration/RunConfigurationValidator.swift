@@ -9,7 +9,8 @@ import X509
 /// Per site, in this order: the certificate file exists and holds PEM certificates; `issuer:` too,
 /// when given; the leaf's issuer is in its chain or in `issuer:` (a certificate whose subject is the
 /// leaf's issuer name); the leaf has an OCSP URL or the site a `responder:`; the directories of
-/// `staple_file` and `crt` exist, and `crt` itself; `pid_file` is readable, when given.
+/// `staple_file` and `crt` exist, and `crt` itself, holding the same leaf as `certificate`; `pid_file`
+/// is readable, when given.
 package enum RunConfigurationValidator {
     /// Every problem found, in the order of the sites; empty when the configuration can run.
     package static func problems(in configuration: RunConfiguration) -> [ConfigurationError] {
@@ -36,7 +37,7 @@ package enum RunConfigurationValidator {
         let chain = certificates(site.certificate, role: "certificate")
         let issuerFile = site.issuer.flatMap { certificates($0, role: "issuer") }
         if let chain, let leaf = chain.first {
-            let serial = leaf.serialNumber.bytes.map { String(format: "%02X", $0) }.joined()
+            let serial = hex(leaf.serialNumber.bytes)
             let candidates = chain.dropFirst() + (issuerFile ?? [])
             if site.issuer == nil || issuerFile != nil, !candidates.contains(where: { $0.subject == leaf.issuer }) {
                 problem(
@@ -71,8 +72,19 @@ package enum RunConfigurationValidator {
             directoryExists(haproxy.crt, key: "crt")
             if !FileManager.default.isReadableFile(atPath: haproxy.crt) {
                 problem(.missingFile, "its `crt` \(haproxy.crt) does not exist or cannot be read")
+            } else if haproxy.crt != site.certificate, let leaf = chain?.first,
+                let served = try? InputFile.certificates(atPath: haproxy.crt).first, served != leaf
+            {
+                // HAProxy staples `<crt>.ocsp` for the certificate in `crt`: a response for another one
+                // would never match.
+                problem(
+                    .badCertificate,
+                    "its `crt` \(haproxy.crt) holds another certificate (serial \(hex(served.serialNumber.bytes))) than "
+                        + "\(site.certificate) (serial \(hex(leaf.serialNumber.bytes))): its staple would not match")
             }
         }
         return problems
     }
+
+    private static func hex(_ bytes: ArraySlice<UInt8>) -> String { bytes.map { String(format: "%02X", $0) }.joined() }
 }
