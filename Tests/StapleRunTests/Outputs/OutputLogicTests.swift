@@ -318,6 +318,15 @@ struct OutputLogicTests {
         #expect(throws: OutputError(.invalidAddress, "")) {
             try OutputFactory.outputs(for: bad, reloaders: reloaders, logger: outputLogger)
         }
+        var long = site("e", reload: .command("true"))
+        long.haproxy?.socket = .unix(path: "/run/" + String(repeating: "h", count: 93))
+        #expect(throws: OutputError(.socketPathTooLong, "")) {
+            try OutputFactory.outputs(for: long, reloaders: reloaders, logger: outputLogger)
+        }
+        long.haproxy?.socket = .unix(path: "/run/" + String(repeating: "h", count: 92))
+        #expect(
+            try OutputFactory.outputs(for: long, reloaders: reloaders, logger: outputLogger).count == 3,
+            "97 bytes is fine")
     }
 
     @Test("an installed staple nobody replaces is withdrawn at its serving end minus the lead; a newer one moves that")
