@@ -12,7 +12,8 @@ package enum OutputFactory {
     ///
     /// An nginx `include_file` that does not exist yet is written in its withdrawn form
     /// (`ssl_stapling off;`), so that nginx can start before the first staple is had.
-    /// - Throws: ``OutputError`` when that snippet cannot be written, or `confirm:` is not `HOST:PORT`.
+    /// - Throws: ``OutputError`` when that snippet cannot be written, `confirm:` is not `HOST:PORT`, or
+    ///   a HAProxy Unix socket path is longer than HAProxy accepts.
     package static func outputs(
         for site: SiteConfiguration, reloaders: NginxReloaders, logger: Logger
     ) throws -> [any StapleOutput] {
@@ -25,6 +26,16 @@ package enum OutputFactory {
             outputs.append(output)
         }
         if let haproxy = site.haproxy {
+            if case .unix(let path) = haproxy.socket,
+                path.utf8.count > HAProxyOutputConfiguration.maximumUnixSocketPathLength
+            {
+                throw OutputError(
+                    .socketPathTooLong, subject: path,
+                    reason:
+                        "site \(site.name): the path is \(path.utf8.count) bytes; HAProxy binds Unix sockets of at most "
+                        + "\(HAProxyOutputConfiguration.maximumUnixSocketPathLength) bytes: use a shorter path or "
+                        + "tcp:127.0.0.1:PORT")
+            }
             outputs.append(HAProxyOutput(configuration: haproxy, site: site.name, logger: logger))
         }
         if let directory = site.directory {

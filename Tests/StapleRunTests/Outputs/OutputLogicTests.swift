@@ -153,16 +153,17 @@ struct OutputLogicTests {
         let directory = try TemporaryDirectory.make(prefix: "reloader")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let counter = "\(directory)/reloads"
-        let prober = ScriptedProber([[1, 2, 3], [4, 5, 6]])
+        let prober = ScriptedProber(byPort: [1: [1, 2, 3], 2: [4, 5, 6]])
         let reloader = NginxReloader(
             signal: ReloadSignal(.command("echo reload >> '\(counter)'")), debounce: .milliseconds(300),
             confirmation: StapleConfirmation(
                 prober: prober,
                 policy: ConfirmationPolicy(attempts: 3, interval: .milliseconds(10), handshakeTimeout: .seconds(1))),
             logger: outputLogger)
-        let target = ConfirmTarget(host: "127.0.0.1", port: 1, serverName: nil)
-        await reloader.request(ReloadExpectation(site: "a", target: target, staple: [1, 2, 3]))
-        await reloader.request(ReloadExpectation(site: "b", target: target, staple: [4, 5, 6]))
+        let a = ConfirmTarget(host: "127.0.0.1", port: 1, serverName: nil)
+        let b = ConfirmTarget(host: "127.0.0.1", port: 2, serverName: nil)
+        await reloader.request(ReloadExpectation(site: "a", target: a, staple: [1, 2, 3]))
+        await reloader.request(ReloadExpectation(site: "b", target: b, staple: [4, 5, 6]))
         #expect(await eventually(within: 10) { await reloader.confirmedCount == 1 })
         #expect(await reloader.reloadCount == 1)
         #expect(try String(contentsOfFile: counter, encoding: .utf8) == "reload\n")
@@ -318,6 +319,15 @@ struct OutputLogicTests {
         #expect(throws: OutputError(.invalidAddress, "")) {
             try OutputFactory.outputs(for: bad, reloaders: reloaders, logger: outputLogger)
         }
+        var long = site("e", reload: .command("true"))
+        long.haproxy?.socket = .unix(path: "/run/" + String(repeating: "h", count: 93))
+        #expect(throws: OutputError(.socketPathTooLong, "")) {
+            try OutputFactory.outputs(for: long, reloaders: reloaders, logger: outputLogger)
+        }
+        long.haproxy?.socket = .unix(path: "/run/" + String(repeating: "h", count: 92))
+        #expect(
+            try OutputFactory.outputs(for: long, reloaders: reloaders, logger: outputLogger).count == 3,
+            "97 bytes is fine")
     }
 
     @Test("an installed staple nobody replaces is withdrawn at its serving end minus the lead; a newer one moves that")
@@ -352,5 +362,19 @@ struct OutputLogicTests {
         #expect(try await output.install(update(pki, leaf, fresh)) == .installed)
         #expect(await reloader.hasScheduledWithdrawal(site: "www"))
         await reloader.shutdown()
+    }
+
+    @Test("confirmation wants two handshakes in a row with the new staple: an old worker in between starts over")
+    func confirmationInARow() async throws {
+        let policy = ConfirmationPolicy(attempts: 5, interval: .milliseconds(1), handshakeTimeout: .seconds(1))
+        let target = ConfirmTarget(host: "127.0.0.1", port: 443, serverName: nil)
+        let flapping = ScriptedProber([[1], [0], [1], [1]])
+        try await StapleConfirmation(prober: flapping, policy: policy).confirm(target, carries: [1], site: "www")
+        #expect(flapping.handshakes == 4)
+        let never = ScriptedProber([[1], [0], [1], [0], [1], [0]])
+        await #expect(throws: OutputError(.unconfirmed, "")) {
+            try await StapleConfirmation(prober: never, policy: policy).confirm(target, carries: [1], site: "www")
+        }
+        #expect(never.handshakes == 5)
     }
 }

@@ -100,12 +100,21 @@ func opensslTime(_ date: Date) -> String {
 }
 
 /// A prober that answers from a script, for the reloader's logic without a network: each handshake
-/// takes the next answer (the last one repeats).
+/// takes the next answer (the last one repeats), or the answer for its port.
 final class ScriptedProber: HandshakeProber, Sendable {
     private let answers: NIOLockedValueBox<[[UInt8]?]>
+    private let byPort: [Int: [UInt8]]
     private let made = NIOLockedValueBox(0)
 
-    init(_ answers: [[UInt8]?]) { self.answers = NIOLockedValueBox(answers) }
+    init(_ answers: [[UInt8]?]) {
+        self.answers = NIOLockedValueBox(answers)
+        byPort = [:]
+    }
+
+    init(byPort: [Int: [UInt8]]) {
+        self.answers = NIOLockedValueBox([])
+        self.byPort = byPort
+    }
 
     var handshakes: Int { made.withLockedValue { $0 } }
 
@@ -114,7 +123,8 @@ final class ScriptedProber: HandshakeProber, Sendable {
             count += 1
             return count - 1
         }
-        let staple = answers.withLockedValue { $0.isEmpty ? nil : $0[min(index, $0.count - 1)] }
+        let staple =
+            byPort[attempt.port] ?? answers.withLockedValue { $0.isEmpty ? nil : $0[min(index, $0.count - 1)] }
         return .success(ObservedHandshake(version: "TLSv1.3", staple: staple, chain: []))
     }
 }

@@ -58,7 +58,9 @@ package actor NginxReloader {
 
     private var pending: [String: ReloadExpectation] = [:]
     private var timer: Task<Void, Never>?
-    private var cycle: Task<Result<Void, OutputError>, Never>?
+    /// Whether a reload cycle is under way; others wait in ``waiters`` (one cycle at a time).
+    private var cycling = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
     private var expiries: [String: Task<Void, Never>] = [:]
     private var consecutiveFailures = 0
     private var stopped = false
@@ -88,7 +90,7 @@ package actor NginxReloader {
     package func request(_ expectation: ReloadExpectation) {
         guard !stopped else { return }
         pending[expectation.site] = expectation
-        if timer == nil, cycle == nil { arm(after: debounce) }
+        if timer == nil, !cycling { arm(after: debounce) }
     }
 
     /// Performs the pending reload now (waiting for one under way first) and confirms it.
@@ -156,17 +158,20 @@ package actor NginxReloader {
 
     /// One reload and its confirmations for everything pending; re-arms a timer for what remains.
     private func runCycle() async -> Result<Void, OutputError> {
-        while let running = cycle { _ = await running.value }
+        // State is re-checked after the wait: the cycle that ran meanwhile may have taken everything.
+        while cycling { await withCheckedContinuation { waiters.append($0) } }
+        cycling = true
+        defer {
+            cycling = false
+            let waiting = waiters
+            waiters = []
+            for waiter in waiting { waiter.resume() }
+        }
         guard !pending.isEmpty, !stopped else { return .success(()) }
         let batch = Array(pending.values).sorted { $0.site < $1.site }
         pending = [:]
         reloadCount += 1
-        let signal = signal
-        let confirmation = confirmation
-        let task = Task { await Self.reloadAndConfirm(batch, signal: signal, confirmation: confirmation) }
-        cycle = task
-        let result = await task.value
-        cycle = nil
+        let result = await Self.reloadAndConfirm(batch, signal: signal, confirmation: confirmation)
         switch result {
         case .success:
             consecutiveFailures = 0

@@ -55,12 +55,17 @@ package struct ConfirmationPolicy: Sendable, Hashable {
     package var interval: Duration
     /// For one handshake (connection and TLS together).
     package var handshakeTimeout: Duration
+    /// Handshakes in a row that must carry what was installed: during a reload nginx's old workers
+    /// keep accepting for a moment, so one handshake can reach a new worker and the next an old one.
+    package var consecutive: Int
 
-    /// Ten handshakes half a second apart (about five seconds), five seconds each at most.
+    /// Ten handshakes half a second apart (about five seconds), five seconds each at most, two in a
+    /// row carrying the new staple.
     package static let `default` = ConfirmationPolicy(
-        attempts: 10, interval: .milliseconds(500), handshakeTimeout: .seconds(5))
+        attempts: 10, interval: .milliseconds(500), handshakeTimeout: .seconds(5), consecutive: 2)
 
-    package init(attempts: Int, interval: Duration, handshakeTimeout: Duration) {
+    package init(attempts: Int, interval: Duration, handshakeTimeout: Duration, consecutive: Int = 2) {
+        self.consecutive = min(max(1, consecutive), max(1, attempts))
         self.attempts = max(1, attempts)
         self.interval = interval
         self.handshakeTimeout = handshakeTimeout
@@ -78,21 +83,28 @@ package struct StapleConfirmation: Sendable {
         self.policy = policy
     }
 
-    /// Returns once a handshake to `target` carries exactly `expected` (nil: no staple at all).
+    /// Returns once ``ConfirmationPolicy/consecutive`` handshakes in a row to `target` carry exactly
+    /// `expected` (nil: no staple at all).
     ///
     /// TLS 1.3 is offered first; a server that refuses it is asked with TLS 1.2.
     /// - Throws: ``OutputError`` `.unconfirmed` saying what the last handshake carried instead.
     package func confirm(_ target: ConfirmTarget, carries expected: [UInt8]?, site: String) async throws(OutputError) {
         var last = "no handshake was made"
+        var inARow = 0
         for attempt in 1...policy.attempts {
-            if attempt > 1 { try? await Task.sleep(for: policy.interval) }
+            if attempt > 1, inARow == 0 { try? await Task.sleep(for: policy.interval) }
             switch await handshake(target) {
             case .success(let observed):
-                if observed.staple == expected { return }
+                if observed.staple == expected {
+                    inARow += 1
+                    if inARow >= policy.consecutive { return }
+                    continue
+                }
                 last = Self.describe(observed.staple, expected: expected)
             case .failure(let error):
                 last = "the handshake failed: \(error.message)"
             }
+            inARow = 0
         }
         let wanted =
             expected.map { "none of \(policy.attempts) handshakes carried the new staple (\($0.count) bytes)" }
