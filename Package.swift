@@ -238,6 +238,7 @@ let package = Package(
                 "OCSPResponder",
                 "StaplingCheck",
                 "StapleRun",
+                "StapleDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -340,6 +341,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // `staple demo`: the throwaway PKI (system openssl), the real respond and serve as child
+        // processes, the story's steps, rendering.
+        .target(
+            name: "StapleDemo",
+            dependencies: [
+                "OCSPCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // Runs the built `staple` executable as a user would.
