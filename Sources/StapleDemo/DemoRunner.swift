@@ -73,11 +73,13 @@ package final class DemoRunner: Sendable {
             report.directory = directory
             try await story(directory: directory, narrator: narrator, progress: progress, report: &report)
         } catch {
+            await cleanup.parkIfInterrupted()
             report.result = .couldNotStart(error.message)
             narrator.say()
             narrator.say(options.style.bad("Could not start: ") + error.message)
             if options.quiet { FileHandle.standardError.write(Data("staple demo: \(error.message)\n".utf8)) }
         }
+        await cleanup.parkIfInterrupted()
         let failed = report.steps.filter { $0.outcome == .notShown }.map(\.id)
         if case .allShown = report.result, !failed.isEmpty { report.result = .stepNotShown(failed) }
         report.seconds = RevocationStep.seconds(clock.now - started)
@@ -88,6 +90,7 @@ package final class DemoRunner: Sendable {
             keepRunningHelp(report, narrator: narrator)
             while true { try? await Task.sleep(for: .seconds(3600)) }
         }
+        await cleanup.parkIfInterrupted()
         let stopped = cleanup.cleanUp()
         await backend.withLockedValue { $0 }?.close()
         summary(report, narrator: narrator, cleaned: stopped)

@@ -34,7 +34,7 @@ struct Demo: AsyncParsableCommand {
 
             Examples:
               swift run staple demo
-              staple demo --keep-running        # then try curl, openssl s_client and staple check by hand
+              staple demo --keep-running     # then try it by hand
               staple demo --json | jq '.steps[] | {id, outcome}'
 
             Exit status:

@@ -45,6 +45,9 @@ package final class ChildProcess: Sendable {
         } else {
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
+        // Nothing else is inherited: a pipe of whoever started the demo, held open by a server
+        // the demo started, would keep that reader waiting.
+        Self.closeInheritedDescriptors(&actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -126,6 +129,21 @@ package final class ChildProcess: Sendable {
     package func tail(_ count: Int = 8) -> String {
         let text = outputPath == errorPath ? output : output + errors
         return text.split(separator: "\n").suffix(count).joined(separator: "\n")
+    }
+
+    /// Adds "close every descriptor from 3 up" to `actions`: glibc's
+    /// `posix_spawn_file_actions_addclosefrom_np` (2.34+, which Swift does not import), found at run
+    /// time; else one close per descriptor open now (glibc ignores a close of one closed since).
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+            let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
+            if closeFrom(&actions, 3) == 0 { return }
+        }
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap(Int32.init) where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
     }
 
     /// `WIFEXITED`/`WEXITSTATUS`/`WTERMSIG`, which Swift cannot import (function-like macros).

@@ -16,6 +16,7 @@ package final class Cleanup: Sendable {
         var children: [ChildProcess] = []
         var directories: [String] = []
         var done = false
+        var interrupted = false
         var sources: [SignalSource] = []
     }
 
@@ -28,9 +29,14 @@ package final class Cleanup: Sendable {
 
     package init() {}
 
-    /// Stops `child` when the demo ends, unless it has exited by then.
+    /// Stops `child` when the demo ends, unless it has exited by then; at once when the cleanup has
+    /// already run (a child the story started while a signal was being handled).
     package func track(_ child: ChildProcess) {
-        state.withLockedValue { $0.children.append(child) }
+        let late = state.withLockedValue { state -> Bool in
+            if !state.done { state.children.append(child) }
+            return state.done
+        }
+        if late { child.stopNow(grace: 0.2) }
     }
 
     /// Removes `path` (recursively) when the demo ends.
@@ -40,6 +46,16 @@ package final class Cleanup: Sendable {
 
     /// Whether ``cleanUp()`` has run.
     package var isDone: Bool { state.withLockedValue { $0.done } }
+
+    /// Whether a signal arrived: the handler owns the end of the process from then on.
+    package var isInterrupted: Bool { state.withLockedValue { $0.interrupted } }
+
+    /// Suspends the story for good once a signal arrived (the handler cleans up and exits the
+    /// process): nothing the story does afterwards may start a child or end the process first.
+    package func parkIfInterrupted() async {
+        guard isInterrupted else { return }
+        while true { try? await Task.sleep(for: .seconds(3600)) }
+    }
 
     /// Stops the children still running, newest first (serve before the responder it asks), and
     /// removes the directories. Returns what it stopped, for the closing message; empty the second time.
@@ -69,7 +85,10 @@ package final class Cleanup: Sendable {
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { handler(number) }
+            source.setEventHandler { [state] in
+                state.withLockedValue { $0.interrupted = true }
+                handler(number)
+            }
             source.resume()
             sources.append(SignalSource(source: source))
         }

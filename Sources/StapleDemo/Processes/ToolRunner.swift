@@ -50,6 +50,7 @@ package struct ToolRunner: Sendable {
     package func run(
         _ executable: String, _ arguments: [String], waiting: String? = nil, timeout: Duration = .seconds(30)
     ) async throws(DemoError) -> ToolRun {
+        await cleanup.parkIfInterrupted()
         let stem = "\(directory)/logs/\((executable as NSString).lastPathComponent)-\(UUID().uuidString.prefix(8))"
         let child = try ChildProcess(executable, arguments, outputPath: "\(stem).out", errorPath: "\(stem).err")
         cleanup.track(child)
@@ -60,6 +61,8 @@ package struct ToolRunner: Sendable {
         }
         if waiting != nil { progress.clear() }
         if status == nil { child.stopNow(grace: 0.5) }
+        // Killed by the cleanup of a signal: what it printed means nothing.
+        await cleanup.parkIfInterrupted()
         let elapsed = ContinuousClock.now - started
         return ToolRun(
             commandLine: child.commandLine, status: status, output: child.output, errors: child.errors,
