@@ -356,6 +356,10 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        .testTarget(
+            name: "StapleDemoTests",
+            dependencies: ["StapleDemo", "StapleTestSupport"]
+        ),
         // Runs the built `staple` executable as a user would.
         .testTarget(
             name: "StapleCLITests",

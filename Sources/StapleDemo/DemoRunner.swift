@@ -14,12 +14,15 @@ package struct DemoOptions: Sendable {
     /// `--json`: no story on standard output, the report only.
     package var quiet: Bool
     package var style: Style
+    /// `--no-nginx`: skip nginx's half of step 3 even when nginx is installed.
+    package var skipNginx: Bool
 
-    package init(staple: String, keepRunning: Bool, quiet: Bool, style: Style) {
+    package init(staple: String, keepRunning: Bool, quiet: Bool, style: Style, skipNginx: Bool = false) {
         self.staple = staple
         self.keepRunning = keepRunning
         self.quiet = quiet
         self.style = style
+        self.skipNginx = skipNginx
     }
 
     /// The running executable: `/proc/self/exe`, else `argv[0]`.
@@ -63,7 +66,9 @@ package final class DemoRunner: Sendable {
             let stopped = cleanup.cleanUp()
             let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
             FileHandle.standardError.write(
-                Data("staple demo: \(name): stopped \(stopped.isEmpty ? "nothing" : stopped.joined(separator: ", ")); temporary files removed\n".utf8))
+                Data(
+                    "staple demo: \(name): stopped \(stopped.isEmpty ? "nothing" : stopped.joined(separator: ", ")); temporary files removed\n"
+                        .utf8))
             interrupted(signal, finishedReport.withLockedValue { $0 })
         }
         var report = DemoReport(result: .allShown, directory: "", seconds: 0, steps: [])
@@ -107,15 +112,21 @@ package final class DemoRunner: Sendable {
         narrator.note("Working in \(directory) ($DEMO below); it is removed at the end, and on Ctrl-C.")
         let runner = ToolRunner(directory: directory, cleanup: cleanup, progress: progress)
         let openssl = try ToolRunner.require("openssl", package: "openssl")
-        let nginx = ToolRunner.which("nginx")
+        let nginx: DemoContext.Nginx =
+            options.skipNginx ? .notWanted : ToolRunner.which("nginx").map { .installed($0) } ?? .notInstalled
 
         let respondPort = try PortProbe.freePort()
         let pki = try await DemoPKI.make(
             in: "\(directory)/pki", ocspURL: "http://127.0.0.1:\(respondPort)/", openssl: openssl, runner: runner)
         narrator.say()
-        narrator.say("Made with openssl in $DEMO/pki: a root CA, an issuing CA (openssl ca, with its index.txt), a delegated")
-        narrator.say("OCSP responder (id-kp-OCSPSigning, ocsp-nocheck), and leaves whose OCSP URL is http://127.0.0.1:\(respondPort)/:")
-        narrator.say("\(pki.site.name), \(pki.mustStaple.name) (Must-Staple), \(pki.revoked.name) (revoked in index.txt), \(pki.other.name).")
+        narrator.say(
+            "Made with openssl in $DEMO/pki: a root CA, an issuing CA (openssl ca, with its index.txt), a delegated")
+        narrator.say(
+            "OCSP responder (id-kp-OCSPSigning, ocsp-nocheck), and leaves whose OCSP URL is http://127.0.0.1:\(respondPort)/:"
+        )
+        narrator.say(
+            "\(pki.site.name), \(pki.mustStaple.name) (Must-Staple), \(pki.revoked.name) (revoked in index.txt), \(pki.other.name)."
+        )
 
         let backend: DemoBackend
         do {
@@ -152,7 +163,9 @@ package final class DemoRunner: Sendable {
         narrator.say("Started, from this same executable (logs in $DEMO/logs):")
         narrator.say("   " + style.command("$ " + ShellWords.join(respond.commandLine, directory: directory)))
         narrator.say("   " + style.command("$ " + ShellWords.join(serve.commandLine, directory: directory)))
-        narrator.note("serve fetched the staples from respond before it began to listen; the backend is a small page in this process.")
+        narrator.note(
+            "serve fetched the staples from respond before it began to listen; the backend is a small page in this process."
+        )
 
         let context = DemoContext(
             staple: options.staple, openssl: openssl, nginx: nginx, directory: directory, pki: pki,
@@ -162,7 +175,7 @@ package final class DemoRunner: Sendable {
         let (files, fetch) = try await BadStaplesStep.makeFiles(context)
         do {
             report.steps.append(try await BadStaplesStep.run(context, files: files, fetch: fetch))
-        } catch where error.subject == "nginx" {
+        } catch  where error.subject == "nginx" {
             var step = StepReport(id: "bad-staples", title: "An expired staple and a foreign one", outcome: .notShown)
             step.fail("nginx is installed but could not be started: \(error.message)")
             narrator.outcome(step)
@@ -205,7 +218,8 @@ package final class DemoRunner: Sendable {
         }
         if let cleaned {
             narrator.note(
-                "Cleaned up: stopped \(cleaned.isEmpty ? "nothing" : cleaned.joined(separator: ", ")); removed \(report.directory).")
+                "Cleaned up: stopped \(cleaned.isEmpty ? "nothing" : cleaned.joined(separator: ", ")); removed \(report.directory)."
+            )
         }
     }
 
@@ -215,7 +229,9 @@ package final class DemoRunner: Sendable {
         let serve = report.serveAddress ?? "127.0.0.1:?"
         let port = serve.split(separator: ":").last.map(String.init) ?? "?"
         narrator.say()
-        narrator.say(options.style.bold("staple respond and staple serve keep running") + " (Ctrl-C stops them and removes \(directory)). Try:")
+        narrator.say(
+            options.style.bold("staple respond and staple serve keep running")
+                + " (Ctrl-C stops them and removes \(directory)). Try:")
         for line in [
             "curl --cert-status --cacert \(pki)/root.pem --resolve demo.staple.test:\(port):127.0.0.1 https://demo.staple.test:\(port)/",
             "openssl s_client -connect \(serve) -servername demo.staple.test -status -CAfile \(pki)/root.pem </dev/null",

@@ -106,6 +106,21 @@ struct DemoCommandTests {
         #expect(DemoLeftovers.processes(mentioning: demoDirectory).isEmpty, "children left running")
     }
 
+    @Test("--no-nginx: step 3 says nginx's half was skipped, Staple's half still runs, exit 0")
+    func withoutNginx() throws {
+        let run = try SystemTools.execute(StapleBinary.url.path, ["demo", "--json", "--no-nginx"])
+        #expect(run.status == 0, "\(run)")
+        let document = try #require(
+            try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run)")
+        let steps = try #require(document["steps"] as? [[String: Any]])
+        let bad = try #require(steps.first { $0["id"] as? String == "bad-staples" })
+        #expect(bad["outcome"] as? String == "skipped")
+        #expect((bad["problems"] as? [String])?.first?.contains("--no-nginx") == true)
+        #expect((bad["facts"] as? [String: Any])?["inspect_expired_status"] as? Int == 1)
+        #expect((bad["facts"] as? [String: Any])?["nginx_expired_check"] == nil)
+        #expect(steps.filter { $0["outcome"] as? String == "shown" }.count == 3)
+    }
+
     @Test("openssl not to be found: exit 3, the message names the package; nothing left behind")
     func opensslMissing() throws {
         let directory = try TemporaryDirectory.make(prefix: "demo-no-openssl-test")
@@ -138,7 +153,8 @@ struct DemoCommandTests {
     func help() throws {
         let run = try SystemTools.execute(StapleBinary.url.path, ["demo", "--help"])
         #expect(run.status == 0)
-        for expected in ["openssl s_client -status", "--keep-running", "Exit status", "NO_COLOR", "staple demo --json"] {
+        for expected in ["openssl s_client -status", "--keep-running", "Exit status", "NO_COLOR", "staple demo --json"]
+        {
             #expect(run.stdout.contains(expected), "missing \(expected)")
         }
     }

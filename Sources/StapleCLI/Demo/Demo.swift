@@ -23,7 +23,7 @@ struct Demo: AsyncParsableCommand {
               2. A revocation (`openssl ca -revoke`): the responder answers revoked within seconds, \
             `staple serve` withdraws the staple, `staple check` turns critical.
               3. An expired staple and one for another certificate: nginx (run privately on loopback \
-            when installed; skipped otherwise) staples them as they are; Staple refuses both.
+            when installed; skipped otherwise, or with --no-nginx) staples them as they are; Staple refuses both.
               4. `staple lint` on a sample nginx configuration with the classic mistakes.
 
             To make a revocation visible in seconds the responder signs 10-minute responses every 2 s \
@@ -46,21 +46,27 @@ struct Demo: AsyncParsableCommand {
             """
     )
 
-    @Flag(help: "Leave staple respond and staple serve running after the story, until Ctrl-C, and print how to try them.")
+    @Flag(
+        help: "Leave staple respond and staple serve running after the story, until Ctrl-C, and print how to try them.")
     var keepRunning = false
 
     @Flag(help: "Print a JSON report of the steps instead of the story.")
     var json = false
 
+    @Flag(help: "Skip nginx's half of step 3 even when nginx is installed.")
+    var noNginx = false
+
     func run() async throws {
         let options = DemoOptions(
             staple: DemoOptions.runningExecutable(), keepRunning: keepRunning, quiet: json,
-            style: .forStandardOutput())
+            style: .forStandardOutput(), skipNginx: noNginx)
         let json = self.json
         let runner = DemoRunner(options: options)
         let report = await runner.run(
             finished: { report in
-                if json { print(ReportJSON.render(report, exitCode: Self.status(report.result).rawValue), terminator: "") }
+                if json {
+                    print(ReportJSON.render(report, exitCode: Self.status(report.result).rawValue), terminator: "")
+                }
                 fflush(nil)
             },
             interrupted: { signal, finished in

@@ -53,7 +53,8 @@ package struct DemoPKI: Sendable {
             guard result.status == 0 else {
                 throw DemoError(
                     .pkiFailed, subject: "openssl \(arguments.first ?? "")",
-                    reason: "\(result.shown(directory: directory)) exited \(result.status.map(String.init) ?? "(killed)"): "
+                    reason:
+                        "\(result.shown(directory: directory)) exited \(result.status.map(String.init) ?? "(killed)"): "
                         + (result.errors + result.output).trimmingCharacters(in: .whitespacesAndNewlines))
             }
         }
@@ -79,12 +80,14 @@ package struct DemoPKI: Sendable {
             "-out", pki.intermediatePath,
         ])
         // Everything else is issued by the intermediate with `openssl ca`, into its index.
-        func issue(_ keyPath: String, subject: String, extensions: String, out: String, days: Int) async throws(DemoError)
-        {
+        func issue(
+            _ keyPath: String, subject: String, extensions: String, out: String, days: Int
+        ) async throws(DemoError) {
             try await key(keyPath)
             let csr = try await request(keyPath, subject)
             try await run([
-                "ca", "-batch", "-notext", "-config", pki.configurationPath, "-extensions", extensions, "-days", "\(days)",
+                "ca", "-batch", "-notext", "-config", pki.configurationPath, "-extensions", extensions, "-days",
+                "\(days)",
                 "-in", csr, "-out", out,
             ])
         }
@@ -92,7 +95,8 @@ package struct DemoPKI: Sendable {
             pki.responderKeyPath, subject: "/CN=Staple Demo OCSP Responder", extensions: "ocsp_ext",
             out: pki.responderPath, days: 7)
         for (leaf, extensions) in [
-            (pki.site, "site_ext"), (pki.mustStaple, "must_ext"), (pki.revoked, "revoked_ext"), (pki.other, "other_ext"),
+            (pki.site, "site_ext"), (pki.mustStaple, "must_ext"), (pki.revoked, "revoked_ext"),
+            (pki.other, "other_ext"),
         ] {
             try await issue(
                 leaf.keyPath, subject: "/CN=\(leaf.name)", extensions: extensions, out: leaf.certificatePath, days: 30)
@@ -121,7 +125,9 @@ package struct DemoPKI: Sendable {
         guard result.status == 0 else {
             throw DemoError(
                 .pkiFailed, subject: "openssl ca -revoke",
-                reason: "revoking \(leaf.name) failed: \((result.errors + result.output).trimmingCharacters(in: .whitespacesAndNewlines))")
+                reason:
+                    "revoking \(leaf.name) failed: \((result.errors + result.output).trimmingCharacters(in: .whitespacesAndNewlines))"
+            )
         }
         return result
     }

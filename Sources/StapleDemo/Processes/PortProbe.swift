@@ -35,13 +35,15 @@ package enum PortProbe {
             if let status = child.poll() {
                 throw DemoError(
                     .cannotStart, subject: what,
-                    reason: "exited with status \(status) before listening on port \(port); its output:\n\(child.tail())")
+                    reason:
+                        "exited with status \(status) before listening on port \(port); its output:\n\(child.tail())")
             }
             progress.show("waiting for \(what) to listen on 127.0.0.1:\(port)", elapsed: clock.now - start)
             try? await Task.sleep(for: .milliseconds(25))
         }
         throw DemoError(
-            .cannotStart, subject: what, reason: "did not listen on port \(port) within \(timeout); its output:\n\(child.tail())")
+            .cannotStart, subject: what,
+            reason: "did not listen on port \(port) within \(timeout); its output:\n\(child.tail())")
     }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, read, released).

@@ -9,6 +9,14 @@ package struct ToolRun: Sendable {
     package var errors: String
     package var seconds: Double
 
+    package init(commandLine: [String], status: Int32?, output: String, errors: String, seconds: Double) {
+        self.commandLine = commandLine
+        self.status = status
+        self.output = output
+        self.errors = errors
+        self.seconds = seconds
+    }
+
     /// The command as a person would type it, with the temporary directory shortened to `$DEMO`.
     package func shown(directory: String) -> String {
         ShellWords.join(commandLine, directory: directory)

@@ -22,35 +22,52 @@ package enum BadStaplesStep {
         }
         try ExpiredStaple.write(to: files.expired, leaf: context.pki.site, pki: context.pki, now: Date())
         let fetch = try await context.staple(
-            ["fetch", context.pki.site.chainPath, "-o", files.foreign], waiting: "staple fetch for \(context.pki.site.name)")
+            ["fetch", context.pki.site.chainPath, "-o", files.foreign],
+            waiting: "staple fetch for \(context.pki.site.name)")
         guard fetch.status == 0 else {
             throw DemoError(
                 .cannotStart, subject: "staple fetch",
-                reason: "could not fetch a staple for \(context.pki.site.name) from staple respond: \(fetch.errors)\(fetch.output)")
+                reason:
+                    "could not fetch a staple for \(context.pki.site.name) from staple respond: \(fetch.errors)\(fetch.output)"
+            )
         }
         return (files, fetch)
     }
 
-    package static func run(_ context: DemoContext, files: Files, fetch: ToolRun) async throws(DemoError) -> StepReport {
+    package static func run(_ context: DemoContext, files: Files, fetch: ToolRun) async throws(DemoError) -> StepReport
+    {
         let narrator = context.narrator
         let pki = context.pki
-        var step = StepReport(id: "bad-staples", title: "An expired staple and a foreign one: nginx sends them, Staple refuses")
+        var step = StepReport(
+            id: "bad-staples", title: "An expired staple and a foreign one: nginx sends them, Staple refuses")
         narrator.heading(3, step.title)
         narrator.note(
-            "expired.ocsp: good for \(pki.site.name), signed by the real responder, nextUpdate a day ago (a staple file nobody refreshes).")
-        narrator.ran(fetch, directory: context.directory, showing: ["demo.ocsp: good, for \(pki.site.name); nginx will send it for \(pki.other.name)"])
+            "expired.ocsp: good for \(pki.site.name), signed by the real responder, nextUpdate a day ago (a staple file nobody refreshes)."
+        )
+        narrator.ran(
+            fetch, directory: context.directory,
+            showing: ["demo.ocsp: good, for \(pki.site.name); nginx will send it for \(pki.other.name)"])
         step.commands.append(fetch.shown(directory: context.directory))
 
-        if let nginx = context.nginx {
+        switch context.nginx {
+        case .installed(let nginx):
             try await nginxHalf(context, nginx: nginx, files: files, step: &step)
-        } else {
+        case .notInstalled:
             step.outcome = .skipped
-            step.problems.append("nginx is not installed (apt-get install nginx): nginx's half of this step was skipped")
-            narrator.caution("nginx is not installed (apt-get install nginx): skipping what nginx does with these files.")
+            step.problems.append(
+                "nginx is not installed (apt-get install nginx): nginx's half of this step was skipped")
+            narrator.caution(
+                "nginx is not installed (apt-get install nginx): skipping what nginx does with these files.")
+        case .notWanted:
+            step.outcome = .skipped
+            step.problems.append("--no-nginx: nginx's half of this step was skipped")
+            narrator.caution("--no-nginx: skipping what nginx does with these files.")
         }
 
         // What Staple does instead: the same verifier as serve and check refuses both files.
-        narrator.say("   What Staple does with the same files (staple serve and staple run staple only what verifies good and unexpired):")
+        narrator.say(
+            "   What Staple does with the same files (staple serve and staple run staple only what verifies good and unexpired):"
+        )
         let expired = try await context.staple(["inspect", files.expired, "--cert", pki.site.chainPath])
         let foreign = try await context.staple(["inspect", files.foreign, "--cert", pki.other.chainPath])
         for run in [expired, foreign] {
@@ -59,11 +76,16 @@ package enum BadStaplesStep {
         }
         step.facts["inspect_expired_status"] = .number(Double(expired.status ?? -1))
         step.facts["inspect_foreign_status"] = .number(Double(foreign.status ?? -1))
-        step.expect(expired.status == 1, "staple inspect did not refuse the expired staple (exit \(expired.status.map(String.init) ?? "killed"))")
-        step.expect(foreign.status == 1, "staple inspect did not refuse the foreign staple (exit \(foreign.status.map(String.init) ?? "killed"))")
+        step.expect(
+            expired.status == 1,
+            "staple inspect did not refuse the expired staple (exit \(expired.status.map(String.init) ?? "killed"))")
+        step.expect(
+            foreign.status == 1,
+            "staple inspect did not refuse the foreign staple (exit \(foreign.status.map(String.init) ?? "killed"))")
         step.checked.append("staple inspect verified both files against the certificates they were served for")
         if step.outcome == .shown {
-            step.proved = "nginx staples an expired and a foreign staple as they are (s_client exits 0); staple check calls both critical, and Staple refuses both"
+            step.proved =
+                "nginx staples an expired and a foreign staple as they are (s_client exits 0); staple check calls both critical, and Staple refuses both"
         } else if step.outcome == .skipped, step.problems.count == 1 {
             step.proved = "Staple refuses both files"
         }
@@ -82,7 +104,8 @@ package enum BadStaplesStep {
             root: "\(context.directory)/nginx",
             sites: [
                 .init(
-                    port: expiredPort, chainPath: pki.site.chainPath, keyPath: pki.site.keyPath, staplePath: files.expired,
+                    port: expiredPort, chainPath: pki.site.chainPath, keyPath: pki.site.keyPath,
+                    staplePath: files.expired,
                     comment: "\(pki.site.name) with an expired ssl_stapling_file"),
                 .init(
                     port: foreignPort, chainPath: pki.other.chainPath, keyPath: pki.other.keyPath,
@@ -91,17 +114,24 @@ package enum BadStaplesStep {
         let process = try await server.start(nginx: nginx, cleanup: context.cleanup, progress: context.runner.progress)
         defer { process.stopNow() }
         narrator.say(
-            "   nginx (private, on 127.0.0.1:\(expiredPort) and :\(foreignPort)) with ssl_stapling_file = expired.ocsp and demo.ocsp:")
+            "   nginx (private, on 127.0.0.1:\(expiredPort) and :\(foreignPort)) with ssl_stapling_file = expired.ocsp and demo.ocsp:"
+        )
         let sClient = try await context.sClient(port: expiredPort, name: pki.site.name)
         step.commands.append(sClient.shown(directory: context.directory) + " </dev/null")
         let printed = OpenSSLOutput.stapleLines(sClient.output)
-        narrator.ran(sClient, directory: context.directory, showing: printed + ["(exit status \(sClient.status.map(String.init) ?? "killed"))"])
-        narrator.caution("s_client shows \"Cert Status: good\" and exits 0: the Next Update above has passed, and it does not care.")
+        narrator.ran(
+            sClient, directory: context.directory,
+            showing: printed + ["(exit status \(sClient.status.map(String.init) ?? "killed"))"])
+        narrator.caution(
+            "s_client shows \"Cert Status: good\" and exits 0: the Next Update above has passed, and it does not care.")
         step.facts["nginx_stapled_expired"] = .flag(printed.contains { $0.hasPrefix("Cert Status") })
 
         let check = try await context.staple(
-            ["check", "\(pki.site.name):\(expiredPort)", "\(pki.other.name):\(foreignPort)", "--connect", "127.0.0.1",
-             "--ca-file", pki.rootPath, "--json"] + context.checkThresholds,
+            [
+                "check", "\(pki.site.name):\(expiredPort)", "\(pki.other.name):\(foreignPort)", "--connect",
+                "127.0.0.1",
+                "--ca-file", pki.rootPath, "--json",
+            ] + context.checkThresholds,
             waiting: "staple check on nginx")
         step.commands.append(check.shown(directory: context.directory))
         let document = CheckDocument.parse(check)
@@ -109,7 +139,8 @@ package enum BadStaplesStep {
         let foreign = document?.target(pki.other.name)
         var lines: [String] = []
         for target in [expired, foreign].compactMap({ $0 }) {
-            lines.append("\(target.host): \(FirstHandshakeStep.colour(target.status, narrator.style)) — \(target.headline)")
+            lines.append(
+                "\(target.host): \(FirstHandshakeStep.colour(target.status, narrator.style)) — \(target.headline)")
         }
         narrator.ran(check, directory: context.directory, showing: lines)
         step.facts["nginx_expired_check"] = .text(expired?.status ?? "missing")

@@ -10,7 +10,8 @@ package enum FirstHandshakeStep {
         var step = StepReport(id: "first-handshake", title: "The staple is there on the very first handshake")
         narrator.heading(1, step.title)
         narrator.note(
-            "Nothing has connected to staple serve yet (the demo waited for its port in /proc/net/tcp, without connecting).")
+            "Nothing has connected to staple serve yet (the demo waited for its port in /proc/net/tcp, without connecting)."
+        )
         let targets = [pki.site, pki.mustStaple, pki.revoked].map { "\($0.name):\(context.servePort)" }
         let check = try await context.staple(
             ["check"] + targets + ["--connect", "127.0.0.1", "--ca-file", pki.rootPath, "--fetch", "--json"]
@@ -18,14 +19,17 @@ package enum FirstHandshakeStep {
             waiting: "staple check: handshakes with 3 names, each staple verified, the responder asked")
         step.commands.append(check.shown(directory: context.directory))
         guard let document = CheckDocument.parse(check) else {
-            step.fail("staple check printed no report (exit \(check.status.map(String.init) ?? "killed")): \(check.errors)")
+            step.fail(
+                "staple check printed no report (exit \(check.status.map(String.init) ?? "killed")): \(check.errors)")
             narrator.outcome(step)
             return step
         }
         var lines: [String] = []
         for leaf in [pki.site, pki.mustStaple, pki.revoked] {
             guard let target = document.target(leaf.name) else { continue }
-            let handshakes = target.deployment?.handshakes.map { "#\($0.number) \($0.stapled ? "stapled" : "no staple")" }
+            let handshakes = target.deployment?.handshakes.map {
+                "#\($0.number) \($0.stapled ? "stapled" : "no staple")"
+            }
             lines.append(
                 "\(leaf.name): \(colour(target.status, narrator.style)) — \(target.headline)")
             if let handshakes { lines.append("  handshakes: " + handshakes.joined(separator: ", ")) }
@@ -44,9 +48,12 @@ package enum FirstHandshakeStep {
         ]
         step.expect(site?.firstHandshakeStapled == true, "the first handshake with \(pki.site.name) had no staple")
         step.expect(site?.status == "ok", "staple check judged \(pki.site.name) \(site?.status ?? "(missing)"), not ok")
-        step.expect(must?.firstHandshakeStapled == true, "the first handshake with \(pki.mustStaple.name) had no staple")
-        step.expect(must?.status == "ok", "staple check judged \(pki.mustStaple.name) \(must?.status ?? "(missing)"), not ok")
-        step.expect(revoked?.stapledAtAll == false, "staple serve stapled something for the revoked \(pki.revoked.name)")
+        step.expect(
+            must?.firstHandshakeStapled == true, "the first handshake with \(pki.mustStaple.name) had no staple")
+        step.expect(
+            must?.status == "ok", "staple check judged \(pki.mustStaple.name) \(must?.status ?? "(missing)"), not ok")
+        step.expect(
+            revoked?.stapledAtAll == false, "staple serve stapled something for the revoked \(pki.revoked.name)")
         step.expect(
             revoked?.findingIDs.contains("responder-revoked") == true,
             "staple check --fetch did not report the responder's revocation of \(pki.revoked.name)")

@@ -45,7 +45,9 @@ package enum RevocationStep {
         if let responder {
             step.commands.append(responder.shown(directory: context.directory))
             let said = responder.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { $0.hasPrefix(leaf.certificatePath) || $0.hasPrefix("Reason") || $0.hasPrefix("Revocation Time") }
+                .filter {
+                    $0.hasPrefix(leaf.certificatePath) || $0.hasPrefix("Reason") || $0.hasPrefix("Revocation Time")
+                }
                 .map { $0.replacingOccurrences(of: context.directory, with: "$DEMO") }
             narrator.ran(responder, directory: context.directory, showing: said)
         }
@@ -77,7 +79,8 @@ package enum RevocationStep {
         context.runner.progress.clear()
         if let lastHandshake {
             step.commands.append(lastHandshake.shown(directory: context.directory) + " </dev/null")
-            narrator.ran(lastHandshake, directory: context.directory, showing: OpenSSLOutput.stapleLines(lastHandshake.output))
+            narrator.ran(
+                lastHandshake, directory: context.directory, showing: OpenSSLOutput.stapleLines(lastHandshake.output))
         }
         step.facts["serve_withdrew"] = .flag(withdrawnSeconds != nil)
         if let withdrawnSeconds {
@@ -94,11 +97,15 @@ package enum RevocationStep {
         narrator.note(
             "and serve asks again every \(DemoTiming.serveMinimumRefreshInterval) s (--min-refresh-interval \(DemoTiming.serveMinimumRefreshInterval)); it refreshes at half a response's validity, so with"
         )
-        narrator.note("7-day responses it would learn of the revocation within about 3.5 days, as any stapling server would.")
+        narrator.note(
+            "7-day responses it would learn of the revocation within about 3.5 days, as any stapling server would.")
 
         // staple check: the Must-Staple certificate without a staple, and the responder's word.
         let check = try await context.staple(
-            ["check", "\(leaf.name):\(context.servePort)", "--connect", "127.0.0.1", "--ca-file", pki.rootPath, "--fetch", "--json"]
+            [
+                "check", "\(leaf.name):\(context.servePort)", "--connect", "127.0.0.1", "--ca-file", pki.rootPath,
+                "--fetch", "--json",
+            ]
                 + context.checkThresholds,
             waiting: "staple check on \(leaf.name)")
         step.commands.append(check.shown(directory: context.directory))
@@ -111,7 +118,9 @@ package enum RevocationStep {
         }
         narrator.ran(check, directory: context.directory, showing: lines)
         step.facts["check_status"] = .text(target?.status ?? "missing")
-        step.expect(target?.status == "critical", "staple check judged \(leaf.name) \(target?.status ?? "(no report)"), not critical")
+        step.expect(
+            target?.status == "critical",
+            "staple check judged \(leaf.name) \(target?.status ?? "(no report)"), not critical")
         step.checked = [
             "openssl ocsp asked staple respond about \(leaf.name) until it answered revoked",
             "openssl s_client handshakes with staple serve until no staple came",

@@ -5,8 +5,14 @@ package struct DemoContext: Sendable {
     /// The running `staple` executable; children are started from it.
     package var staple: String
     package var openssl: String
-    /// nil when nginx is not installed (the nginx half of step 3 is skipped).
-    package var nginx: String?
+    /// Whether step 3 runs nginx.
+    package enum Nginx: Sendable {
+        case installed(String)
+        case notInstalled
+        /// `--no-nginx`.
+        case notWanted
+    }
+    package var nginx: Nginx
     package var directory: String
     package var pki: DemoPKI
     package var respondPort: Int

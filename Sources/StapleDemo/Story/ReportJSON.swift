@@ -12,13 +12,20 @@ package enum ReportJSON {
     private struct Document: Encodable {
         var version = 1
         var status: String
-        var exit_code: Int32
+        var exitCode: Int32
         var seconds: Double
         var directory: String
-        var respond_url: String?
-        var serve_address: String?
+        var respondURL: String?
+        var serveAddress: String?
         var error: String?
         var steps: [StepReport]
+
+        enum CodingKeys: String, CodingKey {
+            case version, status, seconds, directory, error, steps
+            case exitCode = "exit_code"
+            case respondURL = "respond_url"
+            case serveAddress = "serve_address"
+        }
     }
 
     /// - Parameter exitCode: the status the executable exits with, recorded in the document.
@@ -30,8 +37,8 @@ package enum ReportJSON {
             case .couldNotStart(let reason): ("could-not-start", reason)
             }
         let document = Document(
-            status: status, exit_code: exitCode, seconds: (report.seconds * 10).rounded() / 10,
-            directory: report.directory, respond_url: report.respondURL, serve_address: report.serveAddress,
+            status: status, exitCode: exitCode, seconds: (report.seconds * 10).rounded() / 10,
+            directory: report.directory, respondURL: report.respondURL, serveAddress: report.serveAddress,
             error: error, steps: report.steps)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

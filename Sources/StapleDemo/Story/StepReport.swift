@@ -75,4 +75,16 @@ package struct DemoReport: Sendable {
     package var respondURL: String?
     package var serveAddress: String?
     package var steps: [StepReport]
+
+    package init(
+        result: Result, directory: String, seconds: Double, respondURL: String? = nil, serveAddress: String? = nil,
+        steps: [StepReport]
+    ) {
+        self.result = result
+        self.directory = directory
+        self.seconds = seconds
+        self.respondURL = respondURL
+        self.serveAddress = serveAddress
+        self.steps = steps
+    }
 }

@@ -17,10 +17,16 @@ package struct Style: Sendable {
     }
 
     /// What this process's standard output and environment ask for.
-    package static func forStandardOutput(environment: [String: String] = ProcessInfo.processInfo.environment)
+    package static func forStandardOutput(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    )
         -> Style
     {
-        let terminal = isatty(STDOUT_FILENO) == 1
+        decide(terminal: isatty(STDOUT_FILENO) == 1, environment: environment)
+    }
+
+    /// Colours only on a terminal, and not when `NO_COLOR` is set to anything non-empty or `TERM` is `dumb`.
+    package static func decide(terminal: Bool, environment: [String: String]) -> Style {
         let noColour = !(environment["NO_COLOR"] ?? "").isEmpty
         return Style(colours: terminal && !noColour && environment["TERM"] != "dumb", terminal: terminal)
     }
