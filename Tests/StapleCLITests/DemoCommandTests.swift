@@ -149,6 +149,18 @@ struct DemoCommandTests {
         #expect(run.stderr.contains("--no-such-option"))
     }
 
+    @Test("staple serve --min-refresh-interval (what the demo relies on) must be 1 or more: 0 is a usage error")
+    func serveMinimumRefreshInterval() throws {
+        let run = try SystemTools.execute(
+            StapleBinary.url.path,
+            [
+                "serve", "--listen", "127.0.0.1:1", "--backend", "127.0.0.1:2", "--cert", "a.pem", "--key", "a.key",
+                "--min-refresh-interval", "0",
+            ])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("--min-refresh-interval"), "\(run)")
+    }
+
     @Test("--help explains the story and lists the exit statuses")
     func help() throws {
         let run = try SystemTools.execute(StapleBinary.url.path, ["demo", "--help"])
