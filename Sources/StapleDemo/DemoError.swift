@@ -10,6 +10,7 @@ package struct DemoErrorCode: StapleErrorCode {
         case cannotStart = "cannot-start"
         case pkiFailed = "pki-failed"
         case directoryFailed = "directory-failed"
+        case nginxFailed = "nginx-failed"
     }
     private let backing: Backing
     package var description: String { backing.rawValue }
@@ -22,4 +23,6 @@ package struct DemoErrorCode: StapleErrorCode {
     package static let pkiFailed = Self(backing: .pkiFailed)
     /// The temporary directory could not be made or written.
     package static let directoryFailed = Self(backing: .directoryFailed)
+    /// nginx is installed but would not start or listen (step 3 is then not shown; the demo goes on).
+    package static let nginxFailed = Self(backing: .nginxFailed)
 }

@@ -175,8 +175,8 @@ package final class DemoRunner: Sendable {
         let (files, fetch) = try await BadStaplesStep.makeFiles(context)
         do {
             report.steps.append(try await BadStaplesStep.run(context, files: files, fetch: fetch))
-        } catch  where error.subject == "nginx" {
-            var step = StepReport(id: "bad-staples", title: "An expired staple and a foreign one", outcome: .notShown)
+        } catch  where error.code == .nginxFailed {
+            var step = StepReport(id: "bad-staples", title: BadStaplesStep.title, outcome: .notShown)
             step.fail("nginx is installed but could not be started: \(error.message)")
             narrator.outcome(step)
             report.steps.append(step)

@@ -54,7 +54,7 @@ package struct PrivateNginx: Sendable {
 
     /// Writes the configuration and starts nginx; returns once every site's port listens.
     ///
-    /// - Throws: ``DemoError`` `cannotStart` with nginx's own words when it exits or never listens.
+    /// - Throws: ``DemoError`` `nginxFailed` with nginx's own words when it exits or never listens.
     package func start(nginx: String, cleanup: Cleanup, progress: Progress) async throws(DemoError) -> ChildProcess {
         do {
             try FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
@@ -62,15 +62,21 @@ package struct PrivateNginx: Sendable {
         } catch {
             throw DemoError(.directoryFailed, subject: root, reason: "cannot write nginx.conf: \(error)")
         }
-        let child = try ChildProcess(
-            nginx, ["-p", root, "-c", configurationPath, "-e", "\(root)/error.log"], outputPath: "\(root)/output.log")
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(
+                nginx, ["-p", root, "-c", configurationPath, "-e", "\(root)/error.log"],
+                outputPath: "\(root)/output.log")
+        } catch {
+            throw DemoError(.nginxFailed, subject: nginx, reason: error.reason)
+        }
         cleanup.track(child)
         for site in sites {
             do {
                 try await PortProbe.wait(for: child, port: site.port, what: "nginx", progress: progress)
             } catch {
                 let log = (try? String(contentsOfFile: "\(root)/error.log", encoding: .utf8)) ?? ""
-                throw DemoError(.cannotStart, subject: "nginx", reason: "\(error.reason)\n\(log)")
+                throw DemoError(.nginxFailed, subject: nginx, reason: "\(error.reason)\n\(log)")
             }
         }
         return child

@@ -3,6 +3,8 @@ import Foundation
 /// Step 3: an expired staple and a staple for another certificate. nginx (when installed, run
 /// privately on loopback) staples both as they are; Staple refuses both.
 package enum BadStaplesStep {
+    package static let title = "An expired staple and a foreign one: nginx sends them, Staple refuses"
+
     /// The two bad staple files, made before the step so that step 4 can lint them too.
     package struct Files: Sendable {
         package var expired: String
@@ -38,8 +40,7 @@ package enum BadStaplesStep {
     {
         let narrator = context.narrator
         let pki = context.pki
-        var step = StepReport(
-            id: "bad-staples", title: "An expired staple and a foreign one: nginx sends them, Staple refuses")
+        var step = StepReport(id: "bad-staples", title: title)
         narrator.heading(3, step.title)
         narrator.note(
             "expired.ocsp: good for \(pki.site.name), signed by the real responder, nextUpdate a day ago (a staple file nobody refreshes)."
