@@ -10,10 +10,23 @@ package struct PrivateNginx: Sendable {
         package var keyPath: String
         package var staplePath: String
         package var comment: String
+
+        package init(port: Int, chainPath: String, keyPath: String, staplePath: String, comment: String) {
+            self.port = port
+            self.chainPath = chainPath
+            self.keyPath = keyPath
+            self.staplePath = staplePath
+            self.comment = comment
+        }
     }
 
     package var root: String
     package var sites: [Site]
+
+    package init(root: String, sites: [Site]) {
+        self.root = root
+        self.sites = sites
+    }
 
     package var configurationPath: String { "\(root)/nginx.conf" }
 
