@@ -16,6 +16,8 @@ package final class Cleanup: Sendable {
         var children: [ChildProcess] = []
         var directories: [String] = []
         var done = false
+        /// The first ``cleanUp()`` has finished stopping and removing.
+        var completed = false
         var interrupted = false
         var sources: [SignalSource] = []
     }
@@ -58,14 +60,22 @@ package final class Cleanup: Sendable {
     }
 
     /// Stops the children still running, newest first (serve before the responder it asks), and
-    /// removes the directories. Returns what it stopped, for the closing message; empty the second time.
+    /// removes the directories. Returns what it stopped, for the closing message; empty the second
+    /// time, which returns only once the first has finished.
     @discardableResult
     package func cleanUp() -> [String] {
-        let (children, directories) = state.withLockedValue { state -> ([ChildProcess], [String]) in
-            guard !state.done else { return ([], []) }
+        let first = state.withLockedValue { state -> ([ChildProcess], [String])? in
+            guard !state.done else { return nil }
             state.done = true
             return (state.children, state.directories)
         }
+        guard let (children, directories) = first else {
+            // Another caller (the story, or a signal's handler) is at work: return once it is done,
+            // so that nobody ends the process with children still running.
+            while !state.withLockedValue({ $0.completed }) { usleep(10_000) }
+            return []
+        }
+        defer { state.withLockedValue { $0.completed = true } }
         var stopped: [String] = []
         for child in children.reversed() where child.isRunning {
             child.stopNow()
