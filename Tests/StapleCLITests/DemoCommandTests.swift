@@ -121,6 +121,42 @@ struct DemoCommandTests {
         #expect(steps.filter { $0["outcome"] as? String == "shown" }.count == 3)
     }
 
+    @Test("--keep-running: serve still staples after the story; Ctrl-C then exits 0 and cleans up")
+    func keepRunning() async throws {
+        let directory = try TemporaryDirectory.make(prefix: "demo-keep-test")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let outputPath = "\(directory)/out.json"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        defer { try? output.close() }
+        let process = try SystemTools.makeProcess(StapleBinary.url.path, ["demo", "--json", "--keep-running"])
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        func document() -> [String: Any]? {
+            guard let data = FileManager.default.contents(atPath: outputPath) else { return nil }
+            return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        }
+        let reported = await eventually(within: 120) { document() != nil || !process.isRunning }
+        let report = try #require(document(), "no report")
+        #expect(reported && process.isRunning)
+        #expect(report["status"] as? String == "ok")
+        let demoDirectory = try #require(report["directory"] as? String)
+        let serve = try #require(report["serve_address"] as? String)
+        let handshake = try SystemTools.execute(
+            "openssl",
+            [
+                "s_client", "-connect", serve, "-servername", "demo.staple.test", "-status", "-CAfile",
+                "\(demoDirectory)/pki/root.pem",
+            ])
+        #expect(handshake.stdout.contains("Cert Status: good"), "\(handshake)")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(!FileManager.default.fileExists(atPath: demoDirectory))
+        #expect(DemoLeftovers.processes(mentioning: demoDirectory).isEmpty)
+    }
+
     @Test("openssl not to be found: exit 3, the message names the package; nothing left behind")
     func opensslMissing() throws {
         let directory = try TemporaryDirectory.make(prefix: "demo-no-openssl-test")
