@@ -238,6 +238,7 @@ let package = Package(
                 "OCSPResponder",
                 "StaplingCheck",
                 "StapleRun",
+                "StapleDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -344,6 +345,23 @@ let package = Package(
             ],
             // Discovery's nginx and HAProxy trees (templates: the tests fill in paths, ports and a PKI).
             resources: [.copy("Fixtures")]
+        ),
+        // `staple demo`: the throwaway PKI (system openssl), the real respond and serve as child
+        // processes, the story's steps, rendering.
+        .target(
+            name: "StapleDemo",
+            dependencies: [
+                "OCSPCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "StapleDemoTests",
+            dependencies: ["StapleDemo", "StapleTestSupport"]
         ),
         // Runs the built `staple` executable as a user would.
         .testTarget(

@@ -8,6 +8,7 @@ struct Staple: AsyncParsableCommand {
         abstract: "OCSP stapling done right: read, verify, fetch and serve OCSP staples.",
         discussion: """
             Examples:
+              staple demo                                  # see it all work on loopback, with a throwaway PKI
               staple lint                                  # this machine's nginx, Apache and HAProxy setup
               staple inspect site.ocsp --cert fullchain.pem
               staple fetch fullchain.pem -o fullchain.pem.ocsp
@@ -16,7 +17,7 @@ struct Staple: AsyncParsableCommand {
 
             \(ExitStatusHelp.text)
             """,
-        subcommands: [Inspect.self, Lint.self, Check.self, Fetch.self, Serve.self, Respond.self]
+        subcommands: [Inspect.self, Lint.self, Check.self, Fetch.self, Serve.self, Respond.self, Demo.self]
     )
 
     /// The subcommands that follow the monitoring convention.

@@ -68,6 +68,12 @@ struct Serve: AsyncParsableCommand {
     )
     var retryAfter: Int = Int(RefreshPolicy.defaultBackoffBase)
 
+    @Option(
+        help:
+            "Least seconds between two fetches for one certificate. With responses valid under 15 minutes every refresh waits this long (default 60; staple demo uses 2)."
+    )
+    var minRefreshInterval: Int = Int(RefreshPolicy.defaultMinimumInterval)
+
     @Option(help: "ALPN protocols to offer, comma-separated in order of preference (e.g. h2,http/1.1).")
     var alpn: String?
 
@@ -82,6 +88,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--startup-wait and --drain are seconds, 0 or more")
         }
         guard handshakeTimeout > 0 else { throw ValidationError("--handshake-timeout is seconds, more than 0") }
+        guard minRefreshInterval >= 1 else { throw ValidationError("--min-refresh-interval is seconds, 1 or more") }
     }
 
     func run() async throws {
@@ -93,7 +100,8 @@ struct Serve: AsyncParsableCommand {
             alpnProtocols: alpn.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
                 ?? [],
             handshakeTimeout: .seconds(Int64(handshakeTimeout)), drainTimeout: .seconds(Int64(drain)),
-            policy: RefreshPolicy(backoffBase: TimeInterval(max(1, retryAfter)))
+            policy: RefreshPolicy(
+                minimumInterval: TimeInterval(minRefreshInterval), backoffBase: TimeInterval(max(1, retryAfter)))
         )
         try await Self.serve(configuration, logger: logger)
     }
