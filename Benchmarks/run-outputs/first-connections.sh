@@ -73,3 +73,4 @@ total=$((starts * 2))
 echo "first two connections after each of $starts starts carrying a valid staple:"
 echo "  staple run's managed file: ${managed% *}/$total (connections 3-6: ${managed#* }/$((starts * 4)))"
 echo "  nginx alone (ssl_stapling on, local responder): ${alone% *}/$total (connections 3-6: ${alone#* }/$((starts * 4)))"
+echo "RESULT {\"benchmark\":\"run\",\"metric\":\"first two connections after $starts nginx starts stapled\",\"staple\":${managed% *},\"peer\":${alone% *},\"peerName\":\"nginx alone\",\"unit\":\"of $total\",\"higherIsBetter\":true}"
