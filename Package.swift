@@ -238,6 +238,7 @@ let package = Package(
                 "OCSPResponder",
                 "StaplingCheck",
                 "StapleRun",
+                "StatusHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -315,6 +316,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The one HTTP endpoint for /metrics, /healthz and /status (respond, serve, run), and the client
+        // `staple status` reads it with.
+        .target(
+            name: "StatusHTTP",
+            dependencies: [
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // `staple run`: keeps nginx, HAProxy and plain directories stapled. Configuration (YAML, Yams) and
         // discovery (the linter's parsers), outputs (staple files, reloads, HAProxy's runtime API), the
         // service around the engine (renewals, --once, status and metrics).
@@ -335,7 +348,9 @@ let package = Package(
         .testTarget(
             name: "StapleRunTests",
             dependencies: [
-                "StapleRun", "Stapling", "OCSPCore", "StapleCLI", "StapleTestSupport",
+                "StapleRun", "Stapling", "OCSPCore", "OCSPFetching", "StapleCLI", "StapleTestSupport", "StatusHTTP",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
