@@ -16,7 +16,7 @@ struct Staple: AsyncParsableCommand {
 
             \(ExitStatusHelp.text)
             """,
-        subcommands: [Inspect.self, Lint.self, Check.self, Fetch.self, Serve.self, Respond.self]
+        subcommands: [Inspect.self, Lint.self, Check.self, Fetch.self, Serve.self, Respond.self, Run.self, StatusCommand.self]
     )
 
     /// The subcommands that follow the monitoring convention.
