@@ -350,6 +350,9 @@ let package = Package(
             dependencies: [
                 "StapleRun", "Stapling", "OCSPCore", "OCSPFetching", "StapleCLI", "StapleTestSupport", "StatusHTTP",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
