@@ -363,7 +363,7 @@ let package = Package(
         // Runs the built `staple` executable as a user would.
         .testTarget(
             name: "StapleCLITests",
-            dependencies: ["StapleCLI", "OCSPCore", "StapleTestSupport"]
+            dependencies: ["StapleCLI", "OCSPCore", "StapleTestSupport", "StapleRun", "StatusHTTP"]
         ),
     ]
 )
