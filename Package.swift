@@ -107,6 +107,17 @@ let package = Package(
             ],
             path: "Benchmarks/engine"
         ),
+        // `swift run -c release RunServiceBenchmark [sites] [seconds]`: staple run's service with 1,000 sites.
+        .executableTarget(
+            name: "RunServiceBenchmark",
+            dependencies: [
+                "StapleRun", "Stapling", "OCSPCore", "StapleTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Benchmarks/run-service"
+        ),
         // OpenSSL-backed SwiftNIO TLS handler (server and client) and the StapleProvider protocol.
         .target(
             name: "TLSStapling",
