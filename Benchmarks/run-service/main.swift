@@ -89,15 +89,19 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
     let refreshes = statuses.sites.reduce(0) { $0 + $1.successes } - before
     let stapled = statuses.sites.filter(\.stapled).count
     let endRSS = residentBytes()
-    print("Observed \(observeSeconds) s: \(refreshes) refreshes installed, \(stapled) of \(count) sites stapled at the end")
+    print(
+        "Observed \(observeSeconds) s: \(refreshes) refreshes installed, \(stapled) of \(count) sites stapled at the end"
+    )
     print(
         String(
             format: "CPU: %.0f µs per refresh and install (%.2f s CPU in %d s, %.1f %% of one core)",
             cpu / Double(max(refreshes, 1)) * 1e6, cpu, observeSeconds, cpu / Double(observeSeconds) * 100))
     print(
         String(
-            format: "Memory per site: %.1f KiB after start-up, %.1f KiB at the end (RSS %.0f MiB over a %.0f MiB baseline)",
-            Double(startupRSS - baselineRSS) / Double(count) / 1024, Double(endRSS - baselineRSS) / Double(count) / 1024,
+            format:
+                "Memory per site: %.1f KiB after start-up, %.1f KiB at the end (RSS %.0f MiB over a %.0f MiB baseline)",
+            Double(startupRSS - baselineRSS) / Double(count) / 1024,
+            Double(endRSS - baselineRSS) / Double(count) / 1024,
             Double(endRSS - baselineRSS) / 1_048_576, Double(baselineRSS) / 1_048_576))
 
     // Renewal: replace a chain file, wait until the new certificate's staple is installed.
@@ -109,8 +113,10 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
         let replaced = Date()
         while true {
             if let bytes = FileManager.default.contents(atPath: file),
-                OCSPVerifier().verify(response: Array(bytes), certificate: renewed.certificate, issuer: pki.ca, now: Date())
-                    .verdict == .good
+                OCSPVerifier().verify(
+                    response: Array(bytes), certificate: renewed.certificate, issuer: pki.ca, now: Date()
+                )
+                .verdict == .good
             {
                 break
             }

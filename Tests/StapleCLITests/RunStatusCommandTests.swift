@@ -27,7 +27,10 @@ import Testing
     @Test func printsTheTableAndExitsByWhatIsInstalled() async throws {
         for stapled in [true, false] {
             let body = Self.document(stapled: stapled)
-            try await withTestHTTPServer(handler: { _ in .respond(status: 200, headers: [], body: body) }) { server in
+            let answer: @Sendable (RecordedRequest) -> TestHTTPAction = { _ in
+                .respond(status: 200, headers: [], body: body)
+            }
+            try await withTestHTTPServer(handler: answer) { server in
                 let run = try StapleBinary.run(["status", "--url", server.url(path: "")])
                 #expect(run.status == (stapled ? 0 : 1), "\(run)")
                 #expect(run.stdout.contains("SITE"))
@@ -46,8 +49,10 @@ import Testing
         let closed = try ClosedPort()
         let unreachable = try StapleBinary.run(["status", "--url", "http://127.0.0.1:\(closed.port)"])
         #expect(unreachable.status == 3, "\(unreachable)")
-        try await withTestHTTPServer(handler: { _ in .respond(status: 200, headers: [], body: Array("<html>".utf8)) }) {
-            server in
+        let html: @Sendable (RecordedRequest) -> TestHTTPAction = { _ in
+            .respond(status: 200, headers: [], body: Array("<html>".utf8))
+        }
+        try await withTestHTTPServer(handler: html) { server in
             let garbage = try StapleBinary.run(["status", "--url", server.url(path: "")])
             #expect(garbage.status == 2, "\(garbage)")
         }
@@ -56,7 +61,9 @@ import Testing
     @Test func runHelpTeachesAndUsageErrorsExitTwo() throws {
         let help = try StapleBinary.run(["run", "--help"])
         #expect(help.status == 0)
-        for text in ["--config", "--nginx", "--haproxy", "--once", "--renewed", "--check-config", "Exit status:", "SIGHUP"] {
+        for text in [
+            "--config", "--nginx", "--haproxy", "--once", "--renewed", "--check-config", "Exit status:", "SIGHUP",
+        ] {
             #expect(help.stdout.contains(text), "help lacks \(text)")
         }
         #expect(try StapleBinary.run(["run"]).status == 2)

@@ -27,9 +27,11 @@ struct ConfigurationReloader: Service {
                 }
                 try await service.apply(loaded.configuration)
             } catch let error as ConfigurationError {
-                logger.error("Configuration not taken; still running the previous one", metadata: ["error": "\(error.message)"])
+                logger.error(
+                    "Configuration not taken; still running the previous one", metadata: ["error": "\(error.message)"])
             } catch let error as RunError {
-                logger.error("Configuration not taken; still running the previous one", metadata: ["error": "\(error.message)"])
+                logger.error(
+                    "Configuration not taken; still running the previous one", metadata: ["error": "\(error.message)"])
             } catch {
                 logger.error("Configuration not taken; still running the previous one", metadata: ["error": "\(error)"])
             }

@@ -199,13 +199,3 @@ struct Run: AsyncParsableCommand {
         try await group.run()
     }
 }
-
-/// Closes a channel (the status endpoint) at graceful shutdown.
-struct ChannelCloser: Service {
-    let channel: (any Channel)?
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        try? await channel?.close()
-    }
-}

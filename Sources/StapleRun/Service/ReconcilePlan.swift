@@ -29,7 +29,8 @@ package enum ReconcilePlan {
             switch self {
             case .noStaple: "no good staple has been fetched for this certificate"
             case .revoked: "the certificate is REVOKED"
-            case .expiring(let end): "the last good staple may be served only until \(end.iso8601), and nothing newer came"
+            case .expiring(let end):
+                "the last good staple may be served only until \(end.iso8601), and nothing newer came"
             case .otherCertificate: "the certificate file changed; waiting for a staple for the new certificate"
             }
         }

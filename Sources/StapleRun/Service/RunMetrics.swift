@@ -29,8 +29,10 @@ struct RunMetrics: Sendable {
     }
 
     func output(kind: String, outcome: String) {
-        Counter(label: "staple_run_installs_total", dimensions: [("output", kind), ("outcome", outcome)], factory: factory)
-            .increment()
+        Counter(
+            label: "staple_run_installs_total", dimensions: [("output", kind), ("outcome", outcome)], factory: factory
+        )
+        .increment()
     }
 
     func site(_ name: String, age: TimeInterval, untilNextUpdate: TimeInterval) {

@@ -23,8 +23,8 @@ import Stapling
 ///
 /// **Renewal.** Certificate files are polled every `certificatePollInterval` (`stat`, then content,
 /// ``SiteMaterial/poll()``). A changed certificate goes to the engine under the same id (its old
-/// staple is withdrawn there), is reconciled at once (so the old staple is withdrawn from the
-/// outputs too) and fetched at once; its staple is installed as soon as it is good.
+/// staple is withdrawn there, the new one is due at once), is reconciled at once (so the old staple
+/// is withdrawn from the outputs too); its staple is installed as soon as it is good.
 ///
 /// ``run()`` is the service (until graceful shutdown, then the outputs are flushed); ``pass()`` is
 /// `--once`; ``renewed(path:)`` is `--renewed`; ``apply(_:)`` is SIGHUP; ``status()`` is `/status`.
@@ -232,7 +232,8 @@ package actor RunService: Service {
             await router.shutdown()
             let known = order.compactMap { sites[$0]?.configuration.certificate }.joined(separator: ", ")
             throw RunError(
-                .noSuchSite, subject: path, reason: "no site's certificate is this file or in this directory (sites: \(known))")
+                .noSuchSite, subject: path,
+                reason: "no site's certificate is this file or in this directory (sites: \(known))")
         }
         await refresher.loadFromStore()
         for name in names { _ = await refresher.refresh(id: name) }
@@ -240,8 +241,10 @@ package actor RunService: Service {
         await flushAll()
         await router.shutdown()
         let report = await status()
-        return PassReport(RunStatus(generatedAt: report.generatedAt, service: report.service,
-            sites: report.sites.filter { names.contains($0.name) }))
+        return PassReport(
+            RunStatus(
+                generatedAt: report.generatedAt, service: report.service,
+                sites: report.sites.filter { names.contains($0.name) }))
     }
 
     /// The sites whose certificate or issuer file is `path`, or lies under the directory `path`
@@ -249,7 +252,8 @@ package actor RunService: Service {
     package func sites(using path: String) -> [String] {
         let target = Self.resolved(path)
         var isDirectory: ObjCBool = false
-        let directory = FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) && isDirectory.boolValue
+        let directory =
+            FileManager.default.fileExists(atPath: target, isDirectory: &isDirectory) && isDirectory.boolValue
         return order.filter { name in
             guard let site = sites[name]?.configuration else { return false }
             return ([site.certificate] + (site.issuer.map { [$0] } ?? [])).contains { file in
@@ -324,7 +328,8 @@ package actor RunService: Service {
         logger.notice(
             "Configuration reloaded",
             metadata: [
-                "run.added": "\(changes.added)", "run.removed": "\(changes.removed)", "run.changed": "\(changes.changed)",
+                "run.added": "\(changes.added)", "run.removed": "\(changes.removed)",
+                "run.changed": "\(changes.changed)",
             ])
         return changes
     }
@@ -368,9 +373,9 @@ package actor RunService: Service {
             router.forget(old.material.key)
             router.route(material.key, timeout: old.configuration.timeout)
         }
+        // The new certificate is due at once: the engine fetches it on its next tick, and its event
+        // reconciles the site again. Withdrawn now, so the old staple is never beside the new certificate.
         await refresher.upsert(Self.managed(old.configuration, material, policy: basePolicy))
-        await reconcile(name)
-        _ = await refresher.refresh(id: name)
         await reconcile(name)
     }
 
@@ -401,7 +406,8 @@ package actor RunService: Service {
         let engine = await refresher.status(id: name)
         guard var site = sites[name] else { return }
         let time = now()
-        let target = ReconcilePlan.target(current: site.material.key, engine: engine, now: time, margin: withdrawalMargin)
+        let target = ReconcilePlan.target(
+            current: site.material.key, engine: engine, now: time, margin: withdrawalMargin)
         site.target = target
         if case .nothing(.revoked) = target {
             if !site.revocationReported {

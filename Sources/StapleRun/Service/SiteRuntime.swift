@@ -26,7 +26,8 @@ struct SiteRuntime: Sendable {
     /// The revocation was logged critical and counted (once per revocation).
     var revocationReported = false
 
-    init(configuration: SiteConfiguration, material: SiteMaterial, outputs: [any StapleOutput], outputsGeneration: Int) {
+    init(configuration: SiteConfiguration, material: SiteMaterial, outputs: [any StapleOutput], outputsGeneration: Int)
+    {
         self.configuration = configuration
         self.material = material
         self.outputs = outputs

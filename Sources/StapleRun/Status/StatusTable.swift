@@ -6,7 +6,9 @@ import OCSPCore
 package enum StatusTable {
     /// The table for `status`, times relative to `now` (`in 3h12m`, `5m ago`) beside nothing else.
     package static func render(_ status: RunStatus, now: Date) -> String {
-        let header = ["SITE", "SERIAL", "STAPLED", "THIS UPDATE", "NEXT UPDATE", "NEXT REFRESH", "LAST", "OK", "FAIL", "OUTPUTS"]
+        let header = [
+            "SITE", "SERIAL", "STAPLED", "THIS UPDATE", "NEXT UPDATE", "NEXT REFRESH", "LAST", "OK", "FAIL", "OUTPUTS",
+        ]
         var rows = [header]
         for site in status.sites {
             rows.append([
@@ -27,7 +29,8 @@ package enum StatusTable {
             lines.append("\(site.name): \(site.problem ?? "no staple installed")")
         }
         let stapled = status.sites.filter(\.stapled).count
-        lines.append("\(stapled) of \(status.sites.count) sites stapled (\(status.service), \(status.generatedAt.iso8601))")
+        lines.append(
+            "\(stapled) of \(status.sites.count) sites stapled (\(status.service), \(status.generatedAt.iso8601))")
         return lines.joined(separator: "\n") + "\n"
     }
 

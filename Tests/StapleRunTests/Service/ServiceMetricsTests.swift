@@ -30,7 +30,8 @@ import Testing
         guard SystemTools.which("python3") != nil else { return "python3 is not installed (apt-get install python3)" }
         let probe = try? SystemTools.execute("python3", ["-c", "import prometheus_client"])
         return probe?.status == 0
-            ? nil : "prometheus_client is missing: pip install prometheus-client (or apt-get install python3-prometheus-client)"
+            ? nil
+            : "prometheus_client is missing: pip install prometheus-client (or apt-get install python3-prometheus-client)"
     }
 
     @Test func metricsParseAsPrometheusTextAndNameTheSites() async throws {
@@ -48,7 +49,8 @@ import Testing
             let channel = try await StatusEndpoint.start(
                 host: "127.0.0.1", port: 0,
                 routes: StatusRoutes(
-                    registry: fixture.registry, healthy: { service.isHealthy }, status: { await service.status().json() }))
+                    registry: fixture.registry, healthy: { service.isHealthy },
+                    status: { await service.status().json() }))
             let base = "http://127.0.0.1:\(channel.localAddress?.port ?? 0)"
             let metrics = try await StatusClient.get(base + "/metrics")
             #expect(metrics.status == 200)

@@ -75,8 +75,13 @@ import Testing
             SiteStatus(name: name, certificate: "/c", serial: "01", stapled: stapled, lastFetch: fetch)
         }
         let now = Date()
-        #expect(PassReport(RunStatus(generatedAt: now, service: "run", sites: [site("a", stapled: true, fetch: "good")])).verdict == .stapled)
-        #expect(PassReport(RunStatus(generatedAt: now, service: "run", sites: [site("a", stapled: false, fetch: "network")])).verdict == .unreachable)
+        #expect(
+            PassReport(RunStatus(generatedAt: now, service: "run", sites: [site("a", stapled: true, fetch: "good")]))
+                .verdict == .stapled)
+        #expect(
+            PassReport(
+                RunStatus(generatedAt: now, service: "run", sites: [site("a", stapled: false, fetch: "network")])
+            ).verdict == .unreachable)
         #expect(
             PassReport(
                 RunStatus(

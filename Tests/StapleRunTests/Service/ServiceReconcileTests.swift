@@ -62,7 +62,7 @@ import Testing
     @Test func duringAnOutageTheLastGoodStapleStaysUntilShortlyBeforeItExpiresThenHeals() async throws {
         let fixture = try await DirectorySite.make { now in .good(thisUpdate: now - 60, nextUpdate: now + 3600) }
         defer { Task { await fixture.responder.stop() } }
-                let service = try fixture.service()
+        let service = try fixture.service()
         try await withRunning(service) {
             #expect(await eventually { fixture.installed() != nil })
             let good = try #require(fixture.installed())

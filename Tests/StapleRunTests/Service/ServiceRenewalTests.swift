@@ -63,7 +63,8 @@ import Testing
     @Test func aReloadedConfigurationAddsRemovesAndChangesSites() async throws {
         let fixture = try await DirectorySite.make { now in .good(thisUpdate: now - 60, nextUpdate: now + 3600) }
         defer { Task { await fixture.responder.stop() } }
-        let second = try fixture.pki.issue(commonName: "api.test", fileName: "api-chain", ocspURLs: [fixture.responder.url])
+        let second = try fixture.pki.issue(
+            commonName: "api.test", fileName: "api-chain", ocspURLs: [fixture.responder.url])
         fixture.responder.register(second.certificate)
         let service = try fixture.service()
         try await withRunning(service) {

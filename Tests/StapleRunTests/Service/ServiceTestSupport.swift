@@ -63,7 +63,9 @@ final class ScriptedResponder: Sendable {
 
     func stop() async { await server.stop() }
 
-    private static func handle(_ request: RecordedRequest, state: NIOLockedValueBox<State>, pki: TestPKI) -> TestHTTPAction {
+    private static func handle(
+        _ request: RecordedRequest, state: NIOLockedValueBox<State>, pki: TestPKI
+    ) -> TestHTTPAction {
         let (answer, certificate): (Answer, Certificate?) = state.withLockedValue { state in
             (state.answer, serial(of: request).flatMap { state.certificates[$0] })
         }
@@ -132,7 +134,9 @@ struct DirectorySite {
             stateDirectory: stateDirectory, certificatePollInterval: pollInterval, sites: sites ?? [site])
     }
 
-    func service(_ configuration: RunConfiguration? = nil, margin: TimeInterval = ReconcilePlan.defaultWithdrawalMargin)
+    func service(
+        _ configuration: RunConfiguration? = nil, margin: TimeInterval = ReconcilePlan.defaultWithdrawalMargin
+    )
         throws -> RunService
     {
         var logger = Logger(label: "test.run")
@@ -147,7 +151,8 @@ struct DirectorySite {
 
     /// The staple file's bytes, nil when there is none.
     func installed(_ name: String = "www") -> [UInt8]? {
-        FileManager.default.contents(atPath: (outDirectory as NSString).appendingPathComponent("\(name).der")).map(Array.init)
+        FileManager.default.contents(atPath: (outDirectory as NSString).appendingPathComponent("\(name).der")).map(
+            Array.init)
     }
 
     /// What the verifier says of `bytes` for `certificate` at the test clock's time.
