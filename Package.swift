@@ -345,7 +345,7 @@ let package = Package(
         .target(
             name: "StapleRun",
             dependencies: [
-                "Stapling", "OCSPCore", "OCSPFetching", "ConfigLint", "TLSStapling", "StapleFiles",
+                "Stapling", "OCSPCore", "OCSPFetching", "ConfigLint", "TLSStapling", "StapleFiles", "StaplingCheck",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -360,16 +360,19 @@ let package = Package(
             name: "StapleRunTests",
             dependencies: [
                 "StapleRun", "Stapling", "OCSPCore", "OCSPFetching", "StapleCLI", "StapleTestSupport", "StatusHTTP",
+                "StaplingCheck",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            // Discovery's nginx and HAProxy trees (templates: the tests fill in paths, ports and a PKI).
+            resources: [.copy("Fixtures")]
         ),
         // Runs the built `staple` executable as a user would.
         .testTarget(
