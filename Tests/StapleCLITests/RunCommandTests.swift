@@ -149,12 +149,12 @@ struct RunCommandTests {
             logPath: setup.pki.path("run.log"), stopSignal: SIGTERM)
         defer { service.stop() }
         let base = "http://127.0.0.1:\(metricsPort)"
-        #expect(await eventually { setup.isGood(setup.installed("www"), for: www) }, "\(service.log)")
+        #expect(await eventually(within: 60) { setup.isGood(setup.installed("www"), for: www) }, "\(service.log)")
         #expect(try await StatusClient.get(base + "/healthz").status == 200)
 
         try setup.configuration([("www", www), ("api", api)], metricsPort: metricsPort)
         service.signal(SIGHUP)
-        #expect(await eventually { setup.isGood(setup.installed("api"), for: api) }, "\(service.log)")
+        #expect(await eventually(within: 60) { setup.isGood(setup.installed("api"), for: api) }, "\(service.log)")
         let status = try RunStatus.decode(try await StatusClient.get(base + "/status").body)
         #expect(status.sites.map(\.name) == ["www", "api"])
         #expect(service.isRunning)
@@ -162,7 +162,7 @@ struct RunCommandTests {
         // An invalid configuration on SIGHUP is logged; the running one stays.
         try "sites: [".write(toFile: config, atomically: true, encoding: .utf8)
         service.signal(SIGHUP)
-        #expect(await eventually { service.log.contains("Configuration not taken") }, "\(service.log)")
+        #expect(await eventually(within: 60) { service.log.contains("Configuration not taken") }, "\(service.log)")
         #expect(try RunStatus.decode(try await StatusClient.get(base + "/status").body).sites.count == 2)
 
         let metrics = String(decoding: try await StatusClient.get(base + "/metrics").body, as: UTF8.self)

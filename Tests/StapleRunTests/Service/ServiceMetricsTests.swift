@@ -44,7 +44,7 @@ import Testing
         defer { Task { await fixture.responder.stop() } }
         let service = try fixture.service()
         try await withRunning(service) {
-            #expect(await eventually { fixture.installed() != nil })
+            #expect(await eventually(within: 60) { fixture.installed() != nil })
             await service.reconcileAll()
             let channel = try await StatusEndpoint.start(
                 host: "127.0.0.1", port: 0,

@@ -15,7 +15,7 @@ import Testing
         let t0 = fixture.clock.now
         let service = try fixture.service()
         try await withRunning(service) {
-            #expect(await eventually { fixture.installed() != nil })
+            #expect(await eventually(within: 60) { fixture.installed() != nil })
             let first = try #require(fixture.installed())
             let verification = fixture.verification(first, for: fixture.leaf.certificate)
             #expect(verification.verdict == .good)
@@ -24,7 +24,7 @@ import Testing
             fixture.responder.set(.good(thisUpdate: t0 + 1800, nextUpdate: t0 + 5400))
             fixture.clock.advance(by: 1900)  // past the first staple's half-life: the engine refreshes
             #expect(
-                await eventually {
+                await eventually(within: 60) {
                     fixture.installed().flatMap { fixture.verification($0, for: fixture.leaf.certificate).thisUpdate }
                         .map { abs($0.timeIntervalSince(t0 + 1800)) < 1 } == true
                 })
@@ -40,10 +40,10 @@ import Testing
         let t0 = fixture.clock.now
         let service = try fixture.service()
         try await withRunning(service) {
-            #expect(await eventually { fixture.installed() != nil })
+            #expect(await eventually(within: 60) { fixture.installed() != nil })
             fixture.responder.set(.revoked(thisUpdate: t0 + 1800, nextUpdate: t0 + 5400))
             fixture.clock.advance(by: 1900)
-            #expect(await eventually { fixture.installed() == nil })
+            #expect(await eventually(within: 60) { fixture.installed() == nil })
             let site = try #require(await service.status().sites.first)
             #expect(site.revoked)
             #expect(!site.stapled)
@@ -51,7 +51,7 @@ import Testing
             // The engine asks again later: still revoked, still nothing installed.
             fixture.clock.advance(by: RefreshPolicy.defaultBackoffCap + 60)
             let answered = fixture.responder.answered
-            #expect(await eventually { fixture.responder.answered > answered })
+            #expect(await eventually(within: 60) { fixture.responder.answered > answered })
             try await Task.sleep(for: .milliseconds(200))
             #expect(fixture.installed() == nil)
         }
@@ -64,18 +64,18 @@ import Testing
         defer { Task { await fixture.responder.stop() } }
         let service = try fixture.service()
         try await withRunning(service) {
-            #expect(await eventually { fixture.installed() != nil })
+            #expect(await eventually(within: 60) { fixture.installed() != nil })
             let good = try #require(fixture.installed())
             fixture.responder.set(.down)
             // Refresh time: the responder is down, the last good staple stays installed.
             fixture.clock.advance(by: 1900)
-            #expect(await eventually { await service.status().sites.first?.lastFetch == "network" })
+            #expect(await eventually(within: 60) { await service.status().sites.first?.lastFetch == "network" })
             try await Task.sleep(for: .milliseconds(200))
             #expect(fixture.installed() == good)
             #expect(await service.status().sites.first?.stapled == true)
             // Still down, 4 minutes 50 seconds before nextUpdate (inside the 5-minute margin): withdrawn.
             fixture.clock.advance(by: 3600 - 290 - 1900)
-            #expect(await eventually { fixture.installed() == nil })
+            #expect(await eventually(within: 60) { fixture.installed() == nil })
             let site = try #require(await service.status().sites.first)
             #expect(!site.stapled)
             #expect(site.problem?.contains("nothing newer") == true)
@@ -88,7 +88,7 @@ import Testing
             fixture.responder.set(.good(thisUpdate: now - 30, nextUpdate: now + 3600))
             fixture.clock.advance(by: RefreshPolicy.defaultBackoffCap)
             #expect(
-                await eventually {
+                await eventually(within: 60) {
                     fixture.installed().map { fixture.verification($0, for: fixture.leaf.certificate).verdict == .good }
                         == true
                 })

@@ -13,7 +13,7 @@ import Testing
         defer { Task { await fixture.responder.stop() } }
         let service = try fixture.service(fixture.configuration(pollInterval: 0.05))
         try await withRunning(service) {
-            #expect(await eventually { fixture.installed() != nil })
+            #expect(await eventually(within: 60) { fixture.installed() != nil })
             let old = try #require(fixture.installed())
             // Watch the staple file while the certificate is replaced: once it has changed, the old
             // staple must never come back.
@@ -29,7 +29,7 @@ import Testing
             let renewed = try fixture.pki.issue(
                 commonName: "www.test", fileName: "www-chain", ocspURLs: [fixture.responder.url])
             fixture.responder.register(renewed.certificate)
-            let stapledForNew = await eventually {
+            let stapledForNew = await eventually(within: 60) {
                 fixture.installed().map { fixture.verification($0, for: renewed.certificate).verdict == .good } == true
             }
             watching.withLockedValue { $0 = false }
@@ -50,7 +50,7 @@ import Testing
         defer { Task { await fixture.responder.stop() } }
         let service = try fixture.service(fixture.configuration(pollInterval: 0.05))
         try await withRunning(service) {
-            #expect(await eventually { fixture.installed() != nil })
+            #expect(await eventually(within: 60) { fixture.installed() != nil })
             let answered = fixture.responder.answered
             try FileManager.default.setAttributes(
                 [.modificationDate: Date() + 10], ofItemAtPath: fixture.leaf.pemPath)
@@ -68,12 +68,12 @@ import Testing
         fixture.responder.register(second.certificate)
         let service = try fixture.service()
         try await withRunning(service) {
-            #expect(await eventually { fixture.installed() != nil })
+            #expect(await eventually(within: 60) { fixture.installed() != nil })
             let api = SiteConfiguration(name: "api", certificate: second.pemPath, directory: fixture.outDirectory)
             let changes = try await service.apply(fixture.configuration(sites: [api]))
             #expect(changes.added == ["api"])
             #expect(changes.removed == ["www"])
-            #expect(await eventually { fixture.installed("api") != nil })
+            #expect(await eventually(within: 60) { fixture.installed("api") != nil })
             #expect(await service.status().sites.map(\.name) == ["api"])
             // Changed: api's staple now also goes to a second directory.
             let other = fixture.pki.path("other")
@@ -82,7 +82,7 @@ import Testing
             moved.directory = other
             let changed = try await service.apply(fixture.configuration(sites: [moved]))
             #expect(changed.changed == ["api"])
-            #expect(await eventually { FileManager.default.fileExists(atPath: other + "/api.der") })
+            #expect(await eventually(within: 60) { FileManager.default.fileExists(atPath: other + "/api.der") })
             // A configuration whose certificate cannot be read changes nothing.
             var broken = moved
             broken.certificate = fixture.pki.path("missing.pem")
