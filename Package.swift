@@ -107,6 +107,17 @@ let package = Package(
             ],
             path: "Benchmarks/engine"
         ),
+        // `swift run -c release RunServiceBenchmark [sites] [seconds]`: staple run's service with 1,000 sites.
+        .executableTarget(
+            name: "RunServiceBenchmark",
+            dependencies: [
+                "StapleRun", "Stapling", "OCSPCore", "StapleTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Benchmarks/run-service"
+        ),
         // OpenSSL-backed SwiftNIO TLS handler (server and client) and the StapleProvider protocol.
         .target(
             name: "TLSStapling",
@@ -239,6 +250,7 @@ let package = Package(
                 "StaplingCheck",
                 "StapleRun",
                 "StapleDemo",
+                "StatusHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -316,6 +328,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The one HTTP endpoint for /metrics, /healthz and /status (respond, serve, run), and the client
+        // `staple status` reads it with.
+        .target(
+            name: "StatusHTTP",
+            dependencies: [
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // `staple run`: keeps nginx, HAProxy and plain directories stapled. Configuration (YAML, Yams) and
         // discovery (the linter's parsers), outputs (staple files, reloads, HAProxy's runtime API), the
         // service around the engine (renewals, --once, status and metrics).
@@ -336,7 +360,12 @@ let package = Package(
         .testTarget(
             name: "StapleRunTests",
             dependencies: [
-                "StapleRun", "Stapling", "OCSPCore", "StapleCLI", "StapleTestSupport", "StaplingCheck",
+                "StapleRun", "Stapling", "OCSPCore", "OCSPFetching", "StapleCLI", "StapleTestSupport", "StatusHTTP",
+                "StaplingCheck",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
@@ -366,7 +395,7 @@ let package = Package(
         // Runs the built `staple` executable as a user would.
         .testTarget(
             name: "StapleCLITests",
-            dependencies: ["StapleCLI", "OCSPCore", "StapleTestSupport"]
+            dependencies: ["StapleCLI", "OCSPCore", "StapleTestSupport", "StapleRun", "StatusHTTP"]
         ),
     ]
 )

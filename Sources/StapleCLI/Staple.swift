@@ -5,7 +5,7 @@ import Foundation
 struct Staple: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "staple",
-        abstract: "OCSP stapling done right: read, verify, fetch and serve OCSP staples.",
+        abstract: "OCSP stapling done right: read, verify, fetch, serve, install and answer OCSP staples.",
         discussion: """
             Examples:
               staple demo                                  # see it all work on loopback, with a throwaway PKI
@@ -14,10 +14,15 @@ struct Staple: AsyncParsableCommand {
               staple fetch fullchain.pem -o fullchain.pem.ocsp
               staple serve --listen :443 --cert site.pem --key site.key --backend 127.0.0.1:8080
               staple check example.org --connections 4   # is the live server stapling, and right?
+              staple run --config /etc/staple/staple.yaml  # keep nginx and HAProxy stapled
+              staple respond --ca ca.pem --ca-key ca.key --index index.txt --listen :8080
 
             \(ExitStatusHelp.text)
             """,
-        subcommands: [Inspect.self, Lint.self, Check.self, Fetch.self, Serve.self, Respond.self, Demo.self]
+        subcommands: [
+            Demo.self, Inspect.self, Lint.self, Check.self, Fetch.self, Serve.self, Run.self, StatusCommand.self,
+            Respond.self,
+        ]
     )
 
     /// The subcommands that follow the monitoring convention.

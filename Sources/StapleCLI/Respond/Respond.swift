@@ -7,6 +7,7 @@ import NIOPosix
 import OCSPResponder
 import Prometheus
 import ServiceLifecycle
+import StatusHTTP
 import UnixSignals
 
 struct Respond: AsyncParsableCommand {
@@ -78,7 +79,7 @@ struct Respond: AsyncParsableCommand {
     @Option(help: "Nonces (RFC 9654): echo (sign a fresh response), ignore (answer from the cache), require.")
     var nonce: String = NoncePolicy.echo.rawValue
 
-    @Option(help: "Address for GET /metrics (Prometheus text format): HOST:PORT. Default: no metrics.")
+    @Option(help: "Address for GET /metrics (Prometheus text format) and /healthz: HOST:PORT. Default: none.")
     var metricsListen: EndpointArgument?
 
     @Option(help: "Connections open at once; more are closed at once.")
@@ -164,9 +165,9 @@ struct Respond: AsyncParsableCommand {
         do {
             _ = try await server.start(host: listen.endpoint.host, port: listen.endpoint.port)
             if let metricsListen {
-                metricsChannel = try await MetricsEndpoint.start(
-                    host: metricsListen.endpoint.host, port: metricsListen.endpoint.port, registry: registry,
-                    group: group)
+                metricsChannel = try await StatusEndpoint.start(
+                    host: metricsListen.endpoint.host, port: metricsListen.endpoint.port,
+                    routes: StatusRoutes(registry: registry), group: group)
             }
         } catch {
             printError("respond: cannot listen: \(error)")

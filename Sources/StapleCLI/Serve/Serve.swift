@@ -3,10 +3,13 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import Metrics
 import OCSPFetching
+import Prometheus
 import ServiceLifecycle
 import Stapling
 import StaplingProxy
+import StatusHTTP
 import TLSStapling
 
 struct Serve: AsyncParsableCommand {
@@ -25,17 +28,22 @@ struct Serve: AsyncParsableCommand {
             names are chosen by what the client supports. A Must-Staple certificate without a valid \
             staple is still served, and logged as an error.
 
+            --metrics-listen serves GET /metrics (Prometheus text: the engine's fetches by outcome, \
+            certificates without a valid staple, ...), /healthz and /status (JSON, one entry per \
+            certificate; `staple status --url http://HOST:PORT` prints it as a table).
+
             Signals: SIGTERM or SIGINT stop accepting, let open connections finish (--drain seconds), \
             then exit. SIGHUP reloads certificates and keys.
 
             Examples:
               staple serve --listen :443 --cert site.pem --key site.key --backend 127.0.0.1:8080 --state-dir /var/lib/staple
               staple serve --listen 127.0.0.1:8443 --cert rsa.pem --key rsa.key --cert ec.pem --key ec.key --backend 127.0.0.1:8080
+              staple serve --listen :443 --cert site.pem --key site.key --backend 127.0.0.1:8080 --metrics-listen 127.0.0.1:9180
 
             Exit status:
               0  stopped by a signal after draining
               2  usage error or unusable input (the message names the file and the problem)
-              3  could not listen (address in use, no permission)
+              3  could not listen (address in use, no permission), --metrics-listen included
             """
     )
 
@@ -77,6 +85,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "ALPN protocols to offer, comma-separated in order of preference (e.g. h2,http/1.1).")
     var alpn: String?
 
+    @Option(help: "Address for GET /metrics (Prometheus text), /healthz and /status (JSON): HOST:PORT. Default: none.")
+    var metricsListen: EndpointArgument?
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -103,12 +114,16 @@ struct Serve: AsyncParsableCommand {
             policy: RefreshPolicy(
                 minimumInterval: TimeInterval(minRefreshInterval), backoffBase: TimeInterval(max(1, retryAfter)))
         )
-        try await Self.serve(configuration, logger: logger)
+        try await Self.serve(configuration, metricsListen: metricsListen?.endpoint, logger: logger)
     }
 
     /// The composition: the fetcher, the server (engine and proxy), a `ServiceGroup` that drains on
     /// SIGTERM/SIGINT, and SIGHUP reloads; then the exit status.
-    static func serve(_ configuration: StapleServerConfiguration, logger: Logger) async throws {
+    static func serve(
+        _ configuration: StapleServerConfiguration, metricsListen: TLSProxy.Endpoint? = nil, logger: Logger
+    ) async throws {
+        let registry = PrometheusCollectorRegistry()
+        if metricsListen != nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
         let fetcher = OCSPFetcher(
             configuration: OCSPFetchConfiguration(attemptTimeout: configuration.fetchTimeout), logger: logger)
         let server: StapleServer
@@ -122,7 +137,21 @@ struct Serve: AsyncParsableCommand {
             throw ExitStatus.unusable.exitCode
         }
         await server.prepare()
-        let services = server.services + [HangupReloader(server: server, logger: logger)]
+        var endpoint: (any Channel)?
+        if let metricsListen {
+            do {
+                endpoint = try await StatusEndpoint.start(
+                    host: metricsListen.host, port: metricsListen.port,
+                    routes: StatusRoutes(registry: registry, status: { await ServeStatus.document(server).json() }))
+            } catch {
+                try? await fetcher.shutdown()
+                FileHandle.standardError.write(
+                    Data("staple serve: cannot listen on \(metricsListen) (--metrics-listen): \(error)\n".utf8))
+                throw ExitStatus.unreachable.exitCode
+            }
+        }
+        let services =
+            server.services + [HangupReloader(server: server, logger: logger), ChannelCloser(channel: endpoint)]
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -13,16 +13,19 @@ package struct ManagedCertificate: Sendable {
     package var responderURLs: [String]?
     /// The CertID hash: SHA-1 is what RFC 5019 responders are required to answer.
     package var hash: OCSPHashAlgorithm
+    /// This certificate's own refresh policy (a per-site refresh margin); nil: the refresher's.
+    package var policy: RefreshPolicy?
 
     package init(
         id: String, certificate: Certificate, issuer: Certificate, responderURLs: [String]? = nil,
-        hash: OCSPHashAlgorithm = .sha1
+        hash: OCSPHashAlgorithm = .sha1, policy: RefreshPolicy? = nil
     ) {
         self.id = id
         self.certificate = certificate
         self.issuer = issuer
         self.responderURLs = responderURLs
         self.hash = hash
+        self.policy = policy
     }
 
     package var key: CertificateKey { CertificateKey(certificate: certificate) }

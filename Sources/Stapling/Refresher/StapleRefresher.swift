@@ -259,12 +259,13 @@ package actor StapleRefresher: Service {
         if let store {
             let result = await store.loadOffThread(
                 certificate: entry.managed.certificate, issuer: entry.managed.issuer, verifier: verifier,
-                policy: policy, now: now())
+                policy: entry.managed.policy ?? policy, now: now())
             if case .loaded(let staple) = result { loaded = staple }
         }
         guard var current = entries[id], current.generation == generation else { return }
         let change = current.state.load(
-            loaded, certificateNotAfter: current.managed.certificate.notValidAfter, policy: policy, now: now(),
+            loaded, certificateNotAfter: current.managed.certificate.notValidAfter,
+            policy: current.managed.policy ?? policy, now: now(),
             jitter: random())
         current.busy = false
         entries[id] = current
@@ -331,7 +332,7 @@ package actor StapleRefresher: Service {
         let request = StapleRequest(
             certificate: entry.managed.certificate, issuer: entry.managed.issuer,
             responderURLs: entry.managed.responderURLs, hash: entry.managed.hash,
-            currentThisUpdate: entry.state.staple?.thisUpdate, policy: policy)
+            currentThisUpdate: entry.state.staple?.thisUpdate, policy: entry.managed.policy ?? policy)
         let attempt = RefreshAttempt(await source.response(for: request, now: now), serialNumberHex: serial)
         metrics.fetched(outcome: attempt.label)
         guard var current = entries[id], current.generation == generation else {
@@ -344,7 +345,8 @@ package actor StapleRefresher: Service {
         let time = now()
         let key = current.key
         let change = current.state.apply(
-            attempt.outcome, certificateNotAfter: current.managed.certificate.notValidAfter, policy: policy, now: time,
+            attempt.outcome, certificateNotAfter: current.managed.certificate.notValidAfter,
+            policy: current.managed.policy ?? policy, now: time,
             jitter: random())
         entries[id] = current
         let outcome: RefreshEvent.Outcome
