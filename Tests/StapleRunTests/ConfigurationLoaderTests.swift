@@ -60,7 +60,7 @@ struct ConfigurationLoaderTests {
                 == NginxOutputConfiguration(
                     stapleFile: "/etc/nginx/staples/www.der", reload: .pidFile("/run/nginx.pid"),
                     confirm: "127.0.0.1:443",
-                    serverName: "www.example.org"))
+                    serverName: "www.example.org", includeFile: "/etc/nginx/staples/www.conf"))
         #expect(configuration.sites[1].haproxy?.socket == .unix(path: "/run/haproxy/admin.sock"))
         #expect(configuration.sites[1].issuer == "/etc/haproxy/certs/issuer.pem")
         #expect(configuration.sites[2].responder == "http://ocsp.example.net/")

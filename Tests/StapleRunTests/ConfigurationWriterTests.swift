@@ -58,7 +58,7 @@ struct ConfigurationWriterTests {
                     refreshMargin: 1.5, timeout: 86_400 * 2,
                     nginx: NginxOutputConfiguration(
                         stapleFile: "/etc/nginx/www.der", reload: .pidFile("/run/nginx.pid"), confirm: "127.0.0.1:8443",
-                        serverName: "www.example.org"),
+                        serverName: "www.example.org", includeFile: "/etc/nginx/staples/www.conf"),
                     haproxy: HAProxyOutputConfiguration(
                         crt: "/etc/haproxy/www.pem", socket: .tcp(host: "::1", port: 9999)),
                     directory: "/var/lib/staple/out", origin: "/etc/nginx/sites-enabled/www:3"),

@@ -56,7 +56,7 @@ struct Run: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The YAML configuration (see docs/run-service.md).")
+    @Option(help: "The YAML configuration (see docs/run-configuration.md).")
     var config: String?
 
     @Option(help: "Discover the sites from this nginx configuration (the sites with an ssl_stapling_file).")

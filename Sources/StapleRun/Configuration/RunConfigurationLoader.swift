@@ -15,7 +15,7 @@ package enum RunConfigurationLoader {
     static let siteKeys = [
         "name", "certificate", "issuer", "responder", "refresh_margin", "timeout", "nginx", "haproxy", "directory",
     ]
-    static let nginxKeys = ["staple_file", "reload", "pid_file", "confirm", "server_name"]
+    static let nginxKeys = ["staple_file", "include_file", "reload", "pid_file", "confirm", "server_name"]
     static let haproxyKeys = ["crt", "socket"]
 
     /// Reads and parses the file at `path`.
@@ -213,9 +213,11 @@ package enum RunConfigurationLoader {
                 .invalidValue, subject: "\(file):\(map.line(of: "confirm"))",
                 reason: "`confirm` of site `\(site)` is `\(confirm)`; it must be HOST:PORT (`127.0.0.1:443`)")
         }
+        let includeFile = try map.string("include_file", meaning: "the snippet the server{} includes")
         return NginxOutputConfiguration(
             stapleFile: resolve(stapleFile), reload: reload, confirm: confirm,
-            serverName: try map.string("server_name", meaning: "the SNI name to send"))
+            serverName: try map.string("server_name", meaning: "the SNI name to send"),
+            includeFile: includeFile.map(resolve))
     }
 
     private static func haproxyOutput(

@@ -64,6 +64,7 @@ package enum RunConfigurationValidator {
         }
         if let nginx = site.nginx {
             directoryExists(nginx.stapleFile, key: "staple_file")
+            if let includeFile = nginx.includeFile { directoryExists(includeFile, key: "include_file") }
             if case .pidFile(let path) = nginx.reload, !FileManager.default.isReadableFile(atPath: path) {
                 problem(.missingFile, "its `pid_file` \(path) cannot be read (is nginx running?)")
             }

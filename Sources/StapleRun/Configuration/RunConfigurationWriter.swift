@@ -40,6 +40,7 @@ package enum RunConfigurationWriter {
         if let nginx = site.nginx {
             lines.append("    nginx:")
             add("staple_file", nginx.stapleFile, indent: "      ")
+            add("include_file", nginx.includeFile, indent: "      ")
             switch nginx.reload {
             case .command(let command): add("reload", command, indent: "      ")
             case .pidFile(let path): add("pid_file", path, indent: "      ")

@@ -129,7 +129,7 @@ struct HAProxyOutputTests {
         let brief = try judgedStaple(pki, site.leaf, thisUpdate: Date() - 60, nextUpdate: nextUpdate)
         #expect(try await site.install(brief) == .installed)
         #expect(try await site.served() == brief.bytes)
-        let stopped = try await eventually(within: 30) { try await site.served() == nil }
+        let stopped = try await eventually(within: 60) { try await site.served() == nil }
         #expect(stopped, "HAProxy no longer staples it")
         #expect(Date() >= nextUpdate - 300 - 1, "not before nextUpdate − 5 minutes")
         #expect(Date() < nextUpdate, "well before nextUpdate itself")
