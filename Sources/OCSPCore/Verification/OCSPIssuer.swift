@@ -29,6 +29,16 @@ public final class OCSPIssuer: Sendable {
         hashes.first { $0.algorithm == hash }?.hashes
     }
 
+    /// The CertID of the certificate with serial number `serialNumber` (its INTEGER content octets)
+    /// issued by this issuer, computed with `hash`; nil when the issuer's fields cannot be read.
+    public func certID(serialNumber: [UInt8], hash: OCSPHashAlgorithm = .sha1) -> CertID? {
+        hashes(hash).map {
+            CertID(
+                hashAlgorithm: hash.identifier, issuerNameHash: $0.nameHash, issuerKeyHash: $0.keyHash,
+                serialNumber: serialNumber)
+        }
+    }
+
     /// SHA-1 of the subjectPublicKey bits: what a `byKey` ResponderID holds (RFC 6960 §4.2.1).
     var sha1KeyHash: [UInt8]? { hashes(.sha1)?.keyHash }
 
