@@ -51,6 +51,11 @@ func cpuSeconds(pid: Int32) -> Double {
     return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
+/// Prints a line at once (unbuffered), so progress shows in a log file while it runs.
+func say(_ line: String = "") {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { arguments.dropFirst($0 + 1).first }
@@ -62,15 +67,15 @@ let count = numbers.first ?? 100_000
 let observeSeconds = numbers.dropFirst().first ?? 600
 let validity = option("--validity").flatMap(Int.init) ?? 1200
 guard let staple = option("--staple"), FileManager.default.isExecutableFile(atPath: staple) else {
-    print("usage: EngineBenchmark [CERTIFICATES] [OBSERVE-SECONDS] --staple PATH-TO-staple [--validity SECONDS]")
-    print("  (swift build -c release --product staple --product EngineBenchmark)")
+    say("usage: EngineBenchmark [CERTIFICATES] [OBSERVE-SECONDS] --staple PATH-TO-staple [--validity SECONDS]")
+    say("  (swift build -c release --product staple --product EngineBenchmark)")
     exit(2)
 }
 
 var logger = Logger(label: "engine-bench")
 logger.logLevel = .error
 
-print("Issuing \(count) certificates...")
+say("Issuing \(count) certificates...")
 let pki = try TestPKI(name: "bench")
 defer { pki.remove() }
 // The benchmark's own copies: DER only. The engine gets certificates decoded from fresh copies.
@@ -83,7 +88,7 @@ try pki.writeIndexFile()
 
 let port = try SystemTools.freePort()
 let url = "http://127.0.0.1:\(port)/"
-print("Starting staple respond (pre-signing \(count) serials, validity \(validity) s)...")
+say("Starting staple respond (pre-signing \(count) serials, validity \(validity) s)...")
 let responder = try await ListeningProcess(
     staple,
     [
@@ -187,33 +192,33 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
     let memoryEnd = Double(endRSS - baselineRSS) / Double(count) / 1024
     let outcomes = Dictionary(grouping: events, by: { labels[Int($0.1)] }).mapValues(\.count)
 
-    print(
+    say(
         String(
             format:
                 "Engine, %d certificates: %.2f KiB per certificate at the end (target ≤ 2), refresh peak-to-mean %.2f per minute (target ≤ 1.2), start-up %.0f staples/s",
             count, memoryEnd, perMinute.ratio, Double(count) / startupSeconds))
-    print("")
-    print(
+    say("")
+    say(
         String(
             format:
                 "Start-up: %d staples in %.1f s (%.0f/s), %d requests, at most %d fetches in flight; responder CPU %.0f µs per answer",
             count, startupSeconds, Double(count) / startupSeconds, startupRequests, startupPeak,
             responderStartupCPU / Double(max(startupRequests, 1)) * 1e6))
-    print("Observed \(observeSeconds) s after start-up: \(events.count) refreshes \(outcomes)")
-    print(
+    say("Observed \(observeSeconds) s after start-up: \(events.count) refreshes \(outcomes)")
+    say(
         String(
             format: "Refreshes per minute: mean %.0f, peak %d, peak-to-mean %.2f; per 10 s: mean %.1f, peak %d, peak-to-mean %.2f",
             perMinute.mean, perMinute.peak, perMinute.ratio, perTen.mean, perTen.peak, perTen.ratio))
-    print(
+    say(
         String(
             format: "CPU per refresh (engine process): %.0f µs (%.2f s CPU for %d refreshes); fetches in flight at most %d",
             cpu / Double(max(events.count, 1)) * 1e6, cpu, events.count, peakInFlight))
-    print(
+    say(
         String(
             format:
                 "Memory per certificate: %.2f KiB after start-up, %.2f KiB at the end (RSS +%.0f MiB over a %.0f MiB baseline)",
             memoryStartup, memoryEnd, Double(endRSS - baselineRSS) / 1_048_576, Double(baselineRSS) / 1_048_576))
-    print("Per minute: \(minutes.map(String.init).joined(separator: " "))")
-    print("Per 10 s:   \(tens.map(String.init).joined(separator: " "))")
+    say("Per minute: \(minutes.map(String.init).joined(separator: " "))")
+    say("Per 10 s:   \(tens.map(String.init).joined(separator: " "))")
 }
 try await fetcher.shutdown()

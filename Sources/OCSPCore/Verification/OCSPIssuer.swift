@@ -1,8 +1,9 @@
 import X509
 
-/// An issuing CA's certificate together with what verification derives from it, computed once: the
-/// hashes of its encoded name and key for every CertID hash algorithm (RFC 6960 §4.1.1), which also
-/// give the SHA-1 key hash a `byKey` ResponderID names (§4.2.1).
+/// An issuing CA's certificate together with what verification derives from it, computed once: its
+/// encoded name and key located in its TBSCertificate, and their SHA-1 hashes (RFC 6960 §4.1.1), which
+/// also give the key hash a `byKey` ResponderID names (§4.2.1). Hashes with the other CertID
+/// algorithms are computed from the located fields when a CertID asks for them.
 ///
 /// Responses about many certificates of one CA are verified against one `OCSPIssuer` (the staple
 /// engine keeps one per CA) instead of parsing the CA certificate again for every response.
@@ -11,22 +12,21 @@ import X509
 public final class OCSPIssuer: Sendable {
     /// The issuer certificate.
     public let certificate: Certificate
-    /// Name and key hashes per algorithm; empty when the certificate's fields cannot be read (then
-    /// no CertID and no `byKey` ResponderID names it, as when recomputing them fails).
-    private let hashes: [(algorithm: OCSPHashAlgorithm, hashes: IssuerHashes)]
+    /// The name and key as encoded; nil when the certificate's fields cannot be read (then no CertID
+    /// and no `byKey` ResponderID names it, as when recomputing them fails).
+    private let fields: RawCertificateFields?
+    /// The SHA-1 hashes: what RFC 5019 responders answer, and what `byKey` names.
+    private let sha1: IssuerHashes?
 
     public init(_ certificate: Certificate) {
         self.certificate = certificate
-        if let fields = try? RawCertificateFields(certificate) {
-            hashes = OCSPHashAlgorithm.all.map { ($0, IssuerHashes(fields: fields, hash: $0)) }
-        } else {
-            hashes = []
-        }
+        fields = try? RawCertificateFields(certificate)
+        sha1 = fields.map { IssuerHashes(fields: $0, hash: .sha1) }
     }
 
     /// The name and key hashes with `hash`, or nil when the certificate's fields cannot be read.
     func hashes(_ hash: OCSPHashAlgorithm) -> IssuerHashes? {
-        hashes.first { $0.algorithm == hash }?.hashes
+        hash == .sha1 ? sha1 : fields.map { IssuerHashes(fields: $0, hash: hash) }
     }
 
     /// The CertID of the certificate with serial number `serialNumber` (its INTEGER content octets)
@@ -45,9 +45,7 @@ public final class OCSPIssuer: Sendable {
     /// Whether `certID` names this issuer: its algorithm is one we compute and both of its hashes are
     /// this issuer's with that algorithm (the serial number is not compared).
     func isNamed(by certID: CertID) -> Bool {
-        guard let entry = hashes.first(where: { $0.algorithm.oid == certID.hashAlgorithm.algorithm }) else {
-            return false
-        }
-        return certID.issuerNameHash == entry.hashes.nameHash && certID.issuerKeyHash == entry.hashes.keyHash
+        guard let hash = OCSPHashAlgorithm(certID.hashAlgorithm), let expected = hashes(hash) else { return false }
+        return certID.issuerNameHash == expected.nameHash && certID.issuerKeyHash == expected.keyHash
     }
 }
