@@ -192,14 +192,18 @@ package actor StapleRefresher: Service {
     }
 
     /// The ids due now and not busy, soonest last (popLast is O(1)).
+    ///
+    /// One pass collecting (time, id) pairs of the due entries only, then a sort of those: at
+    /// 100,000 certificates this runs every tick, and copying entries or sorting all of them showed
+    /// up as seconds of CPU at the end of start-up.
     private func dueIDs() -> [String] {
         let time = now()
-        return entries.filter { !$0.value.busy && $0.value.state.isDue(at: time) }
-            .sorted {
-                ($0.value.state.nextAttempt ?? .distantFuture, $0.key)
-                    > ($1.value.state.nextAttempt ?? .distantFuture, $1.key)
-            }
-            .map(\.key)
+        var due: [(at: Date, id: String)] = []
+        for (id, entry) in entries where !entry.busy {
+            if let at = entry.state.nextAttempt, at <= time { due.append((at, id)) }
+        }
+        due.sort { ($0.at, $0.id) > ($1.at, $1.id) }
+        return due.map(\.id)
     }
 
     /// Marks `id` busy when it is due now and idle; returns its generation.
