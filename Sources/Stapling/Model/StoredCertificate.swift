@@ -22,7 +22,11 @@ struct StoredCertificate: Sendable {
     var hash: OCSPHashAlgorithm
 
     init(_ managed: ManagedCertificate, der: [UInt8], issuer: OCSPIssuer) {
-        self.der = der
+        // An exact-size copy: a serializer's buffer grows by doubling, and this one is kept for as long as
+        // the certificate is managed.
+        self.der = [UInt8](unsafeUninitializedCapacity: der.count) { buffer, initialized in
+            initialized = buffer.initialize(from: der).1
+        }
         notValidAfter = managed.certificate.notValidAfter
         self.issuer = issuer
         responderURLs = managed.responderURLs
