@@ -1,5 +1,5 @@
 // `swift build -c release --product staple --product EngineBenchmark`
-// `.build/release/EngineBenchmark [CERTIFICATES] [OBSERVE-SECONDS] --staple .build/release/staple [--validity S]`
+// `.build/release/EngineBenchmark [CERTIFICATES] [OBSERVE-SECONDS] --staple .build/release/staple [--validity S] [--upsert]`
 //
 // The staple engine managing N certificates (default 100,000) of one CA in one process, against
 // `staple respond` (a separate process, pre-signing every serial of the CA's index.txt) on loopback,
@@ -129,9 +129,8 @@ struct CountingSource: ResponseSource {
     }
 }
 
-/// Certificates as a deployment has them: decoded from DER read at start (fresh bytes).
-func managedCertificates(_ ders: [[UInt8]], issuer: Certificate, url: String) throws -> [ManagedCertificate] {
-    try ders.map { der in
+/// A certificate as a deployment has it: decoded from DER read at start (fresh bytes).
+func managedCertificate(_ der: [UInt8], issuer: Certificate, url: String) throws -> ManagedCertificate {
         let fresh = [UInt8](unsafeUninitializedCapacity: der.count) { buffer, initialized in
             _ = buffer.initialize(from: der)
             initialized = der.count
@@ -140,13 +139,15 @@ func managedCertificates(_ ders: [[UInt8]], issuer: Certificate, url: String) th
         return ManagedCertificate(
             id: Array(certificate.serialNumber.bytes).hexString, certificate: certificate, issuer: issuer,
             responderURLs: [url])
-    }
 }
 
 let baselineRSS = residentBytes()
 let source = CountingSource(fetch: StapleFetch(fetcher: fetcher, logger: logger), inFlight: inFlight)
+// Default: every certificate decoded first and given to `init` (all decoded values alive at once, as
+// `staple serve` does). `--upsert`: each decoded and added with `upsert`, then dropped.
+let oneByOne = arguments.contains("--upsert")
 let refresher = StapleRefresher(
-    certificates: try managedCertificates(ders, issuer: pki.ca, url: url), source: source, verifier: source.fetch.verifier,
+    certificates: oneByOne ? [] : try ders.map { try managedCertificate($0, issuer: pki.ca, url: url) }, source: source, verifier: source.fetch.verifier,
     store: try StapleStore(directory: "\(pki.directory)/state", logger: logger),
     policy: policy, logger: logger,
     onEvent: { event in
@@ -154,6 +155,10 @@ let refresher = StapleRefresher(
         completions.withLockedValue { $0.append((Date().timeIntervalSince1970, label)) }
     }
 )
+if oneByOne {
+    for der in ders { await refresher.upsert(try managedCertificate(der, issuer: pki.ca, url: url)) }
+}
+say("Certificates given to the engine \(oneByOne ? "one by one (upsert)" : "all at once (init)")")
 let group = ServiceGroup(
     configuration: ServiceGroupConfiguration(services: [.init(service: refresher)], logger: logger))
 
