@@ -1,16 +1,27 @@
-// `swift run -c release --scratch-path .build-engine EngineBenchmark [certificates] [seconds]`
+// `swift build -c release --product staple --product EngineBenchmark`
+// `.build/release/EngineBenchmark [CERTIFICATES] [OBSERVE-SECONDS] --staple .build/release/staple [--validity S] [--upsert]`
 //
-// Manages N certificates (default 10,000) in one process against a local `openssl ocsp -index`
-// responder whose answers are valid for 2 minutes (so a refresh cycle is about a minute), and
-// reports, after start-up: memory per certificate, CPU time per refresh, and the peak-to-mean
-// ratio of requests per second sent to the responder (1-second buckets).
+// The staple engine managing N certificates (default 100,000) of one CA in one process, against
+// `staple respond` (a separate process, pre-signing every serial of the CA's index.txt) on loopback,
+// its answers valid for --validity seconds (default 1200). Prints, ratio first:
+//
+// - memory per certificate: the engine's RSS growth (VmRSS) from just before the certificates are
+//   decoded (as a deployment reads them: fresh DER, nothing shared with the benchmark's own copies)
+//   to after start-up and at the end, divided by N;
+// - the refresh rate after start-up in requests per minute over the observation window, and its
+//   peak-to-mean ratio (target ≤ 1.2), also the peak-to-mean of 10-second buckets;
+// - start-up: how long until every certificate had a staple, at what rate, how many fetches were in
+//   flight at most (the engine's bound), and the responder's own rate;
+// - CPU per refresh of the engine process, and the responder's CPU per answer (/proc/PID/stat 14+15).
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import OCSPCore
 import OCSPFetching
 import ServiceLifecycle
 import StapleTestSupport
 import Stapling
+import X509
 
 #if canImport(Glibc)
     import Glibc
@@ -22,6 +33,16 @@ func residentBytes() -> Int {
     return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
 }
 
+/// RSS after glibc's `malloc_trim(0)` has returned the free pages of every arena to the system:
+/// what is live plus what cannot be returned. (Called by the benchmark only, to tell the two apart.)
+func trimmedResidentBytes() -> Int {
+    if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+        let trim = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        _ = trim(0)
+    }
+    return residentBytes()
+}
+
 func cpuSeconds() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -29,54 +50,131 @@ func cpuSeconds() -> Double {
         + Double(usage.ru_stime.tv_usec) / 1e6
 }
 
-let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
-let count = arguments.first ?? 10_000
-let observeSeconds = arguments.dropFirst().first ?? 180
+/// utime + stime of another process in seconds (fields 14 and 15 of /proc/PID/stat).
+func cpuSeconds(pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return 0 }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // After the command name the first field is 3 (state): 14 and 15 are at 11 and 12.
+    let ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
+    return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// Prints a line at once (unbuffered), so progress shows in a log file while it runs.
+func say(_ line: String = "") {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String) -> String? {
+    arguments.firstIndex(of: name).flatMap { arguments.dropFirst($0 + 1).first }
+}
+let numbers = arguments.enumerated().filter { index, value in
+    Int(value) != nil && (index == 0 || !arguments[index - 1].hasPrefix("--"))
+}.map { Int($0.element)! }
+let count = numbers.first ?? 100_000
+let observeSeconds = numbers.dropFirst().first ?? 600
+let validity = option("--validity").flatMap(Int.init) ?? 1200
+guard let staple = option("--staple"), FileManager.default.isExecutableFile(atPath: staple) else {
+    say("usage: EngineBenchmark [CERTIFICATES] [OBSERVE-SECONDS] --staple PATH-TO-staple [--validity SECONDS]")
+    say("  (swift build -c release --product staple --product EngineBenchmark)")
+    exit(2)
+}
 
 var logger = Logger(label: "engine-bench")
 logger.logLevel = .error
 
-print("Issuing \(count) certificates...")
+say("Issuing \(count) certificates...")
 let pki = try TestPKI(name: "bench")
 defer { pki.remove() }
-let port = try SystemTools.freePort()
-let url = "http://127.0.0.1:\(port)/"
-var leaves: [TestPKI.Leaf] = []
+// The benchmark's own copies: DER only. The engine gets certificates decoded from fresh copies.
+var ders: [[UInt8]] = []
+ders.reserveCapacity(count)
 for _ in 0..<count {
-    leaves.append(try pki.issue(writePEM: false, writeIndex: false))
+    ders.append(try pki.issue(writePEM: false, writeIndex: false).der)
 }
 try pki.writeIndexFile()
-let responder = try await OpenSSLResponder(pki: pki, port: port, validity: ["-nmin", "2"])
+
+let port = try SystemTools.freePort()
+let url = "http://127.0.0.1:\(port)/"
+say("Starting staple respond (pre-signing \(count) serials, validity \(validity) s)...")
+let responder = try await ListeningProcess(
+    staple,
+    [
+        "respond", "--ca", pki.caPath, "--ca-key", pki.caKeyPath, "--index", pki.indexPath,
+        "--listen", "127.0.0.1:\(port)", "--validity", "\(validity)s", "--refresh", "\(max(1, validity / 20))s",
+        "--log-level", "error",
+    ], port: port, logPath: "\(pki.directory)/respond.log", stopSignal: SIGTERM)
 defer { responder.stop() }
 
 let fetcher = OCSPFetcher(configuration: OCSPFetchConfiguration(proxies: .none), logger: logger)
 let policy = RefreshPolicy(safetyMargin: 10, minimumInterval: 5, backoffBase: 5, backoffCap: 60)
-let completions = NIOLockedValueBox<[(Date, String)]>([])
+/// Every refresh: when (seconds since 1970) and its label, 16 bytes each (this array is in the RSS measured).
+let completions = NIOLockedValueBox<[(Double, UInt8)]>([])
+let labels = ["good", "not_newer", "network", "other"]
+let inFlight = NIOLockedValueBox<(now: Int, peak: Int)>((now: 0, peak: 0))
+
+/// Counts fetches in flight around the real source.
+struct CountingSource: ResponseSource {
+    let fetch: StapleFetch
+    let inFlight: NIOLockedValueBox<(now: Int, peak: Int)>
+    func response(for request: StapleRequest, now: @escaping @Sendable () -> Date) async -> StapleFetchOutcome {
+        inFlight.withLockedValue {
+            $0.now += 1
+            $0.peak = max($0.peak, $0.now)
+        }
+        defer { inFlight.withLockedValue { $0.now -= 1 } }
+        return await fetch.response(for: request, now: now)
+    }
+}
+
+/// A certificate as a deployment has it: decoded from DER read at start (fresh bytes).
+func managedCertificate(_ der: [UInt8], issuer: Certificate, url: String) throws -> ManagedCertificate {
+        let fresh = [UInt8](unsafeUninitializedCapacity: der.count) { buffer, initialized in
+            _ = buffer.initialize(from: der)
+            initialized = der.count
+        }
+        let certificate = try Certificate(derEncoded: fresh)
+        return ManagedCertificate(
+            id: Array(certificate.serialNumber.bytes).hexString, certificate: certificate, issuer: issuer,
+            responderURLs: [url])
+}
+
 let baselineRSS = residentBytes()
+let source = CountingSource(fetch: StapleFetch(fetcher: fetcher, logger: logger), inFlight: inFlight)
+// Default: every certificate decoded first and given to `init` (all decoded values alive at once, as
+// `staple serve` does). `--upsert`: each decoded and added with `upsert`, then dropped.
+let oneByOne = arguments.contains("--upsert")
 let refresher = StapleRefresher(
-    certificates: leaves.map {
-        ManagedCertificate(id: $0.serialHex, certificate: $0.certificate, issuer: pki.ca, responderURLs: [url])
-    },
-    fetch: StapleFetch(fetcher: fetcher, logger: logger),
+    certificates: oneByOne ? [] : try ders.map { try managedCertificate($0, issuer: pki.ca, url: url) }, source: source, verifier: source.fetch.verifier,
     store: try StapleStore(directory: "\(pki.directory)/state", logger: logger),
     policy: policy, logger: logger,
-    onEvent: { event in completions.withLockedValue { $0.append((Date(), event.fetchLabel)) } }
+    onEvent: { event in
+        let label = UInt8(labels.firstIndex(of: event.fetchLabel) ?? 3)
+        completions.withLockedValue { $0.append((Date().timeIntervalSince1970, label)) }
+    }
 )
+if oneByOne {
+    for der in ders { await refresher.upsert(try managedCertificate(der, issuer: pki.ca, url: url)) }
+}
+say("Certificates given to the engine \(oneByOne ? "one by one (upsert)" : "all at once (init)")")
 let group = ServiceGroup(
     configuration: ServiceGroupConfiguration(services: [.init(service: refresher)], logger: logger))
 
 let start = Date()
+let responderCPUStart = cpuSeconds(pid: responder.pid)
 try await withThrowingTaskGroup(of: Void.self) { tasks in
     tasks.addTask { try await group.run() }
     // Start-up: until every certificate has a staple.
-    while completions.withLockedValue({ $0.count }) < count {
-        try await Task.sleep(for: .milliseconds(200))
+    while completions.withLockedValue({ $0.count { $0.1 == 0 } }) < count {
+        try await Task.sleep(for: .milliseconds(500))
     }
     let startupSeconds = Date().timeIntervalSince(start)
+    let startupRequests = completions.withLockedValue { $0.count }
+    let startupPeak = inFlight.withLockedValue { $0.peak }
+    let responderStartupCPU = cpuSeconds(pid: responder.pid) - responderCPUStart
     let startupRSS = residentBytes()
-    print(
-        String(format: "Start-up: %d staples in %.1f s (%.0f/s)", count, startupSeconds, Double(count) / startupSeconds)
-    )
     let cpuBefore = cpuSeconds()
     let observeStart = Date()
     let before = completions.withLockedValue { $0.count }
@@ -84,30 +182,64 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
     let cpu = cpuSeconds() - cpuBefore
     let events = completions.withLockedValue { Array($0[before...]) }
     let endRSS = residentBytes()
+    let trimmedRSS = trimmedResidentBytes()
+    let peakInFlight = inFlight.withLockedValue { $0.peak }
     await group.triggerGracefulShutdown()
     try await tasks.waitForAll()
 
-    var buckets = [Int](repeating: 0, count: observeSeconds)
-    for (time, _) in events {
-        let index = Int(time.timeIntervalSince(observeStart))
-        if index >= 0 && index < observeSeconds { buckets[index] += 1 }
+    func buckets(_ width: Int) -> [Int] {
+        var result = [Int](repeating: 0, count: observeSeconds / width)
+        for (time, _) in events {
+            let index = Int(time - observeStart.timeIntervalSince1970) / width
+            if index >= 0 && index < result.count { result[index] += 1 }
+        }
+        return result
     }
-    let mean = Double(buckets.reduce(0, +)) / Double(observeSeconds)
-    let peak = Double(buckets.max() ?? 0)
-    let outcomes = Dictionary(grouping: events, by: \.1).mapValues(\.count)
-    print("Observed \(observeSeconds) s after start-up: \(events.count) refreshes \(outcomes)")
-    print(String(format: "Requests/s: mean %.1f, peak %.0f, peak-to-mean %.2f", mean, peak, mean > 0 ? peak / mean : 0))
-    print(
-        String(
-            format: "CPU per refresh: %.0f µs (%.2f s CPU for %d refreshes)", cpu / Double(max(events.count, 1)) * 1e6,
-            cpu, events.count))
-    print(
+    func peakToMean(_ values: [Int]) -> (mean: Double, peak: Int, ratio: Double) {
+        let mean = Double(values.reduce(0, +)) / Double(max(values.count, 1))
+        let peak = values.max() ?? 0
+        return (mean, peak, mean > 0 ? Double(peak) / mean : 0)
+    }
+    let minutes = buckets(60)
+    let tens = buckets(10)
+    let perMinute = peakToMean(minutes)
+    let perTen = peakToMean(tens)
+    let memoryStartup = Double(startupRSS - baselineRSS) / Double(count) / 1024
+    let memoryEnd = Double(endRSS - baselineRSS) / Double(count) / 1024
+    let outcomes = Dictionary(grouping: events, by: { labels[Int($0.1)] }).mapValues(\.count)
+
+    say(
         String(
             format:
-                "Memory per certificate: %.1f KiB after start-up, %.1f KiB at the end (RSS %.0f MiB over a %.0f MiB baseline)",
-            Double(startupRSS - baselineRSS) / Double(count) / 1024,
-            Double(endRSS - baselineRSS) / Double(count) / 1024,
-            Double(endRSS - baselineRSS) / 1_048_576, Double(baselineRSS) / 1_048_576))
-    print("Buckets (requests per second): \(buckets.map(String.init).joined(separator: " "))")
+                "Engine, %d certificates: %.2f KiB per certificate at the end (target ≤ 2), refresh peak-to-mean %.2f per minute (target ≤ 1.2), start-up %.0f staples/s",
+            count, memoryEnd, perMinute.ratio, Double(count) / startupSeconds))
+    say("")
+    say(
+        String(
+            format:
+                "Start-up: %d staples in %.1f s (%.0f/s), %d requests, at most %d fetches in flight; responder CPU %.0f µs per answer",
+            count, startupSeconds, Double(count) / startupSeconds, startupRequests, startupPeak,
+            responderStartupCPU / Double(max(startupRequests, 1)) * 1e6))
+    say("Observed \(observeSeconds) s after start-up: \(events.count) refreshes \(outcomes)")
+    say(
+        String(
+            format: "Refreshes per minute: mean %.0f, peak %d, peak-to-mean %.2f; per 10 s: mean %.1f, peak %d, peak-to-mean %.2f",
+            perMinute.mean, perMinute.peak, perMinute.ratio, perTen.mean, perTen.peak, perTen.ratio))
+    say(
+        String(
+            format: "CPU per refresh (engine process): %.0f µs (%.2f s CPU for %d refreshes); fetches in flight at most %d",
+            cpu / Double(max(events.count, 1)) * 1e6, cpu, events.count, peakInFlight))
+    say(
+        String(
+            format:
+                "Memory per certificate: %.2f KiB after start-up, %.2f KiB at the end (RSS +%.0f MiB over a %.0f MiB baseline)",
+            memoryStartup, memoryEnd, Double(endRSS - baselineRSS) / 1_048_576, Double(baselineRSS) / 1_048_576))
+    say(
+        String(
+            format:
+                "After malloc_trim(0) at the end: %.2f KiB per certificate (RSS +%.0f MiB): the rest of the figure above is free heap glibc had kept",
+            Double(trimmedRSS - baselineRSS) / Double(count) / 1024, Double(trimmedRSS - baselineRSS) / 1_048_576))
+    say("Per minute: \(minutes.map(String.init).joined(separator: " "))")
+    say("Per 10 s:   \(tens.map(String.init).joined(separator: " "))")
 }
 try await fetcher.shutdown()

@@ -14,14 +14,22 @@ enum VerificationStop: Error {
 }
 
 /// The ordered record of checks run so far.
+///
+/// A passed or warning check's detail is an autoclosure, formatted only when read (see
+/// ``OCSPCheck/detail``); a failed check's is formatted at once, as its rejection reason is.
 struct CheckLog {
-    private(set) var checks: [OCSPCheck] = []
+    private(set) var checks: [OCSPCheck]
 
-    mutating func pass(_ id: String, _ reference: String, _ detail: String) {
+    init() {
+        checks = []
+        checks.reserveCapacity(14)
+    }
+
+    mutating func pass(_ id: String, _ reference: String, _ detail: @autoclosure @escaping @Sendable () -> String) {
         checks.append(OCSPCheck(id: id, reference: reference, outcome: .passed, detail: detail))
     }
 
-    mutating func warn(_ id: String, _ reference: String, _ detail: String) {
+    mutating func warn(_ id: String, _ reference: String, _ detail: @autoclosure @escaping @Sendable () -> String) {
         checks.append(OCSPCheck(id: id, reference: reference, outcome: .warning, detail: detail))
     }
 
@@ -29,7 +37,7 @@ struct CheckLog {
     mutating func fail(
         _ id: String, _ reference: String, _ stop: VerificationStop, _ detail: String
     ) -> VerificationStop {
-        checks.append(OCSPCheck(id: id, reference: reference, outcome: .failed, detail: detail))
+        checks.append(OCSPCheck(id: id, reference: reference, outcome: .failed, detail: { detail }))
         return stop
     }
 

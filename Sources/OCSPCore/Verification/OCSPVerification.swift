@@ -40,7 +40,34 @@ public struct OCSPCheck: Hashable, Sendable {
     /// Where the rule comes from, e.g. `RFC 6960 §4.2.1`.
     public var reference: String
     public var outcome: Outcome
-    public var detail: String
+    /// What the check found, for a person.
+    ///
+    /// Written when it is first read: a verification whose details nobody reads (the staple engine's,
+    /// thousands a minute) does not format dates and hex it never shows.
+    public var detail: String {
+        get { describe() }
+        set { describe = { newValue } }
+    }
+
+    private var describe: @Sendable () -> String
+
+    init(id: String, reference: String, outcome: Outcome, detail: @escaping @Sendable () -> String) {
+        self.id = id
+        self.reference = reference
+        self.outcome = outcome
+        self.describe = detail
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.id == rhs.id && lhs.reference == rhs.reference && lhs.outcome == rhs.outcome && lhs.detail == rhs.detail
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(reference)
+        hasher.combine(outcome)
+        hasher.combine(detail)
+    }
 }
 
 /// The verifier's full answer: the verdict, every check run in order, and what was matched.

@@ -53,17 +53,29 @@ public struct OCSPVerifier: Sendable {
         response: [UInt8], certificate: Certificate, issuer: Certificate, trustedResponders: [Certificate] = [],
         nonce: [UInt8]? = nil, now: Date
     ) -> OCSPVerification {
+        verify(
+            response: response, certificate: certificate, issuer: OCSPIssuer(issuer),
+            trustedResponders: trustedResponders, nonce: nonce, now: now)
+    }
+
+    /// Verifies `response` for `certificate`, issued by `issuer`, at `now`: the same checks, with the
+    /// issuer's hashes computed once for every response about its certificates.
+    ///
+    /// - Parameters:
+    ///   - response: the DER bytes as received.
+    ///   - trustedResponders: responder certificates the caller trusts explicitly.
+    ///   - nonce: the request's nonce; when given, the response must echo it.
+    public func verify(
+        response: [UInt8], certificate: Certificate, issuer: OCSPIssuer, trustedResponders: [Certificate] = [],
+        nonce: [UInt8]? = nil, now: Date
+    ) -> OCSPVerification {
         var log = CheckLog()
         var result = OCSPVerification(verdict: .noStatus, checks: [])
-        var digests = IssuerDigests(issuer)
         do throws(VerificationStop) {
             let basic = try authenticate(
-                response, issuer: issuer, trustedResponders: trustedResponders, now: now, digests: &digests, log: &log,
-                into: &result
-            )
+                response, issuer: issuer, trustedResponders: trustedResponders, now: now, log: &log, into: &result)
             try Self.nonce(basic, expected: nonce, log: &log)
-            let single = try Self.matchingResponse(
-                basic, certificate: certificate, issuer: issuer, digests: &digests, log: &log)
+            let single = try Self.matchingResponse(basic, certificate: certificate, issuer: issuer, log: &log)
             result.singleResponse = single
             try Self.criticalExtensions(single.singleExtensions, scope: "single-response", log: &log)
             try Self.timeWindow(single, now: now, skew: clockSkew, log: &log)
@@ -82,14 +94,18 @@ public struct OCSPVerifier: Sendable {
     public func authenticate(
         response: [UInt8], issuer: Certificate, trustedResponders: [Certificate] = [], now: Date
     ) -> OCSPVerification {
+        authenticate(response: response, issuer: OCSPIssuer(issuer), trustedResponders: trustedResponders, now: now)
+    }
+
+    /// Runs checks 1 to 9 only, with the issuer's hashes computed once (see ``OCSPIssuer``).
+    public func authenticate(
+        response: [UInt8], issuer: OCSPIssuer, trustedResponders: [Certificate] = [], now: Date
+    ) -> OCSPVerification {
         var log = CheckLog()
         var result = OCSPVerification(verdict: .good, checks: [])
-        var digests = IssuerDigests(issuer)
         do throws(VerificationStop) {
             _ = try authenticate(
-                response, issuer: issuer, trustedResponders: trustedResponders, now: now, digests: &digests, log: &log,
-                into: &result
-            )
+                response, issuer: issuer, trustedResponders: trustedResponders, now: now, log: &log, into: &result)
         } catch {
             result.verdict = error.verdict
         }
@@ -98,8 +114,7 @@ public struct OCSPVerifier: Sendable {
     }
 
     private func authenticate(
-        _ bytes: [UInt8], issuer: Certificate, trustedResponders: [Certificate], now: Date,
-        digests: inout IssuerDigests,
+        _ bytes: [UInt8], issuer: OCSPIssuer, trustedResponders: [Certificate], now: Date,
         log: inout CheckLog, into result: inout OCSPVerification
     ) throws(VerificationStop) -> BasicOCSPResponse {
         let response = try Self.decode(bytes, maximumSize: maximumResponseSize, log: &log)
@@ -108,12 +123,11 @@ public struct OCSPVerifier: Sendable {
         result.response = basic
         try Self.version(basic, log: &log)
         let algorithm = try Self.signatureAlgorithm(basic, log: &log)
-        let signer = try Self.locateSigner(
-            basic, issuer: issuer, trustedResponders: trustedResponders, digests: &digests, log: &log)
+        let signer = try Self.locateSigner(basic, issuer: issuer, trustedResponders: trustedResponders, log: &log)
         result.signer = signer
         try Self.signature(basic, signer: signer, algorithm: algorithm, log: &log)
         try Self.authorization(
-            signer: signer, issuer: issuer, trustedResponders: trustedResponders, now: now, log: &log)
+            signer: signer, issuer: issuer.certificate, trustedResponders: trustedResponders, now: now, log: &log)
         try Self.criticalExtensions(basic.tbsResponseData.responseExtensions, scope: "response", log: &log)
         return basic
     }

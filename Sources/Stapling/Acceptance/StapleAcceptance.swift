@@ -72,6 +72,16 @@ package struct StapleJudgement: Sendable {
         response: [UInt8], certificate: Certificate, issuer: Certificate, verifier: OCSPVerifier,
         currentThisUpdate: Date?, policy: RefreshPolicy, now: Date
     ) {
+        self.init(
+            response: response, certificate: certificate, issuer: OCSPIssuer(issuer), verifier: verifier,
+            currentThisUpdate: currentThisUpdate, policy: policy, now: now)
+    }
+
+    /// The same, with the issuer's hashes computed once for all the certificates of its CA.
+    package init(
+        response: [UInt8], certificate: Certificate, issuer: OCSPIssuer, verifier: OCSPVerifier,
+        currentThisUpdate: Date?, policy: RefreshPolicy, now: Date
+    ) {
         let verification = verifier.verify(response: response, certificate: certificate, issuer: issuer, now: now)
         self.verification = verification
         switch ReplacementDecision.decide(verification, currentThisUpdate: currentThisUpdate) {

@@ -5,7 +5,12 @@ import X509
 /// What to ask for: a response for one certificate, judged against the staple held now.
 package struct StapleRequest: Sendable {
     package var certificate: Certificate
-    package var issuer: Certificate
+    /// The issuer with its CertID hashes computed once (the refresher shares one per CA).
+    package var preparedIssuer: OCSPIssuer
+    package var issuer: Certificate {
+        get { preparedIssuer.certificate }
+        set { preparedIssuer = OCSPIssuer(newValue) }
+    }
     /// Responder URLs to use instead of the certificate's AIA OCSP URLs.
     package var responderURLs: [String]?
     /// The CertID hash.
@@ -19,8 +24,18 @@ package struct StapleRequest: Sendable {
         certificate: Certificate, issuer: Certificate, responderURLs: [String]? = nil, hash: OCSPHashAlgorithm = .sha1,
         currentThisUpdate: Date? = nil, policy: RefreshPolicy = RefreshPolicy()
     ) {
+        self.init(
+            certificate: certificate, issuer: OCSPIssuer(issuer), responderURLs: responderURLs, hash: hash,
+            currentThisUpdate: currentThisUpdate, policy: policy)
+    }
+
+    /// A request whose issuer was prepared once for all the certificates of its CA.
+    package init(
+        certificate: Certificate, issuer: OCSPIssuer, responderURLs: [String]? = nil, hash: OCSPHashAlgorithm = .sha1,
+        currentThisUpdate: Date? = nil, policy: RefreshPolicy = RefreshPolicy()
+    ) {
         self.certificate = certificate
-        self.issuer = issuer
+        self.preparedIssuer = issuer
         self.responderURLs = responderURLs
         self.hash = hash
         self.currentThisUpdate = currentThisUpdate

@@ -76,9 +76,14 @@ package struct StapleFetch: ResponseSource {
         }
         let der: [UInt8]
         do {
-            der = try OCSPRequestBuilder.request(
-                certificate: request.certificate, issuer: request.issuer, hash: request.hash
-            ).derBytes()
+            guard
+                let certID = request.preparedIssuer.certID(
+                    serialNumber: Array(request.certificate.serialNumber.bytes), hash: request.hash)
+            else {
+                throw OCSPCoreError(
+                    .buildFailed, reason: "the name and key of issuer \(request.issuer.subject) cannot be read")
+            }
+            der = try OCSPRequestBuilder.request(for: [certID]).derBytes()
         } catch {
             outcome.failures.append(
                 StapleFailure(
@@ -98,7 +103,7 @@ package struct StapleFetch: ResponseSource {
                 continue
             }
             let judgement = StapleJudgement(
-                response: bytes, certificate: request.certificate, issuer: request.issuer, verifier: verifier,
+                response: bytes, certificate: request.certificate, issuer: request.preparedIssuer, verifier: verifier,
                 currentThisUpdate: request.currentThisUpdate, policy: request.policy, now: now())
             outcome.judgement = judgement
             outcome.responderURL = url

@@ -33,7 +33,8 @@ package actor StapleRefresher: Service {
     private let onEvent: (@Sendable (RefreshEvent) -> Void)?
 
     private struct Entry {
-        var managed: ManagedCertificate
+        /// The certificate as kept while managed: DER and the fields a refresh reads (not a decoded `Certificate`).
+        var stored: StoredCertificate
         var key: CertificateKey
         /// Changes when the certificate under this id is replaced: an answer for an older one is dropped.
         var generation: Int
@@ -49,6 +50,8 @@ package actor StapleRefresher: Service {
     }
 
     private var entries: [String: Entry] = [:]
+    /// One ``OCSPIssuer`` per CA, shared by its certificates' entries.
+    private var issuers = IssuerTable()
     private var generations = 0
     private var loadState = LoadState.notStarted
 
@@ -82,8 +85,11 @@ package actor StapleRefresher: Service {
         self.onEvent = onEvent
         for managed in certificates {
             generations += 1
+            let der = CertificateLoading.derBytes(managed.certificate)
+            if let old = entries[managed.id] { issuers.release(old.stored.issuer) }
             entries[managed.id] = Entry(
-                managed: managed, key: managed.key, generation: generations, busy: false,
+                stored: StoredCertificate(managed, der: der, issuer: issuers.retain(managed.issuer)),
+                key: CertificateKey(derBytes: der), generation: generations, busy: false,
                 state: EntryState(dueAt: now()))
         }
     }
@@ -186,14 +192,18 @@ package actor StapleRefresher: Service {
     }
 
     /// The ids due now and not busy, soonest last (popLast is O(1)).
+    ///
+    /// One pass collecting (time, id) pairs of the due entries only, then a sort of those: at
+    /// 100,000 certificates this runs every tick, and copying entries or sorting all of them showed
+    /// up as seconds of CPU at the end of start-up.
     private func dueIDs() -> [String] {
         let time = now()
-        return entries.filter { !$0.value.busy && $0.value.state.isDue(at: time) }
-            .sorted {
-                ($0.value.state.nextAttempt ?? .distantFuture, $0.key)
-                    > ($1.value.state.nextAttempt ?? .distantFuture, $1.key)
-            }
-            .map(\.key)
+        var due: [(at: Date, id: String)] = []
+        for (id, entry) in entries where !entry.busy {
+            if let at = entry.state.nextAttempt, at <= time { due.append((at, id)) }
+        }
+        due.sort { ($0.at, $0.id) > ($1.at, $1.id) }
+        return due.map(\.id)
     }
 
     /// Marks `id` busy when it is due now and idle; returns its generation.
@@ -256,16 +266,16 @@ package actor StapleRefresher: Service {
     private func load(claimed id: String, generation: Int) async {
         guard let entry = entries[id], entry.generation == generation else { return }
         var loaded: Staple?
-        if let store {
+        // Undecodable: nothing loaded; the refresh that follows reports it.
+        if let store, let certificate = entry.stored.certificate() {
             let result = await store.loadOffThread(
-                certificate: entry.managed.certificate, issuer: entry.managed.issuer, verifier: verifier,
-                policy: entry.managed.policy ?? policy, now: now())
+                certificate: certificate, issuer: entry.stored.issuer, verifier: verifier,
+                policy: policy(of: entry.stored), now: now())
             if case .loaded(let staple) = result { loaded = staple }
         }
         guard var current = entries[id], current.generation == generation else { return }
         let change = current.state.load(
-            loaded, certificateNotAfter: current.managed.certificate.notValidAfter,
-            policy: current.managed.policy ?? policy, now: now(),
+            loaded, certificateNotAfter: current.stored.notValidAfter, policy: policy(of: current.stored), now: now(),
             jitter: random())
         current.busy = false
         entries[id] = current
@@ -278,17 +288,20 @@ package actor StapleRefresher: Service {
     /// staple is withdrawn at once; the new one's is loaded from the store (once the store has been
     /// loaded) or fetched on the next tick.
     package func upsert(_ managed: ManagedCertificate) async {
-        let key = managed.key
+        let der = CertificateLoading.derBytes(managed.certificate)
+        let key = CertificateKey(derBytes: der)
         let old = entries[managed.id]
+        let stored = StoredCertificate(managed, der: der, issuer: issuers.retain(managed.issuer))
+        if let old { issuers.release(old.stored.issuer) }
         if let old, old.key == key {
-            entries[managed.id]?.managed = managed
+            entries[managed.id]?.stored = stored
             return
         }
         generations += 1
         let generation = generations
         let loadNow = loadStarted
         entries[managed.id] = Entry(
-            managed: managed, key: key, generation: generation, busy: loadNow, state: EntryState(dueAt: now()))
+            stored: stored, key: key, generation: generation, busy: loadNow, state: EntryState(dueAt: now()))
         if let old { await release(old.key) }
         if loadNow { await load(claimed: managed.id, generation: generation) }
         updateGauges()
@@ -299,6 +312,7 @@ package actor StapleRefresher: Service {
     /// Stops managing `id`: its staple is withdrawn and its stored file removed.
     package func remove(id: String) async {
         guard let entry = entries.removeValue(forKey: id) else { return }
+        issuers.release(entry.stored.issuer)
         await release(entry.key)
         updateGauges()
     }
@@ -314,7 +328,7 @@ package actor StapleRefresher: Service {
     package func status(id: String) -> ManagedCertificateStatus? {
         entries[id].map {
             ManagedCertificateStatus(
-                id: $0.managed.id, key: $0.key, staple: $0.state.staple, consecutiveFailures: $0.state.failures,
+                id: id, key: $0.key, staple: $0.state.staple, consecutiveFailures: $0.state.failures,
                 nextAttempt: $0.state.nextAttempt, revoked: $0.state.revoked)
         }
     }
@@ -324,16 +338,30 @@ package actor StapleRefresher: Service {
 
     // MARK: One refresh
 
+    /// The certificate's own policy (a per-site refresh margin), else the refresher's.
+    private func policy(of stored: StoredCertificate) -> RefreshPolicy { stored.policy ?? policy }
+
     /// Asks the source for `id` (already marked busy), outside the actor, then applies the answer
     /// after checking the certificate is still the same one, and persists or deletes its file.
     private func performRefresh(id: String, generation: Int) async -> RefreshEvent? {
         guard let entry = entries[id], entry.generation == generation else { return nil }
-        let serial = entry.managed.serialNumberHex
-        let request = StapleRequest(
-            certificate: entry.managed.certificate, issuer: entry.managed.issuer,
-            responderURLs: entry.managed.responderURLs, hash: entry.managed.hash,
-            currentThisUpdate: entry.state.staple?.thisUpdate, policy: entry.managed.policy ?? policy)
-        let attempt = RefreshAttempt(await source.response(for: request, now: now), serialNumberHex: serial)
+        let certificate = entry.stored.certificate()
+        let serial = certificate.map { Array($0.serialNumber.bytes).hexString } ?? "(undecodable)"
+        let fetched: StapleFetchOutcome
+        if let certificate {
+            let request = StapleRequest(
+                certificate: certificate, issuer: entry.stored.issuer, responderURLs: entry.stored.responderURLs,
+                hash: entry.stored.hash, currentThisUpdate: entry.state.staple?.thisUpdate,
+                policy: policy(of: entry.stored))
+            fetched = await source.response(for: request, now: now)
+        } else {
+            fetched = StapleFetchOutcome(failures: [
+                StapleFailure(
+                    responderURL: nil, serialNumberHex: serial, code: "certificate-unreadable",
+                    reason: "the stored DER of certificate \(id) no longer decodes")
+            ])
+        }
+        let attempt = RefreshAttempt(fetched, serialNumberHex: serial)
         metrics.fetched(outcome: attempt.label)
         guard var current = entries[id], current.generation == generation else {
             return emit(
@@ -345,8 +373,8 @@ package actor StapleRefresher: Service {
         let time = now()
         let key = current.key
         let change = current.state.apply(
-            attempt.outcome, certificateNotAfter: current.managed.certificate.notValidAfter,
-            policy: current.managed.policy ?? policy, now: time,
+            attempt.outcome, certificateNotAfter: current.stored.notValidAfter, policy: policy(of: current.stored),
+            now: time,
             jitter: random())
         entries[id] = current
         let outcome: RefreshEvent.Outcome

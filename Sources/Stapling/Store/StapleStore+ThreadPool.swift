@@ -8,7 +8,7 @@ import X509
 extension StapleStore {
     /// ``load(certificate:issuer:verifier:policy:now:)`` on the thread pool.
     func loadOffThread(
-        certificate: Certificate, issuer: Certificate, verifier: OCSPVerifier, policy: RefreshPolicy, now: Date
+        certificate: Certificate, issuer: OCSPIssuer, verifier: OCSPVerifier, policy: RefreshPolicy, now: Date
     ) async -> LoadResult {
         await Self.offThread {
             load(certificate: certificate, issuer: issuer, verifier: verifier, policy: policy, now: now)

@@ -66,6 +66,13 @@ package struct StapleStore: Sendable {
     package func load(
         certificate: Certificate, issuer: Certificate, verifier: OCSPVerifier, policy: RefreshPolicy, now: Date
     ) -> LoadResult {
+        load(certificate: certificate, issuer: OCSPIssuer(issuer), verifier: verifier, policy: policy, now: now)
+    }
+
+    /// Loads and re-verifies the staple of `certificate`, its issuer prepared once for its CA.
+    package func load(
+        certificate: Certificate, issuer: OCSPIssuer, verifier: OCSPVerifier, policy: RefreshPolicy, now: Date
+    ) -> LoadResult {
         let key = CertificateKey(certificate: certificate)
         let path = path(for: key)
         guard FileManager.default.fileExists(atPath: path) else { return .missing }

@@ -47,36 +47,40 @@ extension OCSPVerifier {
 
     /// Finds the signer among the issuer, the trusted responders and the embedded certificates.
     static func locateSigner(
-        _ basic: BasicOCSPResponse, issuer: Certificate, trustedResponders: [Certificate], digests: inout IssuerDigests,
-        log: inout CheckLog
+        _ basic: BasicOCSPResponse, issuer: OCSPIssuer, trustedResponders: [Certificate], log: inout CheckLog
     ) throws(VerificationStop) -> Certificate {
         let id = "signer-located"
         let reference = "RFC 6960 §4.2.1 (ResponderID), §4.2.2.3"
         let responderID = basic.tbsResponseData.responderID
         let issuerMatches: Bool
         switch responderID {
-        case .byName(let name): issuerMatches = issuer.subject == name
-        case .byKey(let hash): issuerMatches = digests.hashes(.sha1)?.keyHash == hash
+        case .byName(let name): issuerMatches = issuer.certificate.subject == name
+        case .byKey(let hash): issuerMatches = issuer.sha1KeyHash == hash
         }
-        let others = trustedResponders + basic.certs
-        guard let signer = issuerMatches ? issuer : others.first(where: { responderID.identifies($0) }) else {
+        let signer =
+            issuerMatches
+            ? issuer.certificate
+            : trustedResponders.first(where: { responderID.identifies($0) })
+                ?? basic.certs.first(where: { responderID.identifies($0) })
+        guard let signer else {
             throw log.reject(
                 id, reference, .signerNotFound,
                 "no certificate matches ResponderID \(responderID.displayString) (looked at the issuer, "
                     + "\(trustedResponders.count) trusted responder(s), \(basic.certs.count) embedded certificate(s))"
             )
         }
-        let source =
-            issuerMatches
-            ? "the issuer" : (trustedResponders.contains(signer) ? "a trusted responder" : "an embedded certificate")
-        log.pass(id, reference, "\(responderID.displayString) names \(source)")
+        log.pass(
+            id, reference,
+            "\(responderID.displayString) names "
+                + (issuerMatches
+                    ? "the issuer"
+                    : (trustedResponders.contains(signer) ? "a trusted responder" : "an embedded certificate")))
         return signer
     }
 
     static func signature(
         _ basic: BasicOCSPResponse, signer: Certificate, algorithm: Certificate.SignatureAlgorithm, log: inout CheckLog
     ) throws(VerificationStop) {
-        let name = signatureAlgorithmName(basic.signatureAlgorithm)
         let id = "signature"
         let reference = "RFC 6960 §3.2 item 2, §4.2.1"
         guard basic.signature.paddingBits == 0,
@@ -86,7 +90,9 @@ extension OCSPVerifier {
             throw log.reject(
                 id, reference, .badSignature, "signature does not verify with the key of \(signer.subject)")
         }
-        log.pass(id, reference, "valid \(name) signature over the received tbsResponseData")
+        log.pass(
+            id, reference,
+            "valid \(signatureAlgorithmName(basic.signatureAlgorithm)) signature over the received tbsResponseData")
     }
 }
 

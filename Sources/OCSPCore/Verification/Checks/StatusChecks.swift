@@ -5,20 +5,19 @@ import X509
 /// (RFC 6960 §4.1.1, §3.2 items 1, 5 and 6, §4.2.2.1).
 extension OCSPVerifier {
     static func matchingResponse(
-        _ basic: BasicOCSPResponse, certificate: Certificate, issuer: Certificate, digests: inout IssuerDigests,
-        log: inout CheckLog
+        _ basic: BasicOCSPResponse, certificate: Certificate, issuer: OCSPIssuer, log: inout CheckLog
     ) throws(VerificationStop) -> SingleResponse {
         let id = "certid-match"
         let reference = "RFC 6960 §4.1.1, §3.2 item 1"
         let responses = basic.tbsResponseData.responses
         let serial = Array(certificate.serialNumber.bytes)
         // The serial first (cheap), then both issuer hashes with the CertID's own algorithm.
-        guard let match = responses.first(where: { $0.certID.serialNumber == serial && digests.named(by: $0.certID) })
+        guard let match = responses.first(where: { $0.certID.serialNumber == serial && issuer.isNamed(by: $0.certID) })
         else {
             throw log.fail(
                 id, reference, .noStatus,
                 "none of the \(responses.count) SingleResponse(s) is for serial \(certificate.serialNumber.bytes.hexString) "
-                    + "issued by \(issuer.subject)"
+                    + "issued by \(issuer.certificate.subject)"
             )
         }
         log.pass(id, reference, "\(match.certID.hashAlgorithmName) CertID for serial \(match.certID.serialNumberHex)")
@@ -29,16 +28,15 @@ extension OCSPVerifier {
         _ single: SingleResponse, now: Date, skew: TimeInterval, log: inout CheckLog
     ) throws(VerificationStop) {
         let thisUpdate = Date(single.thisUpdate)
-        let skewNote = "(clock skew \(Int(skew)) s)"
         guard thisUpdate <= now.addingTimeInterval(skew) else {
             throw log.reject(
                 "this-update", "RFC 6960 §3.2 item 5, §4.2.2.1", .notYetValid,
-                "thisUpdate \(thisUpdate.iso8601) is after \(now.iso8601) \(skewNote)"
+                "thisUpdate \(thisUpdate.iso8601) is after \(now.iso8601) (clock skew \(Int(skew)) s)"
             )
         }
         log.pass(
             "this-update", "RFC 6960 §3.2 item 5, §4.2.2.1",
-            "thisUpdate \(thisUpdate.iso8601) is not in the future \(skewNote)")
+            "thisUpdate \(thisUpdate.iso8601) is not in the future (clock skew \(Int(skew)) s)")
 
         guard let next = single.nextUpdate.map({ Date($0) }) else {
             log.warn(
@@ -57,11 +55,11 @@ extension OCSPVerifier {
         guard next >= now.addingTimeInterval(-skew) else {
             throw log.reject(
                 "next-update", "RFC 6960 §3.2 item 6, §4.2.2.1", .expired,
-                "nextUpdate \(next.iso8601) has passed at \(now.iso8601) \(skewNote)"
+                "nextUpdate \(next.iso8601) has passed at \(now.iso8601) (clock skew \(Int(skew)) s)"
             )
         }
         log.pass(
-            "next-update", "RFC 6960 §3.2 item 6, §4.2.2.1", "nextUpdate \(next.iso8601) has not passed \(skewNote)")
+            "next-update", "RFC 6960 §3.2 item 6, §4.2.2.1", "nextUpdate \(next.iso8601) has not passed (clock skew \(Int(skew)) s)")
     }
 }
 
