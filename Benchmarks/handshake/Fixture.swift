@@ -4,10 +4,11 @@ import StapleTestSupport
 import Stapling
 import X509
 
-/// A P-256 CA and leaf (the shared test PKI), a good staple signed by the CA, and the files both
-/// servers read.
+/// A P-256 CA and a leaf of the chosen key type (ECDSA P-256 or RSA-2048), a good staple signed by the
+/// CA, and the files both servers read.
 struct BenchFixture {
     let pki: TestPKI
+    let keyType: TestPKI.KeyType
     let leaf: Certificate
     let chainPath: String
     let keyPath: String
@@ -15,11 +16,12 @@ struct BenchFixture {
     let stateDirectory: String
     var directory: String { pki.directory }
 
-    init() throws {
+    init(keyType: TestPKI.KeyType = .p256) throws {
         let now = Date()
-        pki = try TestPKI(name: "handshake-bench")
+        self.keyType = keyType
+        pki = try TestPKI(name: "handshake-bench-\(keyType)")
         // A responder that never answers: both servers staple the file they were given.
-        let issued = try pki.issue(commonName: "bench.test", ocspURLs: ["http://127.0.0.1:9/"])
+        let issued = try pki.issue(commonName: "bench.test", keyType: keyType, ocspURLs: ["http://127.0.0.1:9/"])
         leaf = issued.certificate
         chainPath = issued.pemPath
         keyPath = issued.keyPath

@@ -18,6 +18,15 @@ func startNginx(fixture: BenchFixture, backendPort: Int) async throws -> NginxPr
         http: "    upstream backend { server 127.0.0.1:\(backendPort); keepalive 16; }\n" + server)
 }
 
+/// nginx's master process id, from its pid file (its workers are its children).
+func masterPID(_ nginx: NginxProcess) throws -> Int32 {
+    let text = try String(contentsOfFile: "\(nginx.root)/nginx.pid", encoding: .utf8)
+    guard let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        throw ToolError(description: "no pid in \(nginx.root)/nginx.pid")
+    }
+    return pid
+}
+
 /// `staple serve` from the given executable, with the staple already in its state directory.
 func startServe(executable: String, fixture: BenchFixture, backendPort: Int) async throws -> ListeningProcess {
     let port = try SystemTools.freePort()
@@ -77,28 +86,5 @@ final class BenchBackend: Sendable {
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             }
         }
-    }
-}
-
-/// `openssl s_time -new`: full handshakes per second without a status request.
-enum STime {
-    static func connectionsPerSecond(port: Int, seconds: Int) throws -> Double {
-        let output = try SystemTools.run(
-            "openssl", ["s_time", "-connect", "127.0.0.1:\(port)", "-new", "-time", "\(max(1, seconds))"])
-        // "1234 connections in 5.00s; 246.80 connections/user sec, ..." then "1234 connections in 6 real seconds"
-        guard
-            let line = output.split(separator: "\n").first(where: {
-                $0.contains("connections in") && $0.contains("real seconds")
-            })
-        else {
-            throw ToolError(description: "openssl s_time printed no summary: \(output)")
-        }
-        let words = line.split(separator: " ")
-        guard let count = Double(words[0]), let index = words.firstIndex(of: "in"), let real = Double(words[index + 1]),
-            real > 0
-        else {
-            throw ToolError(description: "cannot read \(line)")
-        }
-        return count / real
     }
 }

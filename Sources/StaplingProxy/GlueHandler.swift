@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// Joins two channels byte for byte: what one reads, the other writes. Backpressure follows
@@ -22,10 +23,14 @@ final class GlueHandler: ChannelDuplexHandler {
     private var partner: GlueHandler?
     private var context: ChannelHandlerContext?
     private var connector: Connector?
+    /// The client-facing side logs its connection's failures (TLS, mostly) at debug level: hostile
+    /// peers are routine. Nil for the backend side.
+    private let logger: Logger?
 
-    private init(machine: GlueStateMachine, connector: Connector? = nil) {
+    private init(machine: GlueStateMachine, connector: Connector? = nil, logger: Logger? = nil) {
         self.machine = machine
         self.connector = connector
+        self.logger = logger
     }
 
     /// Two handlers joined from the start.
@@ -37,9 +42,10 @@ final class GlueHandler: ChannelDuplexHandler {
         return (first, second)
     }
 
-    /// A client-facing handler that connects its partner with `connector` on the first byte.
-    static func connectingOnFirstByte(_ connector: @escaping Connector) -> GlueHandler {
-        GlueHandler(machine: .connectingOnFirstByte(), connector: connector)
+    /// A client-facing handler that connects its partner with `connector` on the first byte and
+    /// logs the connection's errors to `logger` at debug level.
+    static func connectingOnFirstByte(logger: Logger? = nil, _ connector: @escaping Connector) -> GlueHandler {
+        GlueHandler(machine: .connectingOnFirstByte(), connector: connector, logger: logger)
     }
 
     /// The backend side for a handler made with ``connectingOnFirstByte(_:)``.
@@ -164,6 +170,10 @@ final class GlueHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // The metadata is built only when debug logging is on (swift-log's autoclosures).
+        logger?.debug(
+            "Connection error",
+            metadata: ["proxy.peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)"])
         switch machine.errorCaught() {
         case .closePartnerAndSelf:
             partner?.partnerClosed()

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -66,37 +67,59 @@ package final class TLSProxy: Service, Sendable {
     package var openConnections: Int { connections.withLockedValue { $0.count } }
 
     package func run() async throws {
-        let server: any Channel
+        // One listening socket per event loop (SO_REUSEPORT): each loop accepts its own connections
+        // and keeps them, as each nginx worker does, so no connection is handed between threads.
+        // An address in use by a listener without SO_REUSEPORT still fails the first bind.
+        var opened: [any Channel] = []
         do {
-            server = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 1_024)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.allowRemoteHalfClosure, value: true)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelInitializer { [self] child in accept(child) }
-                .bind(host: listen.host, port: listen.port)
-                .get()
+            var port = listen.port
+            for loop in group.makeIterator() {
+                let server = try await listener(on: loop, port: port)
+                opened.append(server)
+                port = server.localAddress?.port ?? port
+            }
         } catch {
+            for server in opened { try? await server.close() }
             failWaiters(error)
             throw error
         }
-        let address = server.localAddress!
+        let servers = opened
+        let address = servers[0].localAddress!
         let waiters = bound.withLockedValue { state in
             state.address = address
             defer { state.waiters = [] }
             return state.waiters
         }
         waiters.forEach { $0.resume(returning: address) }
-        logger.info("Serving TLS", metadata: ["proxy.listen": "\(address)", "proxy.backend": "\(backend)"])
+        logger.info(
+            "Serving TLS",
+            metadata: [
+                "proxy.listen": "\(address)", "proxy.backend": "\(backend)", "proxy.listeners": "\(servers.count)",
+            ])
 
         await withGracefulShutdownHandler {
-            try? await server.closeFuture.get()
+            for server in servers { try? await server.closeFuture.get() }
         } onGracefulShutdown: {
-            server.close(promise: nil)
+            for server in servers { server.close(promise: nil) }
         }
-        try? await server.close()
+        for server in servers { try? await server.close() }
         await drain()
         logger.info("Stopped serving TLS", metadata: ["proxy.listen": "\(address)"])
+    }
+
+    /// A listening socket on `loop` whose connections stay on `loop`.
+    private func listener(on loop: any EventLoop, port: Int) async throws -> any Channel {
+        try await ServerBootstrap(group: loop, childGroup: loop)
+            .serverChannelOption(.backlog, value: 1_024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SO_REUSEPORT), value: 1)
+            // Set on the listening socket, which accepted sockets inherit (Linux): one option less
+            // to apply to every connection (NIO applies child options through generic casts).
+            .serverChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { [self] child in accept(child) }
+            .bind(host: listen.host, port: port)
+            .get()
     }
 
     private func failWaiters(_ error: any Error) {
@@ -118,7 +141,7 @@ package final class TLSProxy: Service, Sendable {
         }
         let logger = self.logger
         let backend = self.backend
-        let front = GlueHandler.connectingOnFirstByte { context in
+        let front = GlueHandler.connectingOnFirstByte(logger: logger) { context in
             let glue = GlueHandler.backendSide()
             // The backend channel lives on the client's event loop, so the handler never leaves it.
             let boundGlue = NIOLoopBound(glue, eventLoop: context.eventLoop)
@@ -141,8 +164,10 @@ package final class TLSProxy: Service, Sendable {
                 }
         }
         return child.eventLoop.makeCompletedFuture {
+            // Two handlers per connection: TLS, and the glue, which also logs the connection's errors.
             let tls = try OpenSSLTLSHandler(server: tlsContext)
-            try child.pipeline.syncOperations.addHandlers([tls, ConnectionLogger(logger: logger), front])
+            try child.pipeline.syncOperations.addHandler(tls)
+            try child.pipeline.syncOperations.addHandler(front)
         }
     }
 
@@ -178,19 +203,5 @@ package final class TLSProxy: Service, Sendable {
         logger.info(
             "Closing connections still open after the drain timeout", metadata: ["proxy.connections": "\(left.count)"])
         for channel in left { try? await channel.close() }
-    }
-}
-
-/// Logs TLS failures of one connection at debug level (hostile peers are routine), then passes them on.
-final class ConnectionLogger: ChannelInboundHandler {
-    typealias InboundIn = NIOAny
-    let logger: Logger
-    init(logger: Logger) { self.logger = logger }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.debug(
-            "Connection error",
-            metadata: ["proxy.peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)"])
-        context.fireErrorCaught(error)
     }
 }

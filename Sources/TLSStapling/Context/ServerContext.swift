@@ -16,9 +16,18 @@ package final class OpenSSLServerContext: @unchecked Sendable {
         var context: OpaquePointer
     }
 
+    /// A certificate a context serves and the lookup of its staple, prepared once.
+    struct PreparedStaple {
+        var certificate: OpaquePointer
+        var lookup: StapleLookup
+    }
+
     let configuration: TLSServerConfiguration
     let provider: any StapleProvider
     private(set) var contexts: [NamedContext] = []
+    /// Every certificate of every context, found by the `X509` pointer a handshake presents (`SSL_new`
+    /// and `SSL_set_SSL_CTX` share the context's certificates, they do not copy them).
+    private(set) var prepared: [PreparedStaple] = []
     private let alpnWire: UnsafeMutableBufferPointer<UInt8>
 
     /// Loads every certificate and key and builds the contexts.
@@ -42,6 +51,25 @@ package final class OpenSSLServerContext: @unchecked Sendable {
                 try Self.load(source, into: context)
             }
         }
+        // After all loading: a later certificate of the same key type replaces an earlier one in
+        // its context, so only what the contexts hold now is prepared.
+        for named in contexts {
+            for certificate in Self.certificates(of: named.context) {
+                guard let der = derBytes(certificate) else { continue }
+                prepared.append(PreparedStaple(certificate: certificate, lookup: provider.lookup(forCertificateDER: der)))
+            }
+        }
+    }
+
+    /// The certificates of a context, one per key type (`SSL_CTX_set_current_cert` FIRST, then NEXT).
+    private static func certificates(of context: OpaquePointer) -> [OpaquePointer] {
+        var found: [OpaquePointer] = []
+        var step = Int(SSL_CERT_SET_FIRST)
+        while SSL_CTX_ctrl(context, SSL_CTRL_SET_CURRENT_CERT, step, nil) == 1 {
+            if let certificate = SSL_CTX_get0_certificate(context) { found.append(certificate) }
+            step = Int(SSL_CERT_SET_NEXT)
+        }
+        return found
     }
 
     deinit {
@@ -124,13 +152,20 @@ package final class OpenSSLServerContext: @unchecked Sendable {
 
     /// Called inside the handshake when the client asked for status: staple or not.
     func provideStaple(_ ssl: OpaquePointer) -> Int32 {
-        guard let certificate = SSL_get_certificate(ssl), let der = derBytes(certificate),
-            let staple = provider.staple(forCertificateDER: der, at: Date()), !staple.isEmpty
+        guard let certificate = SSL_get_certificate(ssl), let staple = staple(for: certificate, at: Date()),
+            !staple.isEmpty
         else { return SSL_TLSEXT_ERR_NOACK }
         let stapled = staple.withUnsafeBufferPointer {
             staple_SSL_set_tlsext_status_ocsp_resp_copying(ssl, $0.baseAddress, $0.count)
         }
         return stapled == 1 ? SSL_TLSEXT_ERR_OK : SSL_TLSEXT_ERR_NOACK
+    }
+
+    /// The staple for the certificate a handshake presents: through its prepared lookup, or (a
+    /// certificate no context was built with, which OpenSSL does not do) from its DER.
+    private func staple(for certificate: OpaquePointer, at now: Date) -> [UInt8]? {
+        for entry in prepared where entry.certificate == certificate { return entry.lookup.staple(at: now) }
+        return derBytes(certificate).flatMap { provider.staple(forCertificateDER: $0, at: now) }
     }
 
     func selectALPN(

@@ -97,12 +97,20 @@ final class OpenSSLConnection {
     }
 
     /// Decrypts one chunk of application data, at most 16 KiB (one TLS record).
+    ///
+    /// Nothing is allocated when OpenSSL holds no bytes to work on (the common last call of a read
+    /// cycle, and the one after every handshake); otherwise the buffer is sized to what can come out.
     func read(allocator: ByteBufferAllocator) -> Read {
+        let ciphertext = BIO_ctrl_pending(networkIn)
+        guard ciphertext > 0 || SSL_has_pending(ssl) == 1 else { return .wantRead }
         ERR_clear_error()
-        var buffer = allocator.buffer(capacity: 16_384)
+        // Plaintext is never longer than the ciphertext still to decrypt plus what OpenSSL has already
+        // decrypted; a record split across reads can give more, which the next call returns.
+        let capacity = min(Self.maximumRecord, max(Self.minimumRead, Int(ciphertext) + Int(SSL_pending(ssl))))
+        var buffer = allocator.buffer(capacity: capacity)
         var result: Int32 = 0
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16_384) { bytes in
-            result = SSL_read(ssl, bytes.baseAddress, Int32(bytes.count))
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { bytes in
+            result = SSL_read(ssl, bytes.baseAddress, Int32(min(bytes.count, Self.maximumRecord)))
             return Int(max(0, result))
         }
         if result > 0 { return .plaintext(buffer) }
@@ -112,6 +120,11 @@ final class OpenSSLConnection {
         default: return .failed(.openSSL(.protocolError, "read"))
         }
     }
+
+    /// The largest plaintext of one TLS record (RFC 8446 §5.1).
+    private static let maximumRecord = 16_384
+    /// The smallest buffer a read is given, so that a few bytes of ciphertext do not mean many reads.
+    private static let minimumRead = 1_024
 
     /// Encrypts all of `buffer`; memory BIOs never block, so a write either completes or fails.
     func write(_ buffer: ByteBuffer) -> TLSError? {
@@ -141,7 +154,15 @@ final class OpenSSLConnection {
         return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
     }
 
-    var version: String { String(cString: SSL_get_version(ssl)) }
+    /// `TLSv1.3`, `TLSv1.2`: OpenSSL's names, as constants for the versions this layer speaks (no
+    /// string is built per connection).
+    var version: String {
+        switch SSL_version(ssl) {
+        case TLS1_3_VERSION: "TLSv1.3"
+        case TLS1_2_VERSION: "TLSv1.2"
+        default: String(cString: SSL_get_version(ssl))
+        }
+    }
 
     /// The staple the server sent (client side), byte for byte.
     var stapledResponse: [UInt8]? {

@@ -192,9 +192,9 @@ package final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHan
                 return
             }
         }
-        // Reading can produce output too (TLS 1.3 key updates, session tickets).
+        // Reading can produce output too (TLS 1.3 key updates, session tickets). The read cycle's
+        // channelReadComplete comes from the channel, once, after this.
         flushCiphertext(context: context)
-        if delivered { context.fireChannelReadComplete() }
     }
 
     // MARK: - Outbound
