@@ -6,6 +6,7 @@ import NIOPosix
 import OCSPFetching
 import ServiceLifecycle
 import Stapling
+import StapleFleet
 import StaplingProxy
 import TLSStapling
 
@@ -25,12 +26,19 @@ struct Serve: AsyncParsableCommand {
             names are chosen by what the client supports. A Must-Staple certificate without a valid \
             staple is still served, and logged as an error.
 
+            With --store, nodes share one staple store on PostgreSQL: one node fetches each \
+            certificate's staple (a lease in its row), the others install it when notified, after \
+            verifying it themselves. PostgreSQL down: each node serves its --state-dir cache and fetches \
+            for itself. The schema is created and migrated at start.
+
             Signals: SIGTERM or SIGINT stop accepting, let open connections finish (--drain seconds), \
             then exit. SIGHUP reloads certificates and keys.
 
             Examples:
               staple serve --listen :443 --cert site.pem --key site.key --backend 127.0.0.1:8080 --state-dir /var/lib/staple
               staple serve --listen 127.0.0.1:8443 --cert rsa.pem --key rsa.key --cert ec.pem --key ec.key --backend 127.0.0.1:8080
+              PGPASSWORD=... staple serve --listen :443 --cert site.pem --key site.key --backend 127.0.0.1:8080 \\
+                  --state-dir /var/lib/staple --store 'postgresql://staple@db.internal:5432/staple?sslmode=verify-full'
 
             Exit status:
               0  stopped by a signal after draining
@@ -71,6 +79,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "ALPN protocols to offer, comma-separated in order of preference (e.g. h2,http/1.1).")
     var alpn: String?
 
+    @OptionGroup(title: "Fleet") var fleet: StoreOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -95,18 +105,27 @@ struct Serve: AsyncParsableCommand {
             handshakeTimeout: .seconds(Int64(handshakeTimeout)), drainTimeout: .seconds(Int64(drain)),
             policy: RefreshPolicy(backoffBase: TimeInterval(max(1, retryAfter)))
         )
-        try await Self.serve(configuration, logger: logger)
+        let node: FleetNode?
+        do {
+            node = try fleet.node(logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("staple serve: \(error.message)\n".utf8))
+            throw ExitStatus.unusable.exitCode
+        }
+        try await Self.serve(configuration, fleet: node, logger: logger)
     }
 
     /// The composition: the fetcher, the server (engine and proxy), a `ServiceGroup` that drains on
     /// SIGTERM/SIGINT, and SIGHUP reloads; then the exit status.
-    static func serve(_ configuration: StapleServerConfiguration, logger: Logger) async throws {
+    static func serve(_ configuration: StapleServerConfiguration, fleet: FleetNode? = nil, logger: Logger) async throws {
         let fetcher = OCSPFetcher(
             configuration: OCSPFetchConfiguration(attemptTimeout: configuration.fetchTimeout), logger: logger)
         let server: StapleServer
+        let fetch = StapleFetch(fetcher: fetcher, logger: logger)
+        await fleet?.prepare()
         do {
             server = try StapleServer(
-                configuration: configuration, fetch: StapleFetch(fetcher: fetcher, logger: logger),
+                configuration: configuration, fetch: fetch, source: fleet?.source(wrapping: fetch),
                 group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         } catch {
             try? await fetcher.shutdown()
@@ -114,7 +133,9 @@ struct Serve: AsyncParsableCommand {
             throw ExitStatus.unusable.exitCode
         }
         await server.prepare()
-        let services = server.services + [HangupReloader(server: server, logger: logger)]
+        let services =
+            server.services + [HangupReloader(server: server, logger: logger)]
+            + (fleet.map { [$0.listener(engine: server.refresher, policy: configuration.policy)] as [any Service] } ?? [])
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -133,5 +154,6 @@ struct Serve: AsyncParsableCommand {
             throw error
         }
         try? await fetcher.shutdown()
+        await fleet?.connection.close()
     }
 }

@@ -321,6 +321,9 @@ package actor StapleRefresher: Service {
     /// The ids managed.
     package var ids: [String] { entries.keys.sorted() }
 
+    /// The certificate managed under `id` (for a fleet's listener, which verifies a shared row itself).
+    package func managed(id: String) -> ManagedCertificate? { entries[id]?.managed }
+
     // MARK: One refresh
 
     /// Asks the source for `id` (already marked busy), outside the actor, then applies the answer
