@@ -82,12 +82,18 @@ package final class PostgreSQLServer: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// Runs a server program as `postgres` (when root), through bash (dash takes one-digit descriptors only), which first closes every
+    /// descriptor above 2. The server `pg_ctl` starts would otherwise inherit the socket by which
+    /// Foundation's `Process` learns that its child exited, and `waitUntilExit()` would wait for the
+    /// server to stop; its output goes to a file, not a pipe, for the same reason.
     private func runAsServerUser(_ program: String, _ arguments: [String]) throws {
         let path = "\(Self.binDirectory)/\(program)"
-        if getuid() == 0 {
-            try SystemTools.run("runuser", ["-u", "postgres", "--", path] + arguments, in: directory)
-        } else {
-            try SystemTools.run(path, arguments, in: directory)
+        let command = getuid() == 0 ? ["runuser", "-u", "postgres", "--", path] + arguments : [path] + arguments
+        let closing = #"for fd in /proc/self/fd/*; do n=${fd##*/}; if [ "$n" -gt 2 ] && [ -e "/proc/self/fd/$n" ]; then eval "exec $n>&-"; fi; done; exec "$@""#
+        let execution = try SystemTools.execute(
+            "/bin/bash", ["-c", closing, "bash"] + command, in: directory, outputFile: "\(directory)/\(program).out")
+        guard execution.status == 0 else {
+            throw ToolError(description: "\(program) \(arguments.joined(separator: " ")) exited \(execution.status): \(execution.stdout)")
         }
     }
 }
