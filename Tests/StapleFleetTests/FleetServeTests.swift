@@ -68,18 +68,16 @@ struct FleetServeTests {
         // The first request hangs: node A holds the lease, fetching, when it is killed.
         try await withFleet(name: "fleet-kill", script: [1: .hang]) { fleet in
         let lease = 4
-        let a = try await fleet.node("a", extra: ["--startup-wait", "1", "--store-lease", "\(lease)"])
-        #expect(await eventually(within: 10) { fleet.requests == 1 })
+        // A start-up wait longer than the test: A is still fetching for its first handshake when killed.
+        async let startedA = try? fleet.node("a", extra: ["--startup-wait", "60", "--store-lease", "\(lease)"])
+        #expect(await eventually(within: 30) { fleet.requests == 1 && ((try? fleet.row().leaseOwner) ?? "") != "" })
         let held = try fleet.row()
-        #expect(held.leaseOwner.contains(":\(a.pid):"), "A holds the lease: \(held.leaseOwner)")
+        let pid = try #require(held.leaseOwner.split(separator: ":").dropFirst().first.flatMap { Int32($0) }, "\(held)")
         let leaseEnd = try #require(held.leaseExpires)
-        async let started = fleet.node("b", extra: ["--startup-wait", "20", "--store-lease", "\(lease)"])
-        // Once B has its query connection, A dies mid-fetch, holding the lease.
-        let queries = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'staple queries %'"
-        #expect(await eventually(within: 20) { (try? fleet.postgres.psql(queries)) == "2" })
-        a.signal(SIGKILL)
-        _ = a.stop()
-        let b = try await started
+        #expect(held.response.isEmpty, "A holds the lease of a row with nothing in it yet")
+        kill(pid, SIGKILL)
+        #expect(await startedA == nil, "A died before it listened")
+        let b = try await fleet.node("b", extra: ["--startup-wait", "20", "--store-lease", "\(lease)"])
         let staple = await fleet.staple(of: b)
         #expect(fleet.verdict(staple) == .good, "B staples: \(b.log.suffix(2000))")
         #expect(fleet.requests == 2)
@@ -104,7 +102,9 @@ struct FleetServeTests {
 
         try fleet.postgres.stop()
         for node in nodes {
-            #expect(await eventually(within: 20) { node.log.contains("Store listener disconnected") })
+            #expect(
+                await eventually(within: 20) { node.log.contains("Store listener disconnected") },
+                "\(node.log.range(of: "rror").map { String(node.log[$0.lowerBound...].prefix(2500)) } ?? String(node.log.suffix(2500)))")
             #expect(await fleet.staple(of: node) == original, "staples from its cache while PostgreSQL is down")
         }
         try fleet.postgres.start()

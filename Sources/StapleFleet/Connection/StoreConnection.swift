@@ -68,10 +68,11 @@ package actor StoreConnection {
     }
 
     /// Forgets `connection` when it is the one held (after an error on it), closing it.
-    package func discard(_ broken: PostgresConnection) {
+    package func discard(_ broken: PostgresConnection) async {
         guard let connection, connection === broken else { return }
         self.connection = nil
-        broken.close().whenComplete { _ in }
+        // Awaited: postgres-nio asserts that a connection is closed before it is released.
+        try? await broken.close()
     }
 
     /// Closes the connection held, if any.

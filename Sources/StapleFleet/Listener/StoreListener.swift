@@ -87,17 +87,23 @@ package struct StoreListener: Service {
                 try await prepareStore()
                 let connection = try await PostgresConnection.connect(
                     on: MultiThreadedEventLoopGroup.singleton.any(), configuration: postgres, id: ids, logger: StoreConnection.driverLogger(logger))
-                defer { connection.close().whenComplete { _ in } }
-                try await connection.listen(on: StoreSchema.channel) { notifications in
-                    metrics.listenerConnected.record(1)
-                    logger.info(
-                        "Listening for staple updates",
-                        metadata: ["store.url": "\(configuration.url)", "store.channel": "\(StoreSchema.channel)"])
-                    try await catchUp()
-                    attempt = 0
-                    await flushPending()
-                    try await consume(notifications)
+                // Closed before it is released, whatever happens (postgres-nio asserts that).
+                do {
+                    try await connection.listen(on: StoreSchema.channel) { notifications in
+                        metrics.listenerConnected.record(1)
+                        logger.info(
+                            "Listening for staple updates",
+                            metadata: ["store.url": "\(configuration.url)", "store.channel": "\(StoreSchema.channel)"])
+                        try await catchUp()
+                        attempt = 0
+                        await flushPending()
+                        try await consume(notifications)
+                    }
+                } catch {
+                    try? await connection.close()
+                    throw error
                 }
+                try? await connection.close()
             } catch {
                 if Task.isCancelled { break }
                 metrics.listenerConnected.record(0)

@@ -122,7 +122,8 @@ final class Fleet: Sendable {
         await responder.stop()
         await echo.stop()
         postgres.remove()
-        pki.remove()
+        // STAPLE_KEEP=1 keeps the nodes' logs for a post-mortem.
+        if ProcessInfo.processInfo.environment["STAPLE_KEEP"] == nil { pki.remove() }
     }
 }
 
