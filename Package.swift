@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // HTTP fetch of OCSP responses (async-http-client): GET/POST, size cap, deadlines, proxies.
@@ -251,6 +253,7 @@ let package = Package(
                 "StapleRun",
                 "StapleDemo",
                 "StatusHTTP",
+                "StapleFleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -391,6 +394,37 @@ let package = Package(
         .testTarget(
             name: "StapleDemoTests",
             dependencies: ["StapleDemo", "StapleTestSupport"]
+        ),
+        // Fleets: many nodes share one staple store on PostgreSQL (postgres-nio): the schema and its
+        // migrations, lease claims and monotonic upserts, the LISTEN connection, a ResponseSource decorator.
+        .target(
+            name: "StapleFleet",
+            dependencies: [
+                "Stapling", "OCSPCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "StapleFleetTests",
+            dependencies: [
+                "StapleFleet", "Stapling", "OCSPCore", "StapleCLI", "StapleTestSupport", "TLSStapling",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // Runs the built `staple` executable as a user would.
         .testTarget(

@@ -68,11 +68,13 @@ package final class StapleServer: Sendable {
     ///
     /// - Parameters:
     ///   - fetch: how the engine fetches responses; its fetcher is the caller's to shut down.
+    ///   - source: where the engine gets responses instead of `fetch` itself (a fleet's shared store in
+    ///     front of it); nil for `fetch`.
     ///   - metricsFactory: where the engine's and the server's metrics go; nil for `MetricsSystem.factory`.
     /// - Throws: ``ServeError`` naming the file that cannot be used and why.
     package init(
-        configuration: StapleServerConfiguration, fetch: StapleFetch, group: any EventLoopGroup,
-        metricsFactory: (any MetricsFactory)? = nil, logger: Logger
+        configuration: StapleServerConfiguration, fetch: StapleFetch, source: (any ResponseSource)? = nil,
+        group: any EventLoopGroup, metricsFactory: (any MetricsFactory)? = nil, logger: Logger
     ) throws(ServeError) {
         self.configuration = configuration
         self.logger = logger
@@ -86,8 +88,8 @@ package final class StapleServer: Sendable {
             throw ServeError(.stateDirectory, "state directory \(error)")
         }
         refresher = StapleRefresher(
-            certificates: managed, fetch: fetch, store: store, policy: configuration.policy,
-            metricsFactory: metricsFactory, logger: logger
+            certificates: managed, source: source ?? fetch, verifier: fetch.verifier, store: store,
+            policy: configuration.policy, metricsFactory: metricsFactory, logger: logger
         )
         let context = try Self.tlsContext(configuration, provider: EngineStapleProvider(refresher.provider))
         proxy = TLSProxy(

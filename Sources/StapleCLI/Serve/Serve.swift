@@ -8,6 +8,7 @@ import OCSPFetching
 import Prometheus
 import ServiceLifecycle
 import Stapling
+import StapleFleet
 import StaplingProxy
 import StatusHTTP
 import TLSStapling
@@ -32,6 +33,11 @@ struct Serve: AsyncParsableCommand {
             certificates without a valid staple, ...), /healthz and /status (JSON, one entry per \
             certificate; `staple status --url http://HOST:PORT` prints it as a table).
 
+            With --store, nodes share one staple store on PostgreSQL: one node fetches each \
+            certificate's staple (a lease in its row), the others install it when notified, after \
+            verifying it themselves. PostgreSQL down: each node serves its --state-dir cache and fetches \
+            for itself. The schema is created and migrated at start.
+
             Signals: SIGTERM or SIGINT stop accepting, let open connections finish (--drain seconds), \
             then exit. SIGHUP reloads certificates and keys.
 
@@ -39,6 +45,8 @@ struct Serve: AsyncParsableCommand {
               staple serve --listen :443 --cert site.pem --key site.key --backend 127.0.0.1:8080 --state-dir /var/lib/staple
               staple serve --listen 127.0.0.1:8443 --cert rsa.pem --key rsa.key --cert ec.pem --key ec.key --backend 127.0.0.1:8080
               staple serve --listen :443 --cert site.pem --key site.key --backend 127.0.0.1:8080 --metrics-listen 127.0.0.1:9180
+              PGPASSWORD=... staple serve --listen :443 --cert site.pem --key site.key --backend 127.0.0.1:8080 \\
+                  --state-dir /var/lib/staple --store 'postgresql://staple@db.internal:5432/staple?sslmode=verify-full'
 
             Exit status:
               0  stopped by a signal after draining
@@ -88,6 +96,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address for GET /metrics (Prometheus text), /healthz and /status (JSON): HOST:PORT. Default: none.")
     var metricsListen: EndpointArgument?
 
+    @OptionGroup(title: "Fleet") var fleet: StoreOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -114,22 +124,32 @@ struct Serve: AsyncParsableCommand {
             policy: RefreshPolicy(
                 minimumInterval: TimeInterval(minRefreshInterval), backoffBase: TimeInterval(max(1, retryAfter)))
         )
-        try await Self.serve(configuration, metricsListen: metricsListen?.endpoint, logger: logger)
+        let node: FleetNode?
+        do {
+            node = try fleet.node(logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("staple serve: \(error.message)\n".utf8))
+            throw ExitStatus.unusable.exitCode
+        }
+        try await Self.serve(configuration, metricsListen: metricsListen?.endpoint, fleet: node, logger: logger)
     }
 
     /// The composition: the fetcher, the server (engine and proxy), a `ServiceGroup` that drains on
     /// SIGTERM/SIGINT, and SIGHUP reloads; then the exit status.
     static func serve(
-        _ configuration: StapleServerConfiguration, metricsListen: TLSProxy.Endpoint? = nil, logger: Logger
+        _ configuration: StapleServerConfiguration, metricsListen: TLSProxy.Endpoint? = nil, fleet: FleetNode? = nil,
+        logger: Logger
     ) async throws {
         let registry = PrometheusCollectorRegistry()
         if metricsListen != nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
         let fetcher = OCSPFetcher(
             configuration: OCSPFetchConfiguration(attemptTimeout: configuration.fetchTimeout), logger: logger)
         let server: StapleServer
+        let fetch = StapleFetch(fetcher: fetcher, logger: logger)
+        await fleet?.prepare()
         do {
             server = try StapleServer(
-                configuration: configuration, fetch: StapleFetch(fetcher: fetcher, logger: logger),
+                configuration: configuration, fetch: fetch, source: fleet?.source(wrapping: fetch),
                 group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         } catch {
             try? await fetcher.shutdown()
@@ -152,6 +172,7 @@ struct Serve: AsyncParsableCommand {
         }
         let services =
             server.services + [HangupReloader(server: server, logger: logger), ChannelCloser(channel: endpoint)]
+            + (fleet.map { [$0.listener(engine: server.refresher, policy: configuration.policy)] as [any Service] } ?? [])
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -170,5 +191,6 @@ struct Serve: AsyncParsableCommand {
             throw error
         }
         try? await fetcher.shutdown()
+        await fleet?.connection.close()
     }
 }

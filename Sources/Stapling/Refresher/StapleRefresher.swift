@@ -336,6 +336,9 @@ package actor StapleRefresher: Service {
     /// The ids managed.
     package var ids: [String] { entries.keys.sorted() }
 
+    /// The certificate managed under `id` (for a fleet's listener, which verifies a shared row itself).
+    package func managed(id: String) -> ManagedCertificate? { entries[id]?.stored.managed(id: id) }
+
     // MARK: One refresh
 
     /// The certificate's own policy (a per-site refresh margin), else the refresher's.

@@ -1,0 +1,41 @@
+import Foundation
+import Stapling
+
+/// One certificate the engine manages under one id, as the listener needs it to verify a row itself.
+package struct FleetTarget: Sendable {
+    package var id: String
+    package var managed: ManagedCertificate
+    /// The staple the engine holds now.
+    package var staple: Staple?
+
+    package init(id: String, managed: ManagedCertificate, staple: Staple?) {
+        self.id = id
+        self.managed = managed
+        self.staple = staple
+    }
+}
+
+/// What the listener asks of the staple engine: which ids a key belongs to, and to refresh one now
+/// (the engine then asks its ``FleetResponseSource``, which returns the announced row, and verifies
+/// and installs it as any other answer). ``StapleRefresher`` is one; `staple run` uses the same.
+package protocol FleetEngine: Sendable {
+    /// For each of `keys`, the ids whose certificate has it, with what is held for them (one pass).
+    func targets(for keys: Set<CertificateKey>) async -> [CertificateKey: [FleetTarget]]
+    /// Refreshes `id` now, whatever the schedule says (nothing when a refresh of it is running).
+    func refreshNow(id: String) async
+}
+
+extension StapleRefresher: FleetEngine {
+    package func targets(for keys: Set<CertificateKey>) async -> [CertificateKey: [FleetTarget]] {
+        var targets: [CertificateKey: [FleetTarget]] = [:]
+        for id in ids {
+            guard let status = status(id: id), keys.contains(status.key), let managed = managed(id: id) else { continue }
+            targets[status.key, default: []].append(FleetTarget(id: id, managed: managed, staple: status.staple))
+        }
+        return targets
+    }
+
+    package func refreshNow(id: String) async {
+        _ = await refresh(id: id)
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import OCSPCore
+import StapleTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `staple serve --store`: real PostgreSQL 15, real `staple serve` processes, a responder that counts
+/// requests, and a real TLS client to see what each node staples.
+@Suite(
+    "fleet: staple serve --store", .enabled(if: PostgreSQLServer.testsEnabled, Comment(rawValue: PostgreSQLServer.missingReason)),
+    .serialized)
+struct FleetServeTests {
+    @Test("three nodes, one certificate: one request per refresh, and every node staples the write within 1 s")
+    func oneFetchPerRefresh() async throws {
+        // 16 minutes of validity: each node refreshes one minute after it installed a staple.
+        try await withFleet(name: "fleet-three", validity: 16 * 60) { fleet in
+        async let a = fleet.node("a")
+        async let b = fleet.node("b")
+        async let c = fleet.node("c")
+        let nodes = try await [a, b, c]
+        #expect(fleet.requests == 1, "three nodes started together asked the responder once")
+        let first = try fleet.row()
+        #expect(first.leaseOwner.isEmpty, "the writer released its lease")
+        for node in nodes {
+            let staple = await fleet.staple(of: node)
+            #expect(staple == first.response, "every node staples the row's response: \(node.log.suffix(1500))")
+            #expect(fleet.verdict(staple) == .good)
+        }
+
+        // The refresh a minute later: one node fetches, the others install its write.
+        #expect(await eventually(within: 150) { fleet.requests >= 2 }, "the refresh came")
+        var installed = true
+        for node in nodes {
+            let ok = await eventually(within: 20) {
+                let row = try? fleet.row()
+                let staple = await fleet.staple(of: node)
+                return row?.version != first.version && staple == row?.response
+            }
+            installed = installed && ok
+            #expect(ok, "node staples the refreshed response: \(node.log.suffix(1500))")
+        }
+        #expect(fleet.requests == 2, "one request for the refresh, not three")
+        guard installed else { return }
+        // Each node that did not write installed the row; its log gives the delay from the write,
+        // measured in the database's clock.
+        let second = try fleet.row()
+        var fromStore = 0
+        for node in nodes where !second.writtenBy.contains(":\(node.pid):") {
+            let ages = node.log.split(separator: "\n").filter { $0.contains("Staple from the store") }.compactMap {
+                line -> Double? in
+                guard let range = line.range(of: "store.age_seconds=") else { return nil }
+                return Double(line[range.upperBound...].prefix { $0.isNumber || $0 == "." })
+            }
+            let last = try #require(ages.last, "\(node.log.suffix(1500))")
+            // The issue's target: a write reaches every node within a second.
+            #expect(last < 1.0, "installed \(last) s after the write")
+            fromStore += 1
+        }
+        #expect(fromStore == 2)
+        }
+    }
+
+    @Test("the node holding the lease is killed mid-fetch: another fetches after the lease expires and staples")
+    func killedLeaseHolder() async throws {
+        // The first request hangs: node A holds the lease, fetching, when it is killed.
+        try await withFleet(name: "fleet-kill", script: [1: .hang]) { fleet in
+        let lease = 4
+        // A start-up wait longer than the test: A is still fetching for its first handshake when killed.
+        async let startedA = try? fleet.node("a", extra: ["--startup-wait", "60", "--store-lease", "\(lease)"])
+        #expect(await eventually(within: 30) { fleet.requests == 1 && ((try? fleet.row().leaseOwner) ?? "") != "" })
+        let held = try fleet.row()
+        let pid = try #require(held.leaseOwner.split(separator: ":").dropFirst().first.flatMap { Int32($0) }, "\(held)")
+        let leaseEnd = try #require(held.leaseExpires)
+        #expect(held.response.isEmpty, "A holds the lease of a row with nothing in it yet")
+        kill(pid, SIGKILL)
+        #expect(await startedA == nil, "A died before it listened")
+        let b = try await fleet.node("b", extra: ["--startup-wait", "20", "--store-lease", "\(lease)"])
+        let staple = await fleet.staple(of: b)
+        #expect(fleet.verdict(staple) == .good, "B staples: \(b.log.suffix(2000))")
+        #expect(fleet.requests == 2)
+        let answer = try #require(fleet.answers.first)
+        #expect(answer.at >= leaseEnd, "B fetched only once A's lease had expired (\(leaseEnd), answered \(answer.at))")
+        let row = try fleet.row()
+        #expect(row.writtenBy.contains(":\(b.pid):"))
+        #expect(row.response == staple)
+        #expect(b.log.contains("Lease held by another node"))
+        }
+    }
+
+    @Test("PostgreSQL stopped and started: nodes staple from their caches, catch up, and a notification sent while one was cut off is not lost")
+    func postgresRestart() async throws {
+        try await withFleet(name: "fleet-restart") { fleet in
+        let options = ["--startup-wait", "5"]
+        let a = try await fleet.node("a", extra: options)
+        let b = try await fleet.node("b", extra: options)
+        let nodes = [a, b]
+        let original = try fleet.row().response
+        #expect(fleet.requests == 1)
+
+        try fleet.postgres.stop()
+        for node in nodes {
+            #expect(
+                await eventually(within: 20) { node.log.contains("Store listener disconnected") },
+                "\(node.log.range(of: "rror").map { String(node.log[$0.lowerBound...].prefix(2500)) } ?? String(node.log.suffix(2500)))")
+            #expect(await fleet.staple(of: node) == original, "staples from its cache while PostgreSQL is down")
+        }
+        try fleet.postgres.start()
+        let listening = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'staple listen %'"
+        #expect(await eventually(within: 60) { (try? fleet.postgres.psql(listening)) == "2" }, "both listeners are back")
+
+        // Cut A's LISTEN connection and write a newer staple in the same transaction: A is
+        // disconnected when the notification is sent, and must catch up after reconnecting.
+        let newer = try fleet.pki.signedResponse(for: fleet.leaf.certificate, thisUpdate: Date() - 1, nextUpdate: Date() + 86_400)
+        #expect(newer != original)
+        _ = try fleet.overwriteRow(
+            with: newer,
+            before:
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'staple listen %:\(a.pid):%';"
+        )
+        for node in nodes {
+            #expect(await eventually(within: 30) { await fleet.staple(of: node) == newer }, "\(node.log.suffix(2000))")
+        }
+        #expect(occurrences(of: "Store listener disconnected", in: a.log) >= 2, "A was cut off a second time")
+        #expect(fleet.requests == 1, "nothing fetched: the responder was asked once in all")
+        }
+    }
+
+    @Test("rows holding another certificate's response, an expired one or a badly signed one: no node installs them, each logs it")
+    func tamperedRows() async throws {
+        try await withFleet(name: "fleet-tamper") { fleet in
+        let a = try await fleet.node("a")
+        let b = try await fleet.node("b")
+        let nodes = [a, b]
+        let original = try fleet.row().response
+        let other = try fleet.pki.issue()
+        var badlySigned = try fleet.pki.signedResponse(for: fleet.leaf.certificate, thisUpdate: Date() - 2)
+        badlySigned[badlySigned.count - 5] ^= 0x01
+        let tampered: [(String, [UInt8])] = [
+            ("another certificate", try fleet.pki.signedResponse(for: other.certificate)),
+            ("expired", try fleet.pki.signedResponse(for: fleet.leaf.certificate, thisUpdate: Date() - 3 * 86_400, nextUpdate: Date() - 86_400)),
+            ("badly signed", badlySigned),
+        ]
+        for (index, (what, bytes)) in tampered.enumerated() {
+            let version = try fleet.overwriteRow(with: bytes)
+            for node in nodes {
+                #expect(
+                    await eventually(within: 20) {
+                        occurrences(of: "Store row rejected", in: node.log) >= index + 1
+                            && node.log.contains("store.version=\(version)")
+                    }, "\(what): logged by every node: \(node.log.suffix(1500))")
+                #expect(await fleet.staple(of: node) == original, "\(what): not installed")
+            }
+        }
+        // The same path installs a valid newer row: the test can tell.
+        let valid = try fleet.pki.signedResponse(for: fleet.leaf.certificate, thisUpdate: Date() - 1)
+        _ = try fleet.overwriteRow(with: valid)
+        for node in nodes {
+            #expect(await eventually(within: 20) { await fleet.staple(of: node) == valid }, "\(node.log.suffix(1500))")
+        }
+        #expect(fleet.requests == 1)
+        }
+    }
+}
