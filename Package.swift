@@ -333,7 +333,7 @@ let package = Package(
         .target(
             name: "StapleRun",
             dependencies: [
-                "Stapling", "OCSPCore", "OCSPFetching", "ConfigLint", "TLSStapling", "StapleFiles",
+                "Stapling", "OCSPCore", "OCSPFetching", "ConfigLint", "TLSStapling", "StapleFiles", "StaplingCheck",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -347,12 +347,15 @@ let package = Package(
         .testTarget(
             name: "StapleRunTests",
             dependencies: [
-                "StapleRun", "Stapling", "OCSPCore", "StapleCLI", "StapleTestSupport",
+                "StapleRun", "Stapling", "OCSPCore", "StapleCLI", "StapleTestSupport", "StaplingCheck",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            // Discovery's nginx and HAProxy trees (templates: the tests fill in paths, ports and a PKI).
+            resources: [.copy("Fixtures")]
         ),
         // The fuzz targets' invariants, one place for the libFuzzer executable (Fuzz/) and the
         // regression test that replays Fuzz/regressions.

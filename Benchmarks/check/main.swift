@@ -299,6 +299,7 @@ let tools: [Tool] = [
 }
 
 var verdicts: [String: [String: String]] = [:]
+var measured: [String: (wall: Double, right: Double)] = [:]
 print("\(endpoints.count) endpoints: " + Kind.allCases.map { "\($0.count) \($0.rawValue)" }.joined(separator: ", "))
 print("")
 print("| tool | wall (s, median of \(options.runs)) | CPU (s, user+sys, median) | right |")
@@ -316,6 +317,7 @@ for tool in tools {
     }
     let right = endpoints.filter { verdicts[tool.name]?[$0.target] == $0.kind.expected }.count
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    measured[tool.name] = (median(walls), Double(right))
     print(
         "| \(tool.name) | \(String(format: "%.2f", median(walls))) | \(String(format: "%.2f", median(cpus))) | "
             + "\(right)/\(endpoints.count) |")
@@ -331,6 +333,18 @@ for endpoint in endpoints {
     print(
         "| \(endpoint.name) | \(endpoint.kind.rawValue) | \(endpoint.kind.expected) | " + cells.joined(separator: " | ")
             + " |")
+}
+if let ours = measured["staple check"] {
+    for (name, theirs) in measured where name != "staple check" {
+        BenchmarkResult(
+            benchmark: "check", metric: "\(endpoints.count) endpoints, wall time", staple: ours.wall, peer: theirs.wall,
+            peerName: name, unit: "s", higherIsBetter: false
+        ).emit()
+        BenchmarkResult(
+            benchmark: "check", metric: "\(endpoints.count) endpoints, right verdicts", staple: ours.right,
+            peer: theirs.right, peerName: name, unit: "verdicts", higherIsBetter: true
+        ).emit()
+    }
 }
 nginx.stop()
 for serve in serves { serve.stop() }

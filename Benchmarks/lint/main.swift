@@ -220,6 +220,12 @@ let findings = lintRuns.last.map { $0.output.components(separatedBy: "\"rule\" :
 print(summary("staple lint (ConfigLint)", lintRuns) + ", \(findings) findings")
 if checker != nil {
     print(summary("\(checkerName) -t", checkerRuns))
+    func median(_ runs: [Measurement]) -> Double { runs.map(\.seconds).sorted()[runs.count / 2] }
+    let subject = options.apache ? "Apache" : "nginx"
+    BenchmarkResult(
+        benchmark: "lint", metric: "\(options.servers) \(subject) sites, wall time", staple: median(lintRuns),
+        peer: median(checkerRuns), peerName: "\(checkerName) -t", unit: "s", higherIsBetter: false
+    ).emit()
 } else {
     print("\(checkerName) -t skipped: \(checkerName) is not installed (apt-get install \(checkerName))")
 }

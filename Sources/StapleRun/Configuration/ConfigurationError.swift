@@ -17,6 +17,8 @@ package struct ConfigurationErrorCode: StapleErrorCode {
         case noIssuer = "no-issuer"
         case noResponder = "no-responder"
         case discovery
+        case noOutput = "no-output"
+        case badCertificate = "bad-certificate"
     }
     private let backing: Backing
     package var description: String { backing.rawValue }
@@ -41,4 +43,8 @@ package struct ConfigurationErrorCode: StapleErrorCode {
     package static let noResponder = Self(backing: .noResponder)
     /// An nginx or HAProxy configuration discovery could not read.
     package static let discovery = Self(backing: .discovery)
+    /// A site with no output at all (no `nginx`, `haproxy` or `directory`).
+    package static let noOutput = Self(backing: .noOutput)
+    /// A certificate or issuer file that exists but holds no usable certificate (`--check-config`).
+    package static let badCertificate = Self(backing: .badCertificate)
 }

@@ -12,6 +12,9 @@ package struct RunConfiguration: Sendable, Hashable {
     /// How often certificate files are looked at for renewals (`certificate_poll_interval`, seconds).
     package var certificatePollInterval: TimeInterval
     package var sites: [SiteConfiguration]
+    /// A shared staple store (`store: postgresql://...`); nil: staples live in ``stateDirectory``
+    /// only. Kept for a later issue (PostgreSQL); the loader only checks the URL's scheme.
+    package var store: String?
     /// Where the configuration was read from; nil when it was made by discovery.
     package var path: String?
 
@@ -20,13 +23,36 @@ package struct RunConfiguration: Sendable, Hashable {
     package init(
         stateDirectory: String, metricsListen: String? = nil,
         certificatePollInterval: TimeInterval = Self.defaultCertificatePollInterval,
-        sites: [SiteConfiguration], path: String? = nil
+        sites: [SiteConfiguration], store: String? = nil, path: String? = nil
     ) {
         self.stateDirectory = stateDirectory
         self.metricsListen = metricsListen
         self.certificatePollInterval = certificatePollInterval
         self.sites = sites
+        self.store = store
         self.path = path
+    }
+
+    /// The same configuration without where it was written (``path``, each site's ``SiteConfiguration/line``
+    /// and ``SiteConfiguration/origin``): what two configurations are compared by when only their
+    /// meaning matters (a round trip through YAML, a re-read on SIGHUP).
+    package var withoutSource: RunConfiguration {
+        var copy = self
+        copy.path = nil
+        copy.sites = sites.map {
+            var site = $0
+            site.line = nil
+            site.origin = nil
+            return site
+        }
+        return copy
+    }
+
+    /// `file:line` of a site, for messages: the YAML line it was written at, else where discovery
+    /// found it, else its name.
+    package func location(of site: SiteConfiguration) -> String {
+        if let line = site.line { return "\(path ?? "<configuration>"):\(line)" }
+        return site.origin ?? "site \(site.name)"
     }
 }
 
@@ -51,13 +77,17 @@ package struct SiteConfiguration: Sendable, Hashable {
     package var directory: String?
     /// Where the site was written (`file:line`), for messages; nil when made by discovery.
     package var line: Int?
+    /// Where discovery found the site in the server's configuration (`/etc/nginx/sites-enabled/www:12`);
+    /// nil when read from YAML.
+    package var origin: String?
 
     package init(
         name: String, certificate: String, issuer: String? = nil, responder: String? = nil,
         refreshMargin: TimeInterval? = nil, timeout: TimeInterval? = nil,
         nginx: NginxOutputConfiguration? = nil, haproxy: HAProxyOutputConfiguration? = nil,
-        directory: String? = nil, line: Int? = nil
+        directory: String? = nil, line: Int? = nil, origin: String? = nil
     ) {
+        self.origin = origin
         self.name = name
         self.certificate = certificate
         self.issuer = issuer
@@ -87,12 +117,21 @@ package struct NginxOutputConfiguration: Sendable, Hashable {
     package var confirm: String?
     /// The SNI name sent by the confirming handshake (`server_name`); nil: none.
     package var serverName: String?
+    /// A snippet staple run manages and the `server{}` includes instead of writing the stapling lines
+    /// itself (`include_file`): `ssl_stapling on; ssl_stapling_file ...;` while a good staple is
+    /// installed, `ssl_stapling off;` when it is withdrawn. nil: the `server{}` names the staple file
+    /// itself, and a staple cannot be withdrawn (nginx refuses a missing file and serves any file).
+    package var includeFile: String?
 
-    package init(stapleFile: String, reload: Reload, confirm: String? = nil, serverName: String? = nil) {
+    package init(
+        stapleFile: String, reload: Reload, confirm: String? = nil, serverName: String? = nil,
+        includeFile: String? = nil
+    ) {
         self.stapleFile = stapleFile
         self.reload = reload
         self.confirm = confirm
         self.serverName = serverName
+        self.includeFile = includeFile
     }
 }
 
@@ -104,6 +143,11 @@ package struct HAProxyOutputConfiguration: Sendable, Hashable {
         /// `socket: tcp:127.0.0.1:9999`.
         case tcp(host: String, port: Int)
     }
+
+    /// The longest Unix socket path HAProxy 2.6 binds and staple run accepts: 97 bytes. The kernel's
+    /// `sun_path` holds 108 bytes with the NUL, but HAProxy binds `<path>.<pid>.tmp` first and renames
+    /// it, so longer paths fail there (measured: /work/shared/TESTING-NOTES.md).
+    package static let maximumUnixSocketPathLength = 97
 
     /// The PEM file HAProxy's `crt` names.
     package var crt: String

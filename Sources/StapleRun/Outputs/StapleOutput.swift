@@ -45,7 +45,9 @@ package protocol StapleOutput: Sendable {
     /// A stable label for metrics: `nginx`, `haproxy`, `directory`.
     var kind: String { get }
     /// Installs (or, when `update.staple` is nil, withdraws) the site's staple. Never leaves a
-    /// partial file: the previous one stays byte-identical when this throws.
+    /// partial file: a file this throws about stays byte-identical. An output with several steps may
+    /// throw after completing some (HAProxy: `.ocsp` written for the next start, then the runtime
+    /// push refused; nginx: the staple file written, the reload failing later in ``flush()``).
     func install(_ update: SiteStaple) async throws -> OutputOutcome
     /// Completes deferred work (a debounced reload and its confirmation) before returning; for
     /// `--once`, `--renewed` and shutdown.

@@ -1,6 +1,7 @@
 /// Turns an nginx tree into TLS sites: one per `server` block of `http` that terminates TLS or
 /// carries stapling directives, with `ssl_*` and `resolver*` directives inherited from `http`;
-/// and one per TLS `server` of `stream`, which cannot staple.
+/// and one per TLS `server` of `stream`, which cannot staple. The main context's directives (`pid`,
+/// `worker_processes`, ...) are every site's ``TLSSite/serverWide``.
 enum NginxSiteBuilder {
     /// Directives a `server` inherits from `http` when it does not set them itself.
     static func isInherited(_ name: String) -> Bool {
@@ -9,11 +10,13 @@ enum NginxSiteBuilder {
 
     static func sites(in tree: [NginxNode], prefix: String) -> [TLSSite] {
         var sites: [TLSSite] = []
+        let main = settings(of: tree.filter { $0.block == nil })
         for context in tree where context.directive.name == "http" || context.directive.name == "stream" {
             let block = context.block ?? []
             let inherited = settings(of: block.filter { $0.block == nil && isInherited($0.directive.name) })
             for server in block where server.directive.name == "server" && server.block != nil {
                 guard var site = site(server, inherited: inherited, prefix: prefix) else { continue }
+                site.serverWide = main
                 if context.directive.name == "stream" {
                     // ngx_stream_ssl_module has no stapling: nginx -t refuses ssl_stapling there.
                     guard site.tls != nil else { continue }
