@@ -362,7 +362,7 @@ let package = Package(
         .target(
             name: "FuzzChecks",
             dependencies: [
-                "OCSPCore", "OCSPReporting", "ConfigLint", "OCSPResponder", "TLSStapling", "StapleTestSupport",
+                "OCSPCore", "OCSPReporting", "ConfigLint", "OCSPResponder", "TLSStapling", "StapleRun", "StapleTestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -16,6 +16,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case ocspRequest = "ocsp-request"
     /// TLS records from a client, fed to the server side of TLSStapling over memory.
     case tlsServer = "tls-server"
+    /// `staple run` YAML configurations as its loader reads them.
+    case runYAML = "run-yaml"
 
     /// Checks one input; throws when an invariant is broken (a crash or a sanitizer report is a
     /// finding too, caught by libFuzzer).
@@ -27,6 +29,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .haproxy: try ConfigParserCheck.check(bytes, server: .haproxy)
         case .ocspRequest: try OCSPRequestCheck.check(bytes)
         case .tlsServer: try TLSServerCheck.check(bytes)
+        case .runYAML: try RunYAMLCheck.check(bytes)
         }
     }
 
@@ -38,6 +41,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .nginx, .apache, .haproxy: ConfigParserCheck.prepare()
         case .ocspRequest: OCSPRequestCheck.prepare()
         case .tlsServer: TLSServerCheck.prepare()
+        case .runYAML: break
         }
     }
 
@@ -45,7 +49,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// real ClientHellos), to seed the fuzzer beside the committed corpora.
     public func generatedSeeds() -> [[UInt8]] {
         switch self {
-        case .ocspResponse, .nginx, .apache, .haproxy: []
+        case .ocspResponse, .nginx, .apache, .haproxy, .runYAML: []
         case .ocspRequest: OCSPRequestCheck.seeds()
         case .tlsServer: TLSServerCheck.seeds()
         }
@@ -58,6 +62,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .nginx, .apache, .haproxy: 16_384
         case .ocspRequest: 8_192
         case .tlsServer: 16_384
+        case .runYAML: 16_384
         }
     }
 }
