@@ -22,7 +22,7 @@ done
 [ -x "$STAPLE" ] || { echo "no $STAPLE: swift build -c release --product staple" >&2; exit 2; }
 STAPLE=$(cd "$(dirname "$STAPLE")" && pwd)/$(basename "$STAPLE")
 HERE=$(cd "$(dirname "$0")" && pwd)
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"   # 2,000 attack connections on each side need more than the usual 1,024
 
 DIR=$(mktemp -d /tmp/staple-hostile.XXXXXX)
 chmod 755 "$DIR"
@@ -90,7 +90,7 @@ mkdir -p nginx/logs
 cat > nginx/nginx.conf <<NGINX
 daemon off;
 worker_processes auto;
-worker_rlimit_nofile 65536;
+worker_rlimit_nofile 16384;
 pid $DIR/nginx/nginx.pid;
 error_log $DIR/nginx/logs/error.log crit;
 events { worker_connections 16384; }

@@ -109,7 +109,9 @@ for subject in subjects {
             guard count < perSubject, mutation.bytes != subject.response else { return }
             count += 1
             let result = verifier.verify(response: mutation.bytes, certificate: subject.certificate, issuer: subject.issuer, now: subject.now)
-            switch ResponseMutations.judge(mutation, result: result, protected: protected, regions: regions) {
+            switch ResponseMutations.judge(
+                mutation, result: result, protected: protected, regions: regions, signer: baseline.signer)
+            {
             case .refused: break
             case .outsideSignature(let region):
                 trusted += 1
@@ -117,7 +119,12 @@ for subject in subjects {
             case .forged:
                 trusted += 1
                 forged += 1
-                if forgeries.count < 20 { forgeries.append("\(subject.name): \(mutation.description) -> \(result.verdict.name)") }
+                if forgeries.count < 20 {
+                    let changed = zip(ResponseMutations.signedParts(result) ?? [], protected ?? []).enumerated()
+                        .filter { $0.element.0 != $0.element.1 }.map { ["tbsResponseData", "signature", "signatureAlgorithm", "signer certificate"][$0.offset] }
+                    forgeries.append(
+                        "\(subject.name): \(mutation.description) (in \(mutation.offset.map { regions.name(at: $0) } ?? "a prefix")) -> \(result.verdict.name); changed: \(changed)")
+                }
             }
         }
     }

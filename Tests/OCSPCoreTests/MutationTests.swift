@@ -54,7 +54,9 @@ struct MutationTests {
             let result = verifier.verify(response: mutation.bytes, certificate: certificate, issuer: issuer, now: now)
             // Bytes outside the signature's reach (an embedded certificate that is not the signer) may
             // change without changing what was signed; anything else trusted is a forgery.
-            switch ResponseMutations.judge(mutation, result: result, protected: protected, regions: regions) {
+            switch ResponseMutations.judge(
+                mutation, result: result, protected: protected, regions: regions, signer: baseline.signer)
+            {
             case .refused: break
             case .outsideSignature: benign += 1
             case .forged: trusted.append("\(mutation.description) -> \(result.verdict.name)")

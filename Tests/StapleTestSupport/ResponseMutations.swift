@@ -102,12 +102,25 @@ package enum ResponseMutations {
     }
 
     /// Judges `mutation` of a response whose unmutated verification protected `protected`.
+    ///
+    /// - Parameter signer: the signer of the unmutated response. A signer certificate whose DER
+    ///   changed but whose tbsCertificate bytes and signature value did not (the unused-bits octet of
+    ///   its signatureValue BIT STRING, which no signature covers) is outside the signature too.
     package static func judge(
-        _ mutation: Mutation, result: OCSPVerification, protected: [[UInt8]]?, regions: Regions
+        _ mutation: Mutation, result: OCSPVerification, protected: [[UInt8]]?, regions: Regions,
+        signer: Certificate? = nil
     ) -> Judgement {
         guard isTrusted(result.verdict) else { return .refused }
-        guard let protected, signedParts(result) == protected else { return .forged }
-        return .outsideSignature(region: mutation.offset.map { regions.name(at: $0) } ?? "a prefix")
+        let region = mutation.offset.map { regions.name(at: $0) } ?? "a prefix"
+        guard let protected, let parts = signedParts(result) else { return .forged }
+        if parts == protected { return .outsideSignature(region: region) }
+        if Array(parts.prefix(3)) == Array(protected.prefix(3)), let signer, let mutated = result.signer,
+            mutated.tbsCertificateBytes == signer.tbsCertificateBytes,
+            mutated.signature == signer.signature
+        {
+            return .outsideSignature(region: region)
+        }
+        return .forged
     }
 
     /// The DER structure of an OCSPResponse as byte ranges, to name where an offset lies: the
@@ -149,8 +162,19 @@ package enum ResponseMutations {
                         for certificate in certificates {
                             let isSigner = signerDER == Array(certificate.encodedBytes)
                             add(
-                                isSigner ? "certs: the signer's certificate" : "certs: a certificate that is not the signer",
-                                certificate, depth: 7, base: base)
+                                isSigner
+                                    ? "certs: the signer's certificate (or a copy of the issuer given)"
+                                    : "certs: a certificate that is not the signer", certificate, depth: 7, base: base)
+                            // The first content octet of its signatureValue BIT STRING: the unused-bits count.
+                            if isSigner, case .constructed(let fields) = certificate.content {
+                                let value = Array(fields).dropFirst(2).first
+                                if let value, case .primitive(let content) = value.content, !content.isEmpty {
+                                    let octet = content.startIndex + base
+                                    ranges.append(
+                                        ("certs: the unused-bits octet of the signer certificate's signatureValue BIT STRING",
+                                         octet..<(octet + 1), 8))
+                                }
+                            }
                         }
                     }
                 }
