@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "staple-bench", targets: ["VerifyBenchmark"]),
         .library(name: "OCSPCore", targets: ["OCSPCore"]),
         .library(name: "OCSPReporting", targets: ["OCSPReporting"]),
+        // For the libFuzzer package in Fuzz/ only (it depends on this package by path).
+        .library(name: "FuzzChecks", targets: ["FuzzChecks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
@@ -274,6 +276,16 @@ let package = Package(
             ],
             path: "Benchmarks/verify"
         ),
+        // `swift run -c release MutationBenchmark`: a million mutated responses through the verifier.
+        .executableTarget(
+            name: "MutationBenchmark",
+            dependencies: [
+                "OCSPCore", "OCSPReporting", "StapleTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "Benchmarks/mutation"
+        ),
         // `staple lint`: nginx, Apache and HAProxy parsers -> one site model -> rules, one per file.
         .target(
             name: "ConfigLint",
@@ -425,6 +437,24 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // The fuzz targets' invariants, one place for the libFuzzer executable (Fuzz/) and the
+        // regression test that replays Fuzz/regressions.
+        .target(
+            name: "FuzzChecks",
+            dependencies: [
+                "OCSPCore", "OCSPReporting", "ConfigLint", "OCSPResponder", "TLSStapling", "StapleRun", "StapleTestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            path: "Fuzz/Checks"
+        ),
+        .testTarget(
+            name: "FuzzRegressionTests",
+            dependencies: ["FuzzChecks"]
         ),
         // Runs the built `staple` executable as a user would.
         .testTarget(

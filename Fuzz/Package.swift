@@ -1,6 +1,8 @@
 // swift-tools-version: 6.0
-// The libFuzzer target for OCSPCore. Its own package, so that `-sanitize=fuzzer` and
-// `-parse-as-library` never touch the main build. Run it with `Fuzz/run SECONDS`.
+// The libFuzzer executable for every input Staple takes from strangers. Its own package, so that
+// `-sanitize=fuzzer` and `-parse-as-library` never touch the main build. The targets and their
+// invariants live in the main package (`FuzzChecks`, Fuzz/Checks), shared with the regression test.
+// Run it with `Fuzz/run TARGET SECONDS` or `Fuzz/run all SECONDS`.
 import PackageDescription
 
 let package = Package(
@@ -8,8 +10,6 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [.package(name: "Staple", path: "..")],
     targets: [
-        .executableTarget(name: "OCSPFuzz", dependencies: [
-                .product(name: "OCSPCore", package: "Staple"), .product(name: "OCSPReporting", package: "Staple"),
-            ])
+        .executableTarget(name: "StapleFuzz", dependencies: [.product(name: "FuzzChecks", package: "Staple")])
     ]
 )

@@ -15,7 +15,11 @@ public struct OCSPHashAlgorithm: Hashable, Sendable, CustomStringConvertible {
     public static let all: [OCSPHashAlgorithm] = [.sha1, .sha256, .sha384, .sha512]
 
     /// The algorithm named by an identifier, or nil when it is not one we can compute.
+    /// The hash an AlgorithmIdentifier names, or nil when it names another algorithm, or carries
+    /// parameters other than absent or NULL (RFC 5754 §2: the SHA-2 parameters are absent or NULL; a
+    /// CertID with any other parameters is not the CertID a responder or server computes).
     public init?(_ identifier: AlgorithmIdentifier) {
+        if let parameters = identifier.parameters, (try? ASN1Null(asn1Any: parameters)) == nil { return nil }
         guard let known = Self.all.first(where: { $0.oid == identifier.algorithm }) else { return nil }
         self = known
     }

@@ -395,11 +395,17 @@ package actor StapleRefresher: Service {
                     "staple.next_update": "\(staple.nextUpdate?.iso8601 ?? "none")",
                 ])
             if let store {
-                do {
+                do throws(StoreError) {
                     try await store.saveOffThread(staple, for: key)
                 } catch {
                     // Still served from memory; the next success writes again.
                     message += "; not persisted: \(error)"
+                    logger.error(
+                        "Staple served from memory, not persisted",
+                        metadata: [
+                            "cert.id": "\(id)", "cert.serial": "\(serial)", "staple.path": "\(error.path)",
+                            "error.reason": "\(error)",
+                        ])
                 }
                 // Removed or renewed while the file was written: the file must not outlive its certificate.
                 // (The scan of every entry runs only then, never on the common path.)
