@@ -204,6 +204,16 @@ for key in options.keys {
             "ratio \(timeCPURatios.text(2))× nginx/ours | server CPU per handshake under s_time: "
                 + "staple serve \(Spread(values: timeCPUOurs).text()) µs, nginx \(Spread(values: timeCPUTheirs).text()) µs"
         )
+        let medianCPU = (Spread(values: cpuOurs).median, Spread(values: cpuTheirs).median)
+        BenchmarkResult(
+            benchmark: "handshake", metric: "server CPU per stapled handshake, \(label)", staple: medianCPU.0,
+            peer: medianCPU.1, peerName: "nginx", unit: "µs", higherIsBetter: false
+        ).emit()
+        BenchmarkResult(
+            benchmark: "handshake", metric: "new handshakes/s (s_time -new), \(label)",
+            staple: Spread(values: rateOurs).median, peer: Spread(values: rateTheirs).median, peerName: "nginx",
+            unit: "handshakes/s", higherIsBetter: true
+        ).emit()
         summary.append(
             "| \(label) | CPU µs/stapled handshake | \(Spread(values: cpuOurs).text()) | \(Spread(values: cpuTheirs).text()) | \(cpuRatios.text(2))× |"
         )

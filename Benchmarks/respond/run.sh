@@ -140,11 +140,17 @@ run() { # name, port, "keep-alive"|"close", pids...
     errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
     cpu=$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
     echo "| $name | $mode | $rate | $cpu | ${errors:-0} |"
+    eval "rate_$(echo "$name $mode" | tr -c 'a-zA-Z0-9\n' _)=$rate"
 }
 run "staple respond" 18080 keep-alive "$STAPLE_PID"
 run "nginx static file" 18082 keep-alive "${NGINX_ALL[@]}"
 run "staple respond" 18080 close "$STAPLE_PID"
 run "openssl ocsp -index -multi 3" 18081 close "${OPENSSL_ALL[@]}"
 run "nginx static file" 18082 close "${NGINX_ALL[@]}"
+result() { # metric, ours, theirs, peer name
+    echo "RESULT {\"benchmark\":\"respond\",\"metric\":\"$1\",\"staple\":$2,\"peer\":$3,\"peerName\":\"$4\",\"unit\":\"requests/s\",\"higherIsBetter\":true}"
+}
+result "cached GET, keep-alive" "$rate_staple_respond_keep_alive" "$rate_nginx_static_file_keep_alive" "nginx static file"
+result "cached GET, new connections" "$rate_staple_respond_close" "$rate_openssl_ocsp__index__multi_3_close" "openssl ocsp -index -multi 3"
 echo
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION, index of $((LEAVES + 1)) certificates, $(nproc) cores, $(openssl version | cut -d' ' -f1-2), $(nginx -v 2>&1 | cut -d' ' -f3)"
