@@ -63,7 +63,8 @@ struct ResponseSourceTests {
         let a = node("a", inner: slow)
         let b = node("b", inner: slow)
         async let first = a.response(for: handle.request(leaf), now: { Date() })
-        try await Task.sleep(for: .milliseconds(150))
+        // b asks once a holds the lease (however long a takes to get there on a busy machine).
+        #expect(await eventually(within: 60) { store.row(key)?.leaseOwner == "a" })
         let second = await b.response(for: handle.request(leaf), now: { Date() })
         let staple = try #require(await first.judgement?.acceptance.staple)
         #expect(second.judgement?.acceptance.staple == staple)

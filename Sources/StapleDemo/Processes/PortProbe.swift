@@ -9,7 +9,11 @@ package enum PortProbe {
     package static func isListening(port: Int) -> Bool {
         let hex = String(format: ":%04X", port)
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            // Read to the end: `String(contentsOfFile:)` stops after the first page of a /proc file
+            // (its size is 0), which holds only the first ~26 sockets of a busy machine.
+            guard let data = FileHandle(forReadingAtPath: table)?.readDataToEndOfFile(),
+                let text = String(data: data, encoding: .utf8)
+            else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                 // sl local_address rem_address st ...; st 0A is TCP_LISTEN.

@@ -60,7 +60,7 @@ package struct FleetResponseSource: ResponseSource {
         case .fetch(let invalid, let fallback):
             return await claimAndFetch(
                 request, key: key, now: now, replacingInvalid: invalid,
-                fallback: fallback == nil ? nil : judged, attemptsLeft: 2)
+                fallback: fallback == nil ? nil : judged, seen: row?.version, attemptsLeft: 2)
         }
     }
 
@@ -96,7 +96,7 @@ package struct FleetResponseSource: ResponseSource {
 
     private func claimAndFetch(
         _ request: StapleRequest, key: CertificateKey, now: @escaping @Sendable () -> Date, replacingInvalid: [UInt8]?,
-        fallback: Judged?, attemptsLeft: Int
+        fallback: Judged?, seen: Int64?, attemptsLeft: Int
     ) async -> StapleFetchOutcome {
         let claim: StoreQueries.Claim
         do {
@@ -108,6 +108,7 @@ package struct FleetResponseSource: ResponseSource {
         switch claim {
         case .claimed:
             metrics.claimsWon.increment()
+            if let written = await writtenMeanwhile(key, seen: seen, request: request, now: now) { return written }
             return await fetchLeased(request, key: key, now: now, replacingInvalid: replacingInvalid, fallback: fallback)
         case .held(let row):
             metrics.claimsLost.increment()
@@ -138,7 +139,7 @@ package struct FleetResponseSource: ResponseSource {
                     if case .fetch(let invalid, _) = rowDecision { invalid } else { replacingInvalid }
                 return await claimAndFetch(
                     request, key: key, now: now, replacingInvalid: invalid, fallback: fallback,
-                    attemptsLeft: attemptsLeft - 1)
+                    seen: reread?.version, attemptsLeft: attemptsLeft - 1)
             case .claimAgain, .fetchAlone:
                 return await fetchAlone(
                     request, key: key, now: now,
@@ -173,6 +174,20 @@ package struct FleetResponseSource: ResponseSource {
             return current
         }
         return try await store.read(key)
+    }
+
+    /// The row another node wrote between this node's read and its claim (it fetched, wrote and
+    /// released its lease in between): installed instead of asking the responder again, and the
+    /// lease given back. Nil when the row is the one read, or not one to install.
+    private func writtenMeanwhile(
+        _ key: CertificateKey, seen: Int64?, request: StapleRequest, now: @escaping @Sendable () -> Date
+    ) async -> StapleFetchOutcome? {
+        guard let fresh = try? await store.read(key), fresh.version != seen else { return nil }
+        let judged = judge(fresh, request: request, now: now())
+        guard case .install = RowDecision.decide(row: fresh, judgement: judged?.judgement, announced: true, now: now())
+        else { return nil }
+        try? await store.release(key, owner: owner)
+        return installFromStore(fresh, judged, announced: true)
     }
 
     private func fetchLeased(
