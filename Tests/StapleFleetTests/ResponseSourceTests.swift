@@ -60,8 +60,10 @@ struct ResponseSourceTests {
     @Test("the lease held by a slow node: the other waits for its write and installs it, one request in all")
     func waitsForHolder() async throws {
         let slow = CountingSource(pki: handle, delay: .milliseconds(600))
-        let a = node("a", inner: slow)
-        let b = node("b", inner: slow)
+        // Long leases: on a loaded machine (the whole suite shares two cooperative threads) a's fetch
+        // may take seconds, and b must not give up waiting for it.
+        let a = node("a", inner: slow, lease: 120)
+        let b = node("b", inner: slow, lease: 120)
         async let first = a.response(for: handle.request(leaf), now: { Date() })
         // b asks once a holds the lease (however long a takes to get there on a busy machine).
         #expect(await eventually(within: 60) { store.row(key)?.leaseOwner == "a" })
@@ -87,7 +89,8 @@ struct ResponseSourceTests {
     @Test("the lease held and a staple to serve: report it and let the engine retry; nothing to serve: fetch alone")
     func heldLease() async throws {
         let responder = CountingSource(pki: handle)
-        _ = try await store.claim(key, serial: leaf.serialHex, owner: "stuck", duration: 30)
+        // Held for ten minutes: still held after b's wait, however long the machine stalls b.
+        _ = try await store.claim(key, serial: leaf.serialHex, owner: "stuck", duration: 600)
         let b = node("b", inner: responder, lease: 0.3)
         let retry = await b.response(for: handle.request(leaf, current: Date() - 60), now: { Date() })
         #expect(retry.judgement == nil)
