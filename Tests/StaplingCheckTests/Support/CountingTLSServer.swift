@@ -28,7 +28,11 @@ final class CountingTLSServer: Sendable {
             configuration: TLSServerConfiguration(certificates: [certificate]), provider: FixedStapleProvider(staples))
         let counts = counts
         let random = NIOLockedValueBox(seed)
-        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        // One event loop for the listener and every connection: a client's close is then handled
+        // before its next connection is accepted (both wait in one epoll queue, in order), so the
+        // count never sees an overlap the client did not make. With several loops the next accept
+        // could run on another thread before the previous close was seen.
+        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton.next())
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
