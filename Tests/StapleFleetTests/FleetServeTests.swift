@@ -42,7 +42,14 @@ struct FleetServeTests {
             installed = installed && ok
             #expect(ok, "node staples the refreshed response: \(node.log.suffix(1500))")
         }
-        #expect(fleet.requests == 2, "one request for the refresh, not three")
+        // One request for this refresh, not three. Counted within 30 s of the refresh's first
+        // request: the writer's own next refresh is due about a minute later (16-minute validity, 15-minute
+        // margin) and may come while the nodes above are checked on a loaded machine.
+        let refreshAnswers = fleet.answers.dropFirst()
+        let refreshStarted = try #require(refreshAnswers.first).at
+        #expect(
+            refreshAnswers.filter { $0.at < refreshStarted + 30 }.count == 1,
+            "one request for the refresh, not three: \(fleet.answers.map(\.at))")
         guard installed else { return }
         // Each node that did not write installed the row; its log gives the delay from the write,
         // measured in the database's clock.
