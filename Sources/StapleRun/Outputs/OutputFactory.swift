@@ -3,19 +3,15 @@ import NIOConcurrencyHelpers
 
 /// Makes the outputs one site's configuration asks for.
 package enum OutputFactory {
-    /// The outputs of `site`; nginx sites share the reloader of their reload method from ``NginxReloaders/shared``.
-    package static func outputs(for site: SiteConfiguration, logger: Logger) throws -> [any StapleOutput] {
-        try outputs(for: site, reloaders: .shared, logger: logger)
-    }
-
-    /// The outputs of `site`, nginx sites sharing one reloader per reload method from `reloaders`.
+    /// The outputs of `site`, nginx sites sharing one reloader per reload method from `reloaders`;
+    /// HAProxy outputs report their pushes to `observer` (nginx reloads go to the reloaders' observer).
     ///
     /// An nginx `include_file` that does not exist yet is written in its withdrawn form
     /// (`ssl_stapling off;`), so that nginx can start before the first staple is had.
     /// - Throws: ``OutputError`` when that snippet cannot be written, `confirm:` is not `HOST:PORT`, or
     ///   a HAProxy Unix socket path is longer than HAProxy accepts.
     package static func outputs(
-        for site: SiteConfiguration, reloaders: NginxReloaders, logger: Logger
+        for site: SiteConfiguration, reloaders: NginxReloaders, observer: (any OutputObserver)? = nil, logger: Logger
     ) throws -> [any StapleOutput] {
         var outputs: [any StapleOutput] = []
         if let nginx = site.nginx {
@@ -36,7 +32,7 @@ package enum OutputFactory {
                         + "\(HAProxyOutputConfiguration.maximumUnixSocketPathLength) bytes: use a shorter path or "
                         + "tcp:127.0.0.1:PORT")
             }
-            outputs.append(HAProxyOutput(configuration: haproxy, site: site.name, logger: logger))
+            outputs.append(HAProxyOutput(configuration: haproxy, site: site.name, logger: logger, observer: observer))
         }
         if let directory = site.directory {
             outputs.append(DirectoryOutput(directory: directory, site: site.name))
@@ -46,24 +42,25 @@ package enum OutputFactory {
 }
 
 /// One ``NginxReloader`` per reload method (`reload:` command or `pid_file:`), so that every site
-/// reloaded the same way shares one debounce window and one reload.
+/// reloaded the same way shares one debounce window and one reload. ``RunService`` owns one, whose
+/// reloaders report to its metrics.
 package final class NginxReloaders: Sendable {
-    /// The process's registry, used by ``OutputFactory/outputs(for:logger:)``.
-    package static let shared = NginxReloaders(logger: Logger(label: "staple.run.nginx"))
-
     private let debounce: Duration
     private let confirmation: StapleConfirmation
     private let backoff: ReloadBackoff
+    private let observer: (any OutputObserver)?
     private let logger: Logger
     private let reloaders = NIOLockedValueBox<[NginxOutputConfiguration.Reload: NginxReloader]>([:])
 
     package init(
         debounce: Duration = NginxReloader.defaultDebounce, backoff: ReloadBackoff = .default,
-        confirmation: StapleConfirmation = StapleConfirmation(), logger: Logger
+        confirmation: StapleConfirmation = StapleConfirmation(), observer: (any OutputObserver)? = nil,
+        logger: Logger
     ) {
         self.debounce = debounce
         self.backoff = backoff
         self.confirmation = confirmation
+        self.observer = observer
         self.logger = logger
     }
 
@@ -73,7 +70,7 @@ package final class NginxReloaders: Sendable {
             if let existing = table[method] { return existing }
             let made = NginxReloader(
                 signal: ReloadSignal(method), debounce: debounce, backoff: backoff, confirmation: confirmation,
-                logger: logger)
+                observer: observer, logger: logger)
             table[method] = made
             return made
         }

@@ -10,10 +10,14 @@ import Metrics
 /// - `staple_run_staple_seconds_until_next_update{site}`: nextUpdate (or serving end) − now of the
 ///   staple installed (0: none).
 /// - `staple_run_installs_total{output,outcome}`: what outputs did when asked: installed, unchanged,
-///   withdrawn, refused, failed. The nginx and HAProxy outputs count their reloads and pushes themselves.
+///   withdrawn, refused, failed.
+/// - `staple_run_reloads_total{outcome}`: nginx reload cycles (one per debounced batch, and per
+///   retry): confirmed, reloaded (nothing to confirm), unconfirmed, failed (``ReloadOutcome``).
+/// - `staple_run_pushes_total{outcome}`: `set ssl ocsp-response` over HAProxy's runtime API:
+///   updated, refused (HAProxy's answer was another), failed (not reachable) (``PushOutcome``).
 /// - `staple_run_revocations_total`: revoked answers that withdrew a site's staple.
 /// - `staple_run_certificate_changes_total`: renewals seen (a chain file whose certificate changed).
-struct RunMetrics: Sendable {
+struct RunMetrics: OutputObserver {
     let factory: any MetricsFactory
     let sites: Gauge
     let sitesWithoutStaple: Gauge
@@ -33,6 +37,16 @@ struct RunMetrics: Sendable {
             label: "staple_run_installs_total", dimensions: [("output", kind), ("outcome", outcome)], factory: factory
         )
         .increment()
+    }
+
+    func reloaded(_ outcome: ReloadOutcome) {
+        Counter(label: "staple_run_reloads_total", dimensions: [("outcome", outcome.rawValue)], factory: factory)
+            .increment()
+    }
+
+    func pushed(_ outcome: PushOutcome) {
+        Counter(label: "staple_run_pushes_total", dimensions: [("outcome", outcome.rawValue)], factory: factory)
+            .increment()
     }
 
     func site(_ name: String, age: TimeInterval, untilNextUpdate: TimeInterval) {

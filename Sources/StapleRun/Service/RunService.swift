@@ -37,6 +37,8 @@ package actor RunService: Service {
     package nonisolated let startupWait: Duration
 
     private let router: FetchRouter
+    /// One nginx reloader per reload method, for every site of this service (SIGHUP's too).
+    private let reloaders: NginxReloaders
     private let basePolicy: RefreshPolicy
     private let logger: Logger
     private let metrics: RunMetrics
@@ -76,7 +78,10 @@ package actor RunService: Service {
         self.logger = logger
         self.now = now
         let factory = metricsFactory ?? MetricsSystem.factory
-        metrics = RunMetrics(factory: factory)
+        let metrics = RunMetrics(factory: factory)
+        self.metrics = metrics
+        let reloaders = NginxReloaders(observer: metrics, logger: logger)
+        self.reloaders = reloaders
         let router = FetchRouter(logger: logger)
         self.router = router
         var built: [String: SiteRuntime] = [:]
@@ -84,7 +89,8 @@ package actor RunService: Service {
         var generation = 0
         for site in configuration.sites {
             generation += 1
-            let runtime = try Self.makeRuntime(site, generation: generation, logger: logger)
+            let runtime = try Self.makeRuntime(
+                site, generation: generation, reloaders: reloaders, observer: metrics, logger: logger)
             built[site.name] = runtime
             router.route(runtime.material.key, timeout: site.timeout)
             managed.append(Self.managed(site, runtime.material, policy: policy))
@@ -113,12 +119,13 @@ package actor RunService: Service {
     }
 
     private static func makeRuntime(
-        _ site: SiteConfiguration, generation: Int, logger: Logger
+        _ site: SiteConfiguration, generation: Int, reloaders: NginxReloaders, observer: any OutputObserver,
+        logger: Logger
     ) throws(RunError) -> SiteRuntime {
         let material = try SiteMaterial.load(site)
         let outputs: [any StapleOutput]
         do {
-            outputs = try OutputFactory.outputs(for: site, logger: logger)
+            outputs = try OutputFactory.outputs(for: site, reloaders: reloaders, observer: observer, logger: logger)
         } catch {
             throw RunError(.output, subject: site.name, reason: "\(error)")
         }
@@ -158,6 +165,7 @@ package actor RunService: Service {
         }
         healthy.withLockedValue { $0 = false }
         await flushAll()
+        for reloader in reloaders.all { await reloader.shutdown() }
         await router.shutdown()
         logger.info("staple run stopped", metadata: ["run.sites": "\(order.count)"])
     }
@@ -291,7 +299,8 @@ package actor RunService: Service {
         for site in new.sites {
             if let current = sites[site.name], current.configuration == site { continue }
             generation += 1
-            prepared[site.name] = try Self.makeRuntime(site, generation: generation, logger: logger)
+            prepared[site.name] = try Self.makeRuntime(
+                site, generation: generation, reloaders: reloaders, observer: metrics, logger: logger)
         }
         outputsGenerations = generation
         if new.stateDirectory != configuration.stateDirectory || new.metricsListen != configuration.metricsListen {

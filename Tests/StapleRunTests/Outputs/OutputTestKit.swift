@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import OCSPCore
+import Prometheus
 import StapleTestSupport
 import Stapling
 import StaplingCheck
@@ -127,4 +128,33 @@ final class ScriptedProber: HandshakeProber, Sendable {
             byPort[attempt.port] ?? answers.withLockedValue { $0.isEmpty ? nil : $0[min(index, $0.count - 1)] }
         return .success(ObservedHandshake(version: "TLSv1.3", staple: staple, chain: []))
     }
+}
+
+/// ``RunMetrics`` over a Prometheus registry of its own, read back as the text `/metrics` serves:
+/// what the outputs reported (reloads and pushes by outcome) is seen where an operator sees it.
+struct MetricsProbe {
+    let registry = PrometheusCollectorRegistry()
+    let metrics: RunMetrics
+
+    init() { metrics = RunMetrics(factory: PrometheusMetricsFactory(registry: registry)) }
+
+    /// The value of one sample, e.g. `staple_run_reloads_total{outcome="confirmed"}`; 0 when it is absent.
+    func value(_ sample: String) -> Double {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        for line in String(decoding: buffer, as: UTF8.self).split(separator: "\n") where line.hasPrefix(sample + " ") {
+            return Double(line.dropFirst(sample.count + 1)) ?? .nan
+        }
+        return 0
+    }
+
+    func reloads(_ outcome: ReloadOutcome) -> Double {
+        value(#"staple_run_reloads_total{outcome="\#(outcome.rawValue)"}"#)
+    }
+
+    func pushes(_ outcome: PushOutcome) -> Double {
+        value(#"staple_run_pushes_total{outcome="\#(outcome.rawValue)"}"#)
+    }
+    /// Pushes of any outcome.
+    var allPushes: Double { PushOutcome.allCases.map(pushes).reduce(0, +) }
 }

@@ -19,6 +19,7 @@ package final class HAProxyOutput: StapleOutput {
     package let configuration: HAProxyOutputConfiguration
     package let site: String
     private let client: HAProxyRuntimeClient?
+    private let observer: (any OutputObserver)?
     private let logger: Logger
     private let now: @Sendable () -> Date
     /// The bytes HAProxy last answered `OCSP Response updated!` to (or an empty array after a withdrawal).
@@ -31,12 +32,13 @@ package final class HAProxyOutput: StapleOutput {
 
     package init(
         configuration: HAProxyOutputConfiguration, site: String, logger: Logger,
-        runtimeTimeout: TimeInterval = HAProxyRuntimeClient.defaultTimeout,
+        runtimeTimeout: TimeInterval = HAProxyRuntimeClient.defaultTimeout, observer: (any OutputObserver)? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
         self.site = site
         self.client = configuration.socket.map { HAProxyRuntimeClient(socket: $0, timeout: runtimeTimeout) }
+        self.observer = observer
         self.logger = logger
         self.now = now
     }
@@ -66,7 +68,13 @@ package final class HAProxyOutput: StapleOutput {
             changed = true
         }
         if let client, pushed.withLockedValue({ $0 }) != staple.bytes {
-            try await client.setOCSPResponse(staple.bytes)
+            do {
+                try await client.setOCSPResponse(staple.bytes)
+            } catch {
+                observer?.pushed(error.code == .runtimeRefused ? .refused : .failed)
+                throw error
+            }
+            observer?.pushed(.updated)
             pushed.withLockedValue { $0 = staple.bytes }
             changed = true
         }

@@ -47,10 +47,11 @@ package struct ReloadBackoff: Sendable, Hashable {
 ///
 /// - Important: the debounce and retry timers are tasks this actor owns and cancels (``shutdown()``).
 package actor NginxReloader {
-    package let signal: ReloadSignal
+    package nonisolated let signal: ReloadSignal
     package let debounce: Duration
     package let backoff: ReloadBackoff
     package let confirmation: StapleConfirmation
+    private let observer: (any OutputObserver)?
     private let logger: Logger
 
     /// Two seconds: certbot renews several certificates within a second or two.
@@ -74,12 +75,14 @@ package actor NginxReloader {
 
     package init(
         signal: ReloadSignal, debounce: Duration = NginxReloader.defaultDebounce, backoff: ReloadBackoff = .default,
-        confirmation: StapleConfirmation = StapleConfirmation(), logger: Logger
+        confirmation: StapleConfirmation = StapleConfirmation(), observer: (any OutputObserver)? = nil,
+        logger: Logger
     ) {
         self.signal = signal
         self.debounce = debounce
         self.backoff = backoff
         self.confirmation = confirmation
+        self.observer = observer
         self.logger = logger
     }
 
@@ -172,6 +175,7 @@ package actor NginxReloader {
         pending = [:]
         reloadCount += 1
         let result = await Self.reloadAndConfirm(batch, signal: signal, confirmation: confirmation)
+        observer?.reloaded(Self.outcome(of: result, batch: batch))
         switch result {
         case .success:
             consecutiveFailures = 0
@@ -200,6 +204,14 @@ package actor NginxReloader {
             if !stopped { arm(after: delay) }
         }
         return result
+    }
+
+    /// The metrics label of one cycle's result.
+    static func outcome(of result: Result<Void, OutputError>, batch: [ReloadExpectation]) -> ReloadOutcome {
+        switch result {
+        case .success: batch.contains { $0.target != nil } ? .confirmed : .reloaded
+        case .failure(let error): error.code == .unconfirmed ? .unconfirmed : .failed
+        }
     }
 
     private static func reloadAndConfirm(
