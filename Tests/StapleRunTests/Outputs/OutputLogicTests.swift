@@ -195,26 +195,52 @@ struct OutputLogicTests {
         #expect(await reloader.lastFailure?.code == .reloadFailed)
     }
 
-    @Test("a reload whose handshakes keep carrying the old staple is unconfirmed, and says what was seen")
+    @Test(
+        "a reload whose handshakes keep carrying the old staple is unconfirmed, says what was seen, and counts as such")
     func unconfirmed() async throws {
         let prober = ScriptedProber([[9, 9]])
+        let probe = MetricsProbe()
         let reloader = NginxReloader(
             signal: ReloadSignal(.command("true")), debounce: .seconds(60),
             backoff: ReloadBackoff(base: .seconds(60), cap: .seconds(60)),
             confirmation: StapleConfirmation(
                 prober: prober,
                 policy: ConfirmationPolicy(attempts: 4, interval: .milliseconds(10), handshakeTimeout: .seconds(1))),
-            logger: outputLogger)
+            observer: probe.metrics, logger: outputLogger)
         await reloader.request(
             ReloadExpectation(
                 site: "www", target: ConfirmTarget(host: "127.0.0.1", port: 8443, serverName: "www.test"), staple: nil))
         await #expect(throws: OutputError(.unconfirmed, "")) { try await reloader.flush() }
         #expect(prober.handshakes == 4)
+        #expect(probe.reloads(.unconfirmed) == 1 && probe.reloads(.confirmed) == 0 && probe.reloads(.failed) == 0)
         let failure = try #require(await reloader.lastFailure)
         #expect(failure.message.contains("127.0.0.1:8443 (SNI www.test)"))
         #expect(failure.reason.contains("4 handshakes still got a staple where none should be"))
         #expect(failure.reason.contains("a staple of 2 bytes"))
         await reloader.shutdown()
+    }
+
+    @Test("a reload with no site to confirm counts as reloaded, not confirmed; a failing command as failed")
+    func reloadOutcomesWithoutConfirmation() async throws {
+        let probe = MetricsProbe()
+        let prober = ScriptedProber([nil])
+        let reloader = NginxReloader(
+            signal: ReloadSignal(.command("true")), debounce: .seconds(60),
+            confirmation: StapleConfirmation(prober: prober),
+            observer: probe.metrics, logger: outputLogger)
+        await reloader.request(ReloadExpectation(site: "www", target: nil, staple: [1]))
+        try await reloader.flush()
+        #expect(prober.handshakes == 0, "nothing to confirm")
+        #expect(probe.reloads(.reloaded) == 1 && probe.reloads(.confirmed) == 0)
+        let failing = NginxReloader(
+            signal: ReloadSignal(.command("exit 3")), debounce: .seconds(60),
+            backoff: ReloadBackoff(base: .seconds(60), cap: .seconds(60)), observer: probe.metrics,
+            logger: outputLogger)
+        await failing.request(ReloadExpectation(site: "www", target: nil, staple: [1]))
+        await #expect(throws: OutputError(.reloadFailed, "")) { try await failing.flush() }
+        #expect(probe.reloads(.failed) == 1 && probe.reloads(.reloaded) == 1)
+        await reloader.shutdown()
+        await failing.shutdown()
     }
 
     @Test("SIGHUP with an unusable pid file is a reload failure naming the file")
