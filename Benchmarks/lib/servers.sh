@@ -1,0 +1,40 @@
+# Sourced by the benchmark scripts (bash, set -euo pipefail): a work directory that is removed on
+# exit with every server started into PIDS stopped, and waiting for a server to listen.
+# Sources listening.sh beside it.
+#
+#   . "$(dirname "$0")/../lib/servers.sh"
+#   bench_workdir staple-respond-bench        # DIR, PIDS=(), cd "$DIR", cleanup on EXIT
+#   some-server --port 18080 & PIDS+=("$!")
+#   wait_listening 18080
+
+. "$(dirname "${BASH_SOURCE[0]}")/listening.sh"
+
+# bench_workdir NAME: DIR=/tmp/NAME.XXXXXX (mode 755: nginx workers, www-data when started as
+# root, read files from it), made the current directory; PIDS starts empty; bench_cleanup on EXIT.
+bench_workdir() {
+    DIR=$(mktemp -d "/tmp/$1.XXXXXX")
+    chmod 755 "$DIR"
+    PIDS=()
+    trap bench_cleanup EXIT
+    cd "$DIR"
+}
+
+# SIGTERM first: nginx's master and openssl's -multi parent stop their own workers (a worker killed
+# before its master is forked again). Then SIGKILL whatever is left, children first, and remove DIR.
+bench_cleanup() {
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    sleep 1
+    for pid in "${PIDS[@]}"; do
+        for child in $(pgrep -P "$pid"); do kill -9 "$child" 2>/dev/null || true; done
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    rm -rf "$DIR"
+}
+
+# wait_listening PORT: returns once PORT listens; exits 3 after 30 s (a server that never started).
+wait_listening() {
+    for _ in $(seq 1 300); do listening "$1" && return 0; sleep 0.1; done
+    echo "port $1 never listened" >&2
+    exit 3
+}
