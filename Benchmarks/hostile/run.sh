@@ -41,23 +41,10 @@ GETPATH=$(pki_get_path ca.pem leaf.pem)
     2> respond.log &
 RESPOND_PID=$!; PIDS+=("$RESPOND_PID")
 wait_listening $P_RESPOND
-curl -s -o resp.der "http://127.0.0.1:$P_RESPOND$GETPATH"
-chmod 644 resp.der
-openssl ocsp -respin resp.der -issuer ca.pem -cert leaf.pem -CAfile ca.pem 2>&1 | grep -q "leaf.pem: good"
+pki_fetch_good "http://127.0.0.1:$P_RESPOND$GETPATH" resp.der
 
 # --- nginx: the backend (HTTP), the TLS server (stapling the same response), the static OCSP file -
-mkdir -p nginx/logs
-cat > nginx/nginx.conf <<NGINX
-daemon off;
-worker_processes auto;
-worker_rlimit_nofile 16384;
-pid $DIR/nginx/nginx.pid;
-error_log $DIR/nginx/logs/error.log crit;
-events { worker_connections 16384; }
-http {
-    access_log off;
-    client_body_temp_path $DIR/nginx/body; proxy_temp_path $DIR/nginx/proxy;
-    fastcgi_temp_path $DIR/nginx/fastcgi; uwsgi_temp_path $DIR/nginx/uwsgi; scgi_temp_path $DIR/nginx/scgi;
+bench_nginx_conf "$DIR/nginx" crit 16384 "worker_rlimit_nofile 16384;" <<NGINX
     server { listen 127.0.0.1:$P_BACKEND; location / { return 200 "ok\n"; } }
     server {
         listen 127.0.0.1:$P_NGINX_TLS ssl;
@@ -70,7 +57,6 @@ http {
         listen 127.0.0.1:$P_NGINX_OCSP;
         location / { root $DIR; default_type application/ocsp-response; try_files /resp.der =404; }
     }
-}
 NGINX
 nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" &
 NGINX_PID=$!; PIDS+=("$NGINX_PID")

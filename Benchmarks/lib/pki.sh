@@ -56,3 +56,11 @@ pki_get_path() {
     openssl ocsp -issuer "$1" -cert "$2" -no_nonce -reqout req.der 2>/dev/null
     echo "/$(base64 -w0 req.der | sed -e 's/+/%2B/g' -e 's/\//%2F/g' -e 's/=/%3D/g')"
 }
+
+# pki_fetch_good URL OUT: fetches URL (a responder's GET URL for leaf.pem) into OUT, readable by
+# nginx's workers, and fails unless openssl finds it a good answer for leaf.pem signed for ca.pem.
+pki_fetch_good() {
+    curl -s -o "$2" "$1"
+    chmod 644 "$2"
+    openssl ocsp -respin "$2" -issuer ca.pem -cert leaf.pem -CAfile ca.pem 2>&1 | grep -q "leaf.pem: good"
+}

@@ -38,3 +38,28 @@ wait_listening() {
     echo "port $1 never listened" >&2
     exit 3
 }
+
+# bench_nginx_conf ROOT ERROR_LEVEL WORKER_CONNECTIONS [MAIN_LINE...]: writes ROOT/nginx.conf for a
+# private nginx (`nginx -p ROOT -c ROOT/nginx.conf`): daemon off, worker_processes auto, the main
+# lines given, pid, logs and temp paths under ROOT, no access log; standard input is the rest of
+# the http{} block (servers). The shell twin of the Swift side's PrivateNginxConfiguration.
+bench_nginx_conf() {
+    local root=$1 level=$2 connections=$3; shift 3
+    mkdir -p "$root/logs"
+    {
+        echo "daemon off;"
+        echo "worker_processes auto;"
+        for line in "$@"; do echo "$line"; done
+        cat <<NGINX
+pid $root/nginx.pid;
+error_log $root/logs/error.log $level;
+events { worker_connections $connections; }
+http {
+    access_log off;
+    client_body_temp_path $root/body; proxy_temp_path $root/proxy;
+    fastcgi_temp_path $root/fastcgi; uwsgi_temp_path $root/uwsgi; scgi_temp_path $root/scgi;
+NGINX
+        cat
+        echo "}"
+    } > "$root/nginx.conf"
+}

@@ -55,26 +55,13 @@ wait_listening 18080
 wait_listening 18081
 
 # nginx serves staple respond's own answer for this request, byte for byte, as a static file.
-curl -s -o resp.der "http://127.0.0.1:18080$GETPATH"
-chmod 644 resp.der
-openssl ocsp -respin resp.der -issuer ca.pem -cert leaf.pem -CAfile ca.pem 2>&1 | grep -q "leaf.pem: good"
-mkdir -p nginx/logs
-cat > nginx/nginx.conf <<NGINX
-daemon off;
-worker_processes auto;
-pid $DIR/nginx/nginx.pid;
-error_log $DIR/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $DIR/nginx/body; proxy_temp_path $DIR/nginx/proxy;
-    fastcgi_temp_path $DIR/nginx/fastcgi; uwsgi_temp_path $DIR/nginx/uwsgi; scgi_temp_path $DIR/nginx/scgi;
+pki_fetch_good "http://127.0.0.1:18080$GETPATH" resp.der
+bench_nginx_conf "$DIR/nginx" warn 4096 <<NGINX
     keepalive_requests 100000000;
     server {
         listen 127.0.0.1:18082;
         location / { root $DIR; default_type application/ocsp-response; try_files /resp.der =404; }
     }
-}
 NGINX
 nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" &
 NGINX_PID=$!; PIDS+=("$NGINX_PID")
