@@ -12,18 +12,14 @@
 # ramp-up) and aims at 127.0.0.1 only.
 set -euo pipefail
 
-STAPLE=${1:-.build/release/staple}
-SECONDS_EACH=${DURATION:-20}
-CONNECTIONS=${CONNECTIONS:-2000}
-ATTACKS=${ATTACKS:-"none slowloris half oversized garbage"}
-for tool in nginx openssl curl python3; do
-    command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install -y nginx openssl curl python3)" >&2; exit 2; }
-done
-[ -x "$STAPLE" ] || { echo "no $STAPLE: swift build -c release --product staple" >&2; exit 2; }
-STAPLE=$(cd "$(dirname "$STAPLE")" && pwd)/$(basename "$STAPLE")
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/pki.sh"
 . "$HERE/../lib/servers.sh"
+SECONDS_EACH=${DURATION:-20}
+CONNECTIONS=${CONNECTIONS:-2000}
+ATTACKS=${ATTACKS:-"none slowloris half oversized garbage"}
+bench_needs "nginx openssl curl python3" "nginx openssl curl python3"
+STAPLE=$(bench_staple "${1:-.build/release/staple}")
 ulimit -n "$(ulimit -Hn)"   # 2,000 attack connections on each side need more than the usual 1,024
 
 bench_workdir staple-hostile

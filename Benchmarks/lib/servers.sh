@@ -9,6 +9,19 @@
 
 . "$(dirname "${BASH_SOURCE[0]}")/listening.sh"
 
+# bench_needs "TOOL..." "PACKAGE...": exits 2 naming the Debian packages unless every tool is on PATH.
+bench_needs() {
+    for tool in $1; do
+        command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install -y $2)" >&2; exit 2; }
+    done
+}
+
+# bench_staple PATH: prints the absolute path of the staple executable at PATH; exits 2 when it is not built.
+bench_staple() {
+    [ -x "$1" ] || { echo "no $1: swift build -c release --product staple" >&2; exit 2; }
+    echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+}
+
 # bench_workdir NAME: DIR=/tmp/NAME.XXXXXX (mode 755: nginx workers, www-data when started as
 # root, read files from it), made the current directory; PIDS starts empty; bench_cleanup on EXIT.
 bench_workdir() {

@@ -12,18 +12,14 @@
 # spins on an empty connection.
 set -euo pipefail
 
-STAPLE=${1:-.build/release/staple}
-DURATION=${DURATION:-10s}
-CONNECTIONS=${CONNECTIONS:-32}
-LEAVES=${LEAVES:-1000}
-for tool in wrk nginx openssl curl; do
-    command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install -y wrk nginx curl)" >&2; exit 2; }
-done
-[ -x "$STAPLE" ] || { echo "no $STAPLE: swift build -c release --product staple" >&2; exit 2; }
-STAPLE=$(cd "$(dirname "$STAPLE")" && pwd)/$(basename "$STAPLE")
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../lib/pki.sh"
 . "$HERE/../lib/servers.sh"
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+LEAVES=${LEAVES:-1000}
+bench_needs "wrk nginx openssl curl" "wrk nginx openssl curl"
+STAPLE=$(bench_staple "${1:-.build/release/staple}")
 
 bench_workdir staple-respond-bench   # nginx workers read resp.der from it
 HZ=$(getconf CLK_TCK)
