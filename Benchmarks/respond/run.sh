@@ -8,77 +8,33 @@
 #
 # CPU per request: utime + stime (fields 14 and 15 of /proc/PID/stat, all server processes) over the
 # run, divided by the requests wrk counted (TESTING-NOTES "Measuring a server's CPU per operation").
-# Readiness is checked with `ss -ltn`, never by connecting: `openssl ocsp` spins on an empty connection.
+# Readiness is read from /proc/net/tcp (Benchmarks/lib/servers.sh), never by connecting: `openssl ocsp`
+# spins on an empty connection.
 set -euo pipefail
 
-STAPLE=${1:-.build/release/staple}
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib/pki.sh"
+. "$HERE/../lib/servers.sh"
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
 LEAVES=${LEAVES:-1000}
-for tool in wrk nginx openssl ss curl; do
-    command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install -y wrk nginx iproute2 curl)" >&2; exit 2; }
-done
-[ -x "$STAPLE" ] || { echo "no $STAPLE: swift build -c release --product staple" >&2; exit 2; }
-STAPLE=$(cd "$(dirname "$STAPLE")" && pwd)/$(basename "$STAPLE")
+bench_needs "wrk nginx openssl curl" "wrk nginx openssl curl"
+STAPLE=$(bench_staple "${1:-.build/release/staple}")
 
-DIR=$(mktemp -d /tmp/staple-respond-bench.XXXXXX)
-chmod 755 "$DIR"   # nginx workers (www-data when started as root) read resp.der from here
-PIDS=()
-cleanup() {
-    # SIGTERM first: nginx's master and openssl's -multi parent stop their own workers (a worker
-    # killed before its master is forked again). Then SIGKILL whatever is left.
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    sleep 1
-    for pid in "${PIDS[@]}"; do
-        for child in $(pgrep -P "$pid"); do kill -9 "$child" 2>/dev/null || true; done
-        kill -9 "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    rm -rf "$DIR"
-}
-trap cleanup EXIT
-cd "$DIR"
+bench_workdir staple-respond-bench   # nginx workers read resp.der from it
 HZ=$(getconf CLK_TCK)
 
 # --- The CA, with `openssl ca` writing the index -------------------------------------------------
-mkdir newcerts
-: > index.txt
-echo "unique_subject = no" > index.txt.attr
-echo 1000 > serial
-cat > ca.cnf <<CNF
-[ ca ]
-default_ca = CA_default
-[ CA_default ]
-dir = $DIR
-database = \$dir/index.txt
-new_certs_dir = \$dir/newcerts
-certificate = \$dir/ca.pem
-private_key = \$dir/ca.key
-serial = \$dir/serial
-default_md = sha256
-default_days = 30
-policy = policy_any
-unique_subject = no
-[ policy_any ]
-commonName = supplied
-[ leaf_ext ]
-basicConstraints = CA:FALSE
-CNF
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
-    -subj "/CN=Bench CA" -days 30 2>/dev/null
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr \
-    -subj "/CN=bench-leaf" 2>/dev/null
-openssl ca -batch -config ca.cnf -in leaf.csr -out leaf.pem -extensions leaf_ext -notext 2>/dev/null
+pki_ca "$DIR" "Bench CA"
+pki_leaf bench-leaf
 # The other certificates of the index: lines as `openssl ca` writes them (issuing 1000 would take minutes).
 expiry=$(awk -F'\t' 'NR==1 {print $2}' index.txt)
 for i in $(seq 1 "$LEAVES"); do
     printf 'V\t%s\t\t%X\tunknown\t/CN=filler-%d\n' "$expiry" $((0x20000 + i)) "$i" >> index.txt
 done
 
-openssl ocsp -issuer ca.pem -cert leaf.pem -no_nonce -reqout req.der 2>/dev/null
-GETPATH=/$(base64 -w0 req.der | sed -e 's/+/%2B/g' -e 's/\//%2F/g' -e 's/=/%3D/g')
+GETPATH=$(pki_get_path ca.pem leaf.pem)
 
-wait_listening() { for _ in $(seq 1 300); do ss -ltnH "sport = :$1" | grep -q LISTEN && return 0; sleep 0.1; done; echo "port $1 never listened" >&2; exit 3; }
 ticks() { local total=0; for pid in "$@"; do read -r -a f < "/proc/$pid/stat"; total=$((total + f[13] + f[14])); done; echo "$total"; }
 
 # --- The three servers ---------------------------------------------------------------------------
@@ -95,26 +51,13 @@ wait_listening 18080
 wait_listening 18081
 
 # nginx serves staple respond's own answer for this request, byte for byte, as a static file.
-curl -s -o resp.der "http://127.0.0.1:18080$GETPATH"
-chmod 644 resp.der
-openssl ocsp -respin resp.der -issuer ca.pem -cert leaf.pem -CAfile ca.pem 2>&1 | grep -q "leaf.pem: good"
-mkdir -p nginx/logs
-cat > nginx/nginx.conf <<NGINX
-daemon off;
-worker_processes auto;
-pid $DIR/nginx/nginx.pid;
-error_log $DIR/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $DIR/nginx/body; proxy_temp_path $DIR/nginx/proxy;
-    fastcgi_temp_path $DIR/nginx/fastcgi; uwsgi_temp_path $DIR/nginx/uwsgi; scgi_temp_path $DIR/nginx/scgi;
+pki_fetch_good "http://127.0.0.1:18080$GETPATH" resp.der
+bench_nginx_conf "$DIR/nginx" warn 4096 <<NGINX
     keepalive_requests 100000000;
     server {
         listen 127.0.0.1:18082;
         location / { root $DIR; default_type application/ocsp-response; try_files /resp.der =404; }
     }
-}
 NGINX
 nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" &
 NGINX_PID=$!; PIDS+=("$NGINX_PID")

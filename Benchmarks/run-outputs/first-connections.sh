@@ -6,9 +6,10 @@
 #
 #   sh Benchmarks/run-outputs/first-connections.sh [STARTS]      (default 20)
 #
-# Needs nginx, openssl, ss (apt-get install nginx openssl iproute2). "Valid" means what
+# Needs nginx, openssl (apt-get install nginx openssl). "Valid" means what
 # `openssl s_client -status` printed: a successful response, the leaf's serial, Cert Status good.
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/../lib/listening.sh"
 starts=${1:-20}
 d=$(mktemp -d /tmp/first-connections-XXXXXX)
 trap 'kill $(cat "$d/ocsp.pid") 2>/dev/null || true; rm -rf "$d"' EXIT
@@ -31,7 +32,7 @@ openssl ocsp -index index.txt -CA ca.pem -rsigner ca.pem -rkey ca.key -reqin req
 openssl ocsp -index index.txt -port "$ocsp" -CA ca.pem -rsigner ca.pem -rkey ca.key -ndays 1 \
     > ocsp.log 2>&1 &
 echo $! > ocsp.pid
-until ss -ltnH "sport = :$ocsp" | grep -q ":$ocsp"; do sleep 0.05; done
+until listening "$ocsp"; do sleep 0.05; done
 mkdir -p logs tmp
 run() { # $1: the stapling lines of the server{}
     printf '%s\n' "$1" > stapling.conf
@@ -48,7 +49,7 @@ CONF
     later=0
     for i in $(seq "$starts"); do
         nginx -p "$d" -c "$d/nginx.conf" &
-        until ss -ltnH "sport = :$port" | grep -q ":$port"; do sleep 0.05; done
+        until listening "$port"; do sleep 0.05; done
         for c in 1 2; do
             out=$(openssl s_client -connect "127.0.0.1:$port" -servername www.test -status </dev/null 2>/dev/null)
             if echo "$out" | grep -q "OCSP Response Status: successful" &&

@@ -22,19 +22,6 @@ import Stapling
     import Glibc
 #endif
 
-func residentBytes() -> Int {
-    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-    return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
-}
-
-func cpuSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
-        + Double(usage.ru_stime.tv_usec) / 1e6
-}
-
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let count = arguments.first ?? 1_000
 let observeSeconds = arguments.dropFirst().first ?? 180
@@ -63,7 +50,7 @@ let configuration = RunConfiguration(
         SiteConfiguration(name: "site\(index)", certificate: leaf.pemPath, directory: out)
     })
 
-let baselineRSS = residentBytes()
+let baselineRSS = ResidentMemory.bytes()
 let service = try RunService(
     configuration: configuration, policy: RefreshPolicy(safetyMargin: 40, minimumInterval: 5, backoffBase: 5),
     withdrawalMargin: 30, logger: logger)
@@ -78,17 +65,17 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
     tasks.addTask { try await group.run() }
     while installedCount() < count { try await Task.sleep(for: .milliseconds(100)) }
     let startup = Date().timeIntervalSince(start)
-    let startupRSS = residentBytes()
+    let startupRSS = ResidentMemory.bytes()
     print(String(format: "Start-up: %d staples installed in %.1f s (%.0f/s)", count, startup, Double(count) / startup))
 
-    let cpuBefore = cpuSeconds()
+    let cpuBefore = ProcessCPU.ownSeconds()
     let before = await service.status().sites.reduce(0) { $0 + $1.successes }
     try await Task.sleep(for: .seconds(observeSeconds))
-    let cpu = cpuSeconds() - cpuBefore
+    let cpu = ProcessCPU.ownSeconds() - cpuBefore
     let statuses = await service.status()
     let refreshes = statuses.sites.reduce(0) { $0 + $1.successes } - before
     let stapled = statuses.sites.filter(\.stapled).count
-    let endRSS = residentBytes()
+    let endRSS = ResidentMemory.bytes()
     print(
         "Observed \(observeSeconds) s: \(refreshes) refreshes installed, \(stapled) of \(count) sites stapled at the end"
     )

@@ -157,15 +157,6 @@ struct DemoPartsTests {
         #expect(!late.isRunning)
     }
 
-    @Test("the port probe sees a listening socket, and not a bound one that does not listen")
-    func portProbe() throws {
-        let listening = try SilentListener()
-        let bound = try ClosedPort()
-        #expect(PortProbe.isListening(port: listening.port))
-        #expect(!PortProbe.isListening(port: bound.port))
-        withExtendedLifetime((listening, bound)) {}
-    }
-
     @Test("the JSON report: status, exit code, steps with their facts")
     func reportJSON() throws {
         var step = StepReport(id: "revocation", title: "A revocation")

@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackServers
 
 #if canImport(Glibc)
     import Glibc
@@ -66,29 +67,23 @@ package final class ListeningProcess: @unchecked Sendable {
     }
 }
 
-/// Waiting for a listener without connecting to it.
+/// Waiting for a listener without connecting to it (a bare connection makes `openssl ocsp` spin and
+/// never answer again): ``ListenerWait`` over ``ListenerTable``, which reads `/proc/net/tcp`.
 package enum Listening {
-    /// Returns once something listens on TCP `port`, read from `ss -ltn` (a bare connection makes
-    /// `openssl ocsp` spin and never answer again); throws as soon as `alive` turns false.
+    /// Returns once something listens on TCP `port`; throws as soon as `alive` turns false.
     ///
     /// Checks every 50 ms, suspending in between. The 120 s bound catches a broken environment (a
     /// server that neither listens nor exits); it is not a timing assertion.
     package static func wait(port: Int, what: String, while alive: () -> Bool = { true }) async throws {
-        guard SystemTools.which("ss") != nil else {
-            throw ToolError(description: "ss not found on PATH (apt-get install iproute2)")
+        switch await ListenerWait.wait(port: port, timeout: .seconds(120), interval: .milliseconds(50), alive: alive) {
+        case .listening: return
+        case .exited: throw ToolError(description: "\(what) exited before listening on \(port)")
+        case .timedOut: throw ToolError(description: "\(what) did not listen on \(port)")
         }
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(120)
-        while clock.now < deadline {
-            guard alive() else { throw ToolError(description: "\(what) exited before listening on \(port)") }
-            if isListening(port: port) { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw ToolError(description: "\(what) did not listen on \(port)")
     }
 
     /// Whether something listens on TCP `port` now.
     package static func isListening(port: Int) -> Bool {
-        ((try? SystemTools.run("ss", ["-ltnH", "sport = :\(port)"])) ?? "").contains(":\(port)")
+        ListenerTable.isListening(port: port)
     }
 }

@@ -1,15 +1,18 @@
 import Foundation
+import LoopbackServers
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A private nginx (Debian's) under its own prefix directory: no master configuration, no system
-/// paths, in the foreground, listening on one loopback port.
+/// A private nginx (Debian's, configured by ``PrivateNginxConfiguration``) under its own prefix
+/// directory: no master configuration, no system paths, in the foreground, listening on one
+/// loopback port.
 package final class NginxProcess: Sendable {
     package let port: Int
     /// The prefix directory: `nginx.conf`, `logs/`, `tmp/`.
     package let root: String
+    private let configuration: PrivateNginxConfiguration
     private let process: ListeningProcess
 
     /// Writes `<root>/nginx.conf` and starts nginx, waiting until it listens on `port`.
@@ -21,33 +24,13 @@ package final class NginxProcess: Sendable {
     package init(root: String, port: Int, workers: Int? = nil, http: String) async throws {
         self.port = port
         self.root = root
-        for directory in ["logs", "tmp"] {
-            try FileManager.default.createDirectory(atPath: "\(root)/\(directory)", withIntermediateDirectories: true)
-        }
-        let processes = workers.map { "worker_processes \($0);" } ?? "master_process off;"
-        let configuration = """
-            daemon off;
-            \(processes)
-            pid \(root)/nginx.pid;
-            error_log \(root)/logs/error.log;
-            events { worker_connections 4096; }
-            http {
-                access_log off;
-                client_body_temp_path \(root)/tmp/body;
-                proxy_temp_path \(root)/tmp/proxy;
-                fastcgi_temp_path \(root)/tmp/fastcgi;
-                uwsgi_temp_path \(root)/tmp/uwsgi;
-                scgi_temp_path \(root)/tmp/scgi;
-            \(http)
-            }
-
-            """
-        try configuration.write(toFile: "\(root)/nginx.conf", atomically: true, encoding: .utf8)
+        configuration = PrivateNginxConfiguration(root: root, workers: workers, http: http)
+        try configuration.write()
         // One process: SIGKILL (started from a Swift concurrency thread, it inherits that thread's
         // blocked signal mask and may never see SIGQUIT). With workers: SIGQUIT, nginx's graceful stop,
         // which also ends the workers (a killed master would leave them listening).
         process = try await ListeningProcess(
-            "nginx", ["-p", root, "-c", "\(root)/nginx.conf"], port: port, logPath: "\(root)/logs/output.log",
+            "nginx", configuration.arguments, port: port, logPath: "\(root)/logs/output.log",
             stopSignal: workers == nil ? SIGKILL : SIGQUIT)
     }
 
@@ -59,21 +42,12 @@ package final class NginxProcess: Sendable {
     package static func stapledServer(
         port: Int, chainPath: String, keyPath: String, staplePath: String, body: String
     ) -> String {
-        """
-            server {
-                listen 127.0.0.1:\(port) ssl;
-                ssl_protocols TLSv1.2 TLSv1.3;
-                ssl_certificate \(chainPath);
-                ssl_certificate_key \(keyPath);
-                ssl_stapling on;
-                ssl_stapling_file \(staplePath);
-                \(body)
-            }
-        """
+        PrivateNginxConfiguration.stapledServer(
+            port: port, chainPath: chainPath, keyPath: keyPath, staplePath: staplePath, body: body)
     }
 
     /// nginx's error log so far.
-    package var errorLog: String { (try? String(contentsOfFile: "\(root)/logs/error.log", encoding: .utf8)) ?? "" }
+    package var errorLog: String { configuration.errorLog }
 
     /// Stops it and waits for it to exit. Safe to call twice.
     package func stop() { process.stop() }

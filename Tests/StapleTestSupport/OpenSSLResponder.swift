@@ -3,7 +3,7 @@ import Foundation
 /// A real `openssl ocsp -index` responder on a loopback port, answering from a ``TestPKI``.
 ///
 /// It listens on all addresses (openssl has no bind option), answers one request at a time with
-/// HTTP/1.0 and `Connection: close`. Readiness is read from `ss -ltn`, never by connecting: a bare
+/// HTTP/1.0 and `Connection: close`. Readiness is read from /proc/net/tcp, never by connecting: a bare
 /// connection makes `openssl ocsp` spin and never answer again.
 package final class OpenSSLResponder: Sendable {
     package let port: Int

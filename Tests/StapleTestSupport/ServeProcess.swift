@@ -30,12 +30,7 @@ package final class ServeProcess: Sendable {
     package var pid: Int32 { process.pid }
 
     /// Resident memory in KiB, from /proc.
-    package var residentKiB: Int {
-        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
-        return line.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
-            ?? 0
-    }
+    package var residentKiB: Int { ResidentMemory.bytes(of: pid) / 1024 }
 
     package func signal(_ signal: Int32) { process.signal(signal) }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackServers
 import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
@@ -130,33 +131,15 @@ package enum SystemTools {
             ?? executable
     }
 
-    /// A free TCP port on the loopback interface (bound, read, released).
+    /// A free TCP port on the loopback interface (bound, read, released): ``LoopbackPort/free()``.
     package static func freePort() throws -> Int {
-        let (fd, port) = try bindLoopback()
-        close(fd)
-        return port
+        try LoopbackPort.free()
     }
 
-    /// A TCP socket bound to 127.0.0.1 on a port the kernel chose, and that port; the caller owns the fd.
+    /// A TCP socket bound to 127.0.0.1 on a port the kernel chose, and that port; the caller owns the fd
+    /// (``LoopbackPort/bindAny()``).
     package static func bindLoopback() throws -> (fd: Int32, port: Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ToolError(description: "socket: \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard bound == 0, named == 0 else {
-            close(fd)
-            throw ToolError(description: "bind/getsockname: \(errno)")
-        }
-        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+        try LoopbackPort.bindAny()
     }
 }
 

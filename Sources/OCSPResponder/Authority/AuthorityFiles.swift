@@ -87,21 +87,3 @@ package struct AuthorityFiles: Sendable, Hashable {
         }
     }
 }
-
-/// What identifies a version of a file without reading it: modification time, inode and size.
-/// `openssl ca` writes `index.txt.new` and renames it, which changes the inode; an editor may keep it.
-package struct FileStamp: Hashable, Sendable {
-    package var modified: Date
-    package var inode: UInt64
-    package var size: Int64
-
-    /// The stamp of the file at `path`, or nil when it cannot be stat'ed.
-    package init?(path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        modified = Date(
-            timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
-        inode = UInt64(info.st_ino)
-        size = Int64(info.st_size)
-    }
-}

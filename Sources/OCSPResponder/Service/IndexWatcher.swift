@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import OCSPCore
 import ServiceLifecycle
+import StapleFiles
 
 /// Polls the index files every `pollInterval` and has ``IndexReloader`` act on changes: the
 /// Service the executable runs.

@@ -7,6 +7,7 @@ import NIOPosix
 import OCSPResponder
 import Prometheus
 import ServiceLifecycle
+import StapleFiles
 import StatusHTTP
 import UnixSignals
 

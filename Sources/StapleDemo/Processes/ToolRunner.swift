@@ -17,6 +17,9 @@ package struct ToolRun: Sendable {
         self.seconds = seconds
     }
 
+    /// The exit status for a message: the number, or "killed" when it did not finish in time.
+    package var exitShown: String { status.map(String.init) ?? "killed" }
+
     /// The command as a person would type it, with the temporary directory shortened to `$DEMO`.
     package func shown(directory: String) -> String {
         ShellWords.join(commandLine, directory: directory)

@@ -1,7 +1,8 @@
 import Foundation
+import LoopbackServers
 
-/// Debian's nginx run privately: its own prefix directory, in the foreground, one process, no
-/// system paths, TLS servers on loopback ports, each with an `ssl_stapling_file`.
+/// Debian's nginx run privately (``PrivateNginxConfiguration``): one process, TLS servers on
+/// loopback ports, each with an `ssl_stapling_file`.
 package struct PrivateNginx: Sendable {
     /// One `server {}`: its port, certificate chain and key, and the staple file nginx is told to send.
     package struct Site: Sendable {
@@ -28,58 +29,30 @@ package struct PrivateNginx: Sendable {
         self.sites = sites
     }
 
-    package var configurationPath: String { "\(root)/nginx.conf" }
-
-    /// The configuration: `daemon off`, `master_process off`, pid, logs and temp paths under `root`.
-    package var configuration: String {
+    /// `master_process off`, pid, logs and temp paths under `root`, one stapling server per site.
+    package var configuration: PrivateNginxConfiguration {
         let servers = sites.map { site in
-            """
-                # \(site.comment)
-                server {
-                    listen 127.0.0.1:\(site.port) ssl;
-                    ssl_protocols TLSv1.2 TLSv1.3;
-                    ssl_certificate \(site.chainPath);
-                    ssl_certificate_key \(site.keyPath);
-                    ssl_stapling on;
-                    ssl_stapling_file \(site.staplePath);
-                    return 200 "nginx\\n";
-                }
-            """
-        }.joined(separator: "\n")
-        return """
-            daemon off;
-            master_process off;
-            pid \(root)/nginx.pid;
-            error_log \(root)/error.log;
-            events { worker_connections 64; }
-            http {
-                access_log off;
-                client_body_temp_path \(root)/tmp/body;
-                proxy_temp_path \(root)/tmp/proxy;
-                fastcgi_temp_path \(root)/tmp/fastcgi;
-                uwsgi_temp_path \(root)/tmp/uwsgi;
-                scgi_temp_path \(root)/tmp/scgi;
-            \(servers)
-            }
-
-            """
+            PrivateNginxConfiguration.stapledServer(
+                port: site.port, chainPath: site.chainPath, keyPath: site.keyPath, staplePath: site.staplePath,
+                body: #"return 200 "nginx\n";"#, comment: site.comment)
+        }
+        return PrivateNginxConfiguration(root: root, workerConnections: 64, http: servers.joined(separator: "\n"))
     }
 
     /// Writes the configuration and starts nginx; returns once every site's port listens.
     ///
-    /// - Throws: ``DemoError`` `nginxFailed` with nginx's own words when it exits or never listens.
+    /// - Throws: ``DemoError`` `directoryFailed` when the configuration cannot be written,
+    ///   `nginxFailed` with nginx's own words when it exits or never listens.
     package func start(nginx: String, cleanup: Cleanup, progress: Progress) async throws(DemoError) -> ChildProcess {
+        let configuration = configuration
         do {
-            try FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
-            try configuration.write(toFile: configurationPath, atomically: true, encoding: .utf8)
+            try configuration.write()
         } catch {
-            throw DemoError(.directoryFailed, subject: root, reason: "cannot write nginx.conf: \(error)")
+            throw DemoError(.directoryFailed, subject: error.subject, reason: error.reason)
         }
         let child: ChildProcess
         do {
-            child = try ChildProcess(
-                nginx, ["-p", root, "-c", configurationPath, "-e", "\(root)/error.log"],
-                outputPath: "\(root)/output.log")
+            child = try ChildProcess(nginx, configuration.arguments, outputPath: "\(root)/logs/output.log")
         } catch {
             throw DemoError(.nginxFailed, subject: nginx, reason: error.reason)
         }
@@ -88,8 +61,7 @@ package struct PrivateNginx: Sendable {
             do {
                 try await PortProbe.wait(for: child, port: site.port, what: "nginx", progress: progress)
             } catch {
-                let log = (try? String(contentsOfFile: "\(root)/error.log", encoding: .utf8)) ?? ""
-                throw DemoError(.nginxFailed, subject: nginx, reason: "\(error.reason)\n\(log)")
+                throw DemoError(.nginxFailed, subject: nginx, reason: "\(error.reason)\n\(configuration.errorLog)")
             }
         }
         return child

@@ -79,10 +79,10 @@ package enum BadStaplesStep {
         step.facts["inspect_foreign_status"] = .number(Double(foreign.status ?? -1))
         step.expect(
             expired.status == 1,
-            "staple inspect did not refuse the expired staple (exit \(expired.status.map(String.init) ?? "killed"))")
+            "staple inspect did not refuse the expired staple (exit \(expired.exitShown))")
         step.expect(
             foreign.status == 1,
-            "staple inspect did not refuse the foreign staple (exit \(foreign.status.map(String.init) ?? "killed"))")
+            "staple inspect did not refuse the foreign staple (exit \(foreign.exitShown))")
         step.checked.append("staple inspect verified both files against the certificates they were served for")
         if step.outcome == .shown {
             step.proved =
@@ -122,7 +122,7 @@ package enum BadStaplesStep {
         let printed = OpenSSLOutput.stapleLines(sClient.output)
         narrator.ran(
             sClient, directory: context.directory,
-            showing: printed + ["(exit status \(sClient.status.map(String.init) ?? "killed"))"])
+            showing: printed + ["(exit status \(sClient.exitShown))"])
         narrator.caution(
             "s_client shows \"Cert Status: good\" and exits 0: the Next Update above has passed, and it does not care.")
         step.facts["nginx_stapled_expired"] = .flag(printed.contains { $0.hasPrefix("Cert Status") })
@@ -165,6 +165,6 @@ package enum BadStaplesStep {
         let lines = run.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         let failed = lines.filter { $0.hasPrefix("[FAIL") || $0.hasPrefix("[fail") }
         let verdict = lines.filter { $0.hasPrefix("Verdict") || $0.hasPrefix("Stapleable") }
-        return failed + verdict + ["(exit status \(run.status.map(String.init) ?? "killed"))"]
+        return failed + verdict + ["(exit status \(run.exitShown))"]
     }
 }

@@ -20,7 +20,7 @@ package enum FirstHandshakeStep {
         step.commands.append(check.shown(directory: context.directory))
         guard let document = CheckDocument.parse(check) else {
             step.fail(
-                "staple check printed no report (exit \(check.status.map(String.init) ?? "killed")): \(check.errors)")
+                "staple check printed no report (exit \(check.exitShown)): \(check.errors)")
             narrator.outcome(step)
             return step
         }
@@ -64,7 +64,7 @@ package enum FirstHandshakeStep {
         let printed = OpenSSLOutput.stapleLines(sClient.output)
         narrator.ran(
             sClient, directory: context.directory,
-            showing: printed + ["(exit status \(sClient.status.map(String.init) ?? "killed"))"])
+            showing: printed + ["(exit status \(sClient.exitShown))"])
         step.facts["s_client_printed_staple"] = .flag(printed.contains { $0.contains("Cert Status") })
         narrator.caution(
             "s_client printed the staple and exited 0, but checked none of it: not the signature, not that the "

@@ -23,7 +23,7 @@ package enum LintStep {
         step.commands.append(lint.shown(directory: context.directory))
         guard let document = LintDocument.parse(lint) else {
             step.fail(
-                "staple lint printed no report (exit \(lint.status.map(String.init) ?? "killed")): \(lint.errors)")
+                "staple lint printed no report (exit \(lint.exitShown)): \(lint.errors)")
             narrator.outcome(step)
             return step
         }
@@ -32,14 +32,14 @@ package enum LintStep {
         }
         narrator.ran(
             lint, directory: context.directory,
-            showing: lines + ["(exit status \(lint.status.map(String.init) ?? "killed"): CRITICAL)"])
+            showing: lines + ["(exit status \(lint.exitShown): CRITICAL)"])
         let found = Set(document.findings.map(\.rule))
         step.facts["rules"] = .text(found.sorted().joined(separator: ","))
         step.facts["exit_status"] = .number(Double(lint.status ?? -1))
         let missing = SampleNginxConfiguration.expectedRules.subtracting(found)
         step.expect(missing.isEmpty, "staple lint did not report \(missing.sorted().joined(separator: ", "))")
         step.expect(
-            lint.status == 2, "staple lint exited \(lint.status.map(String.init) ?? "killed"), not 2 (CRITICAL)")
+            lint.status == 2, "staple lint exited \(lint.exitShown), not 2 (CRITICAL)")
         step.checked = [
             "staple lint read the sample, loaded every certificate and staple file it names, and judged each server{}"
         ]

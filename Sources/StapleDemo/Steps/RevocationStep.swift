@@ -111,7 +111,7 @@ package enum RevocationStep {
         step.commands.append(check.shown(directory: context.directory))
         let target = CheckDocument.parse(check)?.target(leaf.name)
         var lines = [
-            "\(leaf.name): \(FirstHandshakeStep.colour(target?.status ?? "missing", narrator.style)) (exit \(check.status.map(String.init) ?? "killed"))"
+            "\(leaf.name): \(FirstHandshakeStep.colour(target?.status ?? "missing", narrator.style)) (exit \(check.exitShown))"
         ]
         for finding in target?.deployment?.findings ?? [] where finding.severity != "info" {
             lines.append("\(finding.severity.uppercased()) \(finding.id): \(finding.seen)")

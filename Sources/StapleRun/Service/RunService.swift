@@ -352,8 +352,8 @@ package actor RunService: Service {
             switch site.material.poll() {
             case .same:
                 continue
-            case .touched(let stats):
-                sites[name]?.material.take(stats)
+            case .touched(let stamps):
+                sites[name]?.material.take(stamps)
             case .changed:
                 do throws(RunError) {
                     let material = try SiteMaterial.load(site.configuration)

@@ -46,10 +46,10 @@ package struct SiteMaterial: Sendable {
 
     private static func read(_ path: String) throws(RunError) -> (FileFingerprint, [Certificate]) {
         do {
-            let stat = FileFingerprint.Stat.of(path)
+            let stamp = FileStamp(path: path)
             let bytes = try InputFile.bytes(atPath: path, code: .unreadableCertificate)
             let certificates = try CertificateLoading.certificates(in: bytes, source: path)
-            return (FileFingerprint(path: path, stat: stat, bytes: bytes), certificates)
+            return (FileFingerprint(path: path, stamp: stamp, bytes: bytes), certificates)
         } catch {
             throw RunError(.certificate, subject: path, reason: error.reason)
         }
@@ -57,33 +57,33 @@ package struct SiteMaterial: Sendable {
 
     /// What one renewal poll found.
     package enum Poll: Sendable, Hashable {
-        /// Every file has the `stat` facts it had.
+        /// Every file has the stamp it had.
         case same
-        /// Some `stat` facts moved, the content did not (a `touch`, a copy of the same bytes):
-        /// these are the facts to compare next time, taken before the content was read.
-        case touched([FileFingerprint.Stat?])
+        /// Some stamps moved, the content did not (a `touch`, a copy of the same bytes):
+        /// these are the stamps to compare next time, taken before the content was read.
+        case touched([FileStamp?])
         /// The content of a file changed (or it cannot be read): read the material again.
         case changed
     }
 
-    /// Compares the files with what was read: `stat` first, the content only when that moved.
+    /// Compares the files with what was read: the stamps first, the content only when a stamp moved.
     package func poll() -> Poll {
-        var stats: [FileFingerprint.Stat?] = []
+        var stamps: [FileStamp?] = []
         var moved = false
         for fingerprint in fingerprints {
-            let stat = FileFingerprint.Stat.of(fingerprint.path)
-            stats.append(stat)
-            if stat == fingerprint.stat, stat != nil { continue }
+            let stamp = FileStamp(path: fingerprint.path)
+            stamps.append(stamp)
+            if stamp == fingerprint.stamp, stamp != nil { continue }
             moved = true
             guard let bytes = try? InputFile.bytes(atPath: fingerprint.path),
                 FileFingerprint.digest(of: bytes) == fingerprint.digest
             else { return .changed }
         }
-        return moved ? .touched(stats) : .same
+        return moved ? .touched(stamps) : .same
     }
 
-    /// Takes the `stat` facts a ``Poll/touched(_:)`` poll saw, so later polls stay cheap.
-    package mutating func take(_ stats: [FileFingerprint.Stat?]) {
-        for (index, stat) in zip(fingerprints.indices, stats) { fingerprints[index].stat = stat }
+    /// Takes the stamps a ``Poll/touched(_:)`` poll saw, so later polls stay cheap.
+    package mutating func take(_ stamps: [FileStamp?]) {
+        for (index, stamp) in zip(fingerprints.indices, stamps) { fingerprints[index].stamp = stamp }
     }
 }
