@@ -427,7 +427,7 @@ let package = Package(
         .testTarget(
             name: "StapleFleetTests",
             dependencies: [
-                "StapleFleet", "Stapling", "OCSPCore", "StapleCLI", "StapleTestSupport", "TLSStapling",
+                "StapleFleet", "Stapling", "OCSPCore", "StapleCLI", "StapleTestSupport", "TLSStapling", "StapleRun", "StatusHTTP",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

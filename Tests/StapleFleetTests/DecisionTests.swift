@@ -177,4 +177,29 @@ struct ConfigurationTests {
         #expect(throws: FleetError.self) { try StorePassword.resolve(file: file, environment: [:]) }
         #expect(throws: FleetError.self) { try StorePassword.resolve(file: "\(directory)/missing", environment: [:]) }
     }
+
+    @Test("a configuration and its listener describe themselves without the password (service-lifecycle logs them)")
+    func describedWithoutPassword() throws {
+        let configuration = FleetConfiguration(url: try StoreURL("postgresql://staple@db/staples"), password: "s3cret")
+        // Made, not connected: nothing is opened before first use.
+        let node = try FleetNode(configuration: configuration, logger: Logger(label: "test"))
+        let listener = node.listener(engine: NoEngine(), policy: RefreshPolicy())
+        var dumped = ""
+        dump(listener, to: &dumped)
+        dump(node, to: &dumped)
+        for text in [
+            "\(configuration)", String(reflecting: configuration), "\(listener)", String(reflecting: listener), dumped,
+            "\([listener])", "\(node)",
+        ] {
+            #expect(!text.contains("s3cret"), "\(text)")
+        }
+        #expect("\(configuration)".contains("postgresql://staple@db:5432/staples"))
+        #expect("\(configuration)".contains("<redacted>"))
+    }
+}
+
+/// An engine that manages nothing.
+private struct NoEngine: FleetEngine {
+    func targets(for keys: Set<CertificateKey>) async -> [CertificateKey: [FleetTarget]] { [:] }
+    func refreshNow(id: String) async {}
 }

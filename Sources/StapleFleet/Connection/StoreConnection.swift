@@ -14,6 +14,8 @@ import PostgresNIO
 /// between fail at once, so that a refresh of many certificates does not wait for each.
 package actor StoreConnection {
     package nonisolated let role: String
+    /// The store's URL as logs show it.
+    package nonisolated let urlDescription: String
     private let configuration: FleetConfiguration
     private let postgres: PostgresConnection.Configuration
     private let logger: Logger
@@ -28,6 +30,7 @@ package actor StoreConnection {
         configuration: FleetConfiguration, role: String, retryInterval: TimeInterval = 1, logger: Logger
     ) throws(FleetError) {
         self.role = role
+        urlDescription = configuration.url.description
         self.configuration = configuration
         self.postgres = try configuration.connectionConfiguration(role: role)
         self.retryInterval = retryInterval
@@ -131,5 +134,13 @@ package actor StoreConnection {
             return "\(error.code)"
         }
         return "\(error)"
+    }
+}
+
+/// Reflected (by `dump`, a debugger) as its role and store only: the driver's configuration it
+/// holds carries the password.
+extension StoreConnection: CustomReflectable {
+    package nonisolated var customMirror: Mirror {
+        Mirror(self, children: ["role": role, "url": urlDescription], displayStyle: .class)
     }
 }
