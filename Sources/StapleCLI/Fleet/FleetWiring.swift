@@ -22,8 +22,11 @@ struct FleetWiring: Sendable {
     }
 
     /// Creates or migrates the schema; PostgreSQL down is logged, not fatal (the node serves its cache).
-    func prepare() async {
-        await node?.prepare()
+    ///
+    /// - Throws: ``FleetError`` `untrusted` when TLS refuses the server's certificate: the command
+    ///   exits 3 (could not reach what it needs), naming the host.
+    func prepare() async throws(FleetError) {
+        try await node?.prepare()
     }
 
     /// The engine's response source: `inner` behind the store, or `inner` itself without one.

@@ -62,7 +62,8 @@ struct Run: AsyncParsableCommand {
               2  configuration error (the message names the file and line; a bad store URL or password file),
                  or --renewed PATH names no site
               3  --once, --renewed: a responder could not be reached (and no site is in the case of 1);
-                 the service: metrics_listen cannot be bound
+                 the service: metrics_listen cannot be bound; the store's server presented a certificate
+                 sslmode=verify-ca/verify-full does not trust
             """
     )
 
@@ -166,7 +167,13 @@ struct Run: AsyncParsableCommand {
             printError("run: \(error.message)")
             throw ExitStatus.unusable.exitCode
         }
-        await wiring.prepare()
+        do {
+            try await wiring.prepare()
+        } catch {
+            await wiring.close()
+            printError("run: store: \(error.message)")
+            throw ExitStatus.unreachable.exitCode
+        }
         if once {
             let report = await service.pass()
             await wiring.close()

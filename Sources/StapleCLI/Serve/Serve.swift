@@ -51,7 +51,9 @@ struct Serve: AsyncParsableCommand {
             Exit status:
               0  stopped by a signal after draining
               2  usage error or unusable input (the message names the file and the problem)
-              3  could not listen (address in use, no permission), --metrics-listen included
+              3  could not listen (address in use, no permission), --metrics-listen included; or --store's
+                 server presented a certificate sslmode=verify-ca/verify-full does not trust (PostgreSQL
+                 merely down is not an exit: the node serves its cache and fetches for itself)
             """
     )
 
@@ -153,7 +155,14 @@ struct Serve: AsyncParsableCommand {
             configuration: OCSPFetchConfiguration(attemptTimeout: configuration.fetchTimeout), logger: logger)
         let server: StapleServer
         let fetch = StapleFetch(fetcher: fetcher, logger: logger)
-        await fleet.prepare()
+        do {
+            try await fleet.prepare()
+        } catch {
+            try? await fetcher.shutdown()
+            await fleet.close()
+            FileHandle.standardError.write(Data("staple serve: --store \(error.message)\n".utf8))
+            throw ExitStatus.unreachable.exitCode
+        }
         do {
             server = try StapleServer(
                 configuration: configuration, fetch: fetch, source: fleet.source(wrapping: fetch),

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 
 /// One connection to the store, opened on first use and again after it breaks.
@@ -108,8 +109,33 @@ package actor StoreConnection {
         do {
             return try await task.value
         } catch {
-            throw FleetError(.unreachable, subject: url.description, reason: "cannot connect: \(describe(error))")
+            throw connectError(error, url: url)
         }
+    }
+
+    /// A failed connect as a ``FleetError``: `untrusted` when TLS refused the server's certificate
+    /// (``isCertificateRefusal(_:)``), naming the host, the sslmode and the trusted CAs; `unreachable` otherwise.
+    package static func connectError(_ error: any Error, url: StoreURL) -> FleetError {
+        guard isCertificateRefusal(error) else {
+            return FleetError(.unreachable, subject: url.description, reason: "cannot connect: \(describe(error))")
+        }
+        let roots = url.rootCertificatePath.map { "the CAs in sslrootcert \($0)" } ?? "the system's trusted CAs"
+        let check = url.sslMode == .verifyFull ? "by \(roots) for the name \(url.host)" : "by \(roots)"
+        return FleetError(
+            .untrusted, subject: url.description,
+            reason: "the server at \(url.host):\(url.port) presented a certificate that is not trusted "
+                + "(sslmode=\(url.sslMode.rawValue): verified \(check)): \(describe(error))")
+    }
+
+    /// Whether `error` is TLS refusing the server's certificate (not a network failure).
+    package static func isCertificateRefusal(_ error: any Error) -> Bool {
+        var current: (any Error)? = error
+        while let error = current {
+            if error is NIOSSLExtraError { return true }
+            if let error = error as? NIOSSLError, case .handshakeFailed = error { return true }
+            current = (error as? PSQLError)?.underlying
+        }
+        return false
     }
 
     /// `logger` for postgres-nio itself: its debug lines (every query) only when tracing.
