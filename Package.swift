@@ -122,6 +122,15 @@ let package = Package(
             ],
             path: "Benchmarks/run-service"
         ),
+        // `swift run -c release FleetMappingBenchmark [certificates...]`: the fleet listener's key-to-ids lookup.
+        .executableTarget(
+            name: "FleetMappingBenchmark",
+            dependencies: [
+                "StapleFleet", "Stapling", "OCSPCore", "StapleTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/fleet-mapping"
+        ),
         // OpenSSL-backed SwiftNIO TLS handler (server and client) and the StapleProvider protocol.
         .target(
             name: "TLSStapling",
