@@ -6,7 +6,7 @@
 #   STAPLE_BIN=.build/debug/staple Benchmarks/fleet/run.sh 5 1000 120
 #   PEER=0 Benchmarks/fleet/run.sh 20 1000 120      # without the no-store phase
 #
-# STAPLE_BIN is the staple binary (default .build/release/staple).
+# STAPLE_BIN is the staple binary (default .build/release/staple); PKI_CACHE=DIR reuses the PKI.
 #
 # Responses are valid 16 minutes, so every node is due for every certificate about a minute after
 # installing it (the refresh policy's floor): the run sees ~C refreshes a minute. Reported, over the
@@ -54,8 +54,17 @@ cleanup() {
 trap cleanup EXIT
 
 RPORT=$(free_port); MPORT=$(free_port); PGPORT=$(free_port)
+# PKI_CACHE=DIR keeps the PKI between runs (making 10,000 leaves with openssl takes minutes): the
+# responder then listens on the port the leaves' AIA names.
+if [ -n "${PKI_CACHE:-}" ] && [ -f "$PKI_CACHE/$C/rport" ]; then
+    cp -r "$PKI_CACHE/$C/." .
+    RPORT=$(cat rport)
+fi
 echo "work $work, $N nodes, $C certificates, $T s measured, staple $STAPLE" >&2
 
+certargs=()
+for i in $(seq 1 "$C"); do certargs+=(--cert "l/$i.pem" --key leaf.key); done
+if [ ! -f rport ]; then
 # PKI: a P-256 CA, C leaves sharing one key (key generation is not what is measured).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -subj /CN=fleet-bench-ca \
     -days 30 -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign,digitalSignature 2>/dev/null
@@ -64,11 +73,9 @@ openssl req -new -key leaf.key -subj /CN=leaf.bench -out leaf.csr
 mkdir -p l
 : > index.txt
 expiry=$(date -u -d '+20 days' +%y%m%d%H%M%SZ)
-certargs=()
 for i in $(seq 1 "$C"); do
     serial=$(printf '%X' $((0x100000 + i)))
     printf 'V\t%s\t\t%s\tunknown\t/CN=leaf%d.bench\n' "$expiry" "$serial" "$i" >> index.txt
-    certargs+=(--cert "l/$i.pem" --key leaf.key)
 done
 # Signed four at a time (relative paths keep the nodes' command lines short at 10,000 certificates).
 export RPORT
@@ -76,6 +83,11 @@ seq 1 "$C" | xargs -P 4 -I{} bash -c \
     'openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -set_serial "0x$(printf %X $((0x100000 + {})))" -days 20 \
         -extfile <(printf "subjectAltName=DNS:leaf{}.bench\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:%d/\nbasicConstraints=critical,CA:FALSE\n" "$RPORT") \
         -out l/{}.pem 2>/dev/null && cat ca.pem >> l/{}.pem'
+echo "$RPORT" > rport
+if [ -n "${PKI_CACHE:-}" ]; then
+    mkdir -p "$PKI_CACHE/$C" && cp -r ca.pem ca.key leaf.key index.txt l rport "$PKI_CACHE/$C/"
+fi
+fi
 
 "$STAPLE" respond --ca ca.pem --ca-key ca.key --index index.txt --listen "127.0.0.1:$RPORT" --validity 16m --refresh 20s \
     --metrics-listen "127.0.0.1:$MPORT" > responder.log 2>&1 &
