@@ -122,6 +122,15 @@ let package = Package(
             ],
             path: "Benchmarks/run-service"
         ),
+        // `swift run -c release FleetMappingBenchmark [certificates...]`: the fleet listener's key-to-ids lookup.
+        .executableTarget(
+            name: "FleetMappingBenchmark",
+            dependencies: [
+                "StapleFleet", "Stapling", "OCSPCore", "StapleTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/fleet-mapping"
+        ),
         // OpenSSL-backed SwiftNIO TLS handler (server and client) and the StapleProvider protocol.
         .target(
             name: "TLSStapling",
@@ -437,7 +446,7 @@ let package = Package(
         .testTarget(
             name: "StapleFleetTests",
             dependencies: [
-                "StapleFleet", "Stapling", "OCSPCore", "StapleCLI", "StapleTestSupport", "TLSStapling",
+                "StapleFleet", "Stapling", "OCSPCore", "StapleCLI", "StapleTestSupport", "TLSStapling", "StapleRun", "StatusHTTP",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

@@ -10,7 +10,7 @@ import Stapling
 ///
 /// ```swift
 /// let node = try FleetNode(configuration: configuration, logger: logger)
-/// await node.prepare()                                   // schema; logged, not fatal, when down
+/// try await node.prepare()                               // schema; logged, not fatal, when down
 /// let source = node.source(wrapping: StapleFetch(...))   // the engine's ResponseSource
 /// let refresher = StapleRefresher(..., source: source, ...)
 /// services += [node.listener(engine: refresher, policy: policy)]
@@ -42,11 +42,17 @@ package struct FleetNode: Sendable {
     /// cache, fetches for itself, and the listener migrates once it connects.
     ///
     /// - Returns: whether the schema is ready.
+    /// - Throws: ``FleetError`` `untrusted` when TLS refuses the server's certificate at start
+    ///   (`sslmode=verify-ca`/`verify-full`): a configuration to fix, which waiting would not cure.
+    ///   Later (a certificate changed while running) the listener logs it and reconnects, as for an outage.
     @discardableResult
-    package func prepare() async -> Bool {
+    package func prepare() async throws(FleetError) -> Bool {
         do {
             try await StoreSchema.migrate(connection, logger: logger)
             return true
+        } catch where error.code == .untrusted {
+            metrics.storeErrors.increment()
+            throw error
         } catch {
             metrics.storeErrors.increment()
             logger.warning(

@@ -177,4 +177,64 @@ struct ConfigurationTests {
         #expect(throws: FleetError.self) { try StorePassword.resolve(file: file, environment: [:]) }
         #expect(throws: FleetError.self) { try StorePassword.resolve(file: "\(directory)/missing", environment: [:]) }
     }
+
+    @Test("a configuration and its listener describe themselves without the password (service-lifecycle logs them)")
+    func describedWithoutPassword() throws {
+        let configuration = FleetConfiguration(url: try StoreURL("postgresql://staple@db/staples"), password: "s3cret")
+        // Made, not connected: nothing is opened before first use.
+        let node = try FleetNode(configuration: configuration, logger: Logger(label: "test"))
+        let listener = node.listener(engine: NoEngine(), policy: RefreshPolicy())
+        var dumped = ""
+        dump(listener, to: &dumped)
+        dump(node, to: &dumped)
+        for text in [
+            "\(configuration)", String(reflecting: configuration), "\(listener)", String(reflecting: listener), dumped,
+            "\([listener])", "\(node)",
+        ] {
+            #expect(!text.contains("s3cret"), "\(text)")
+        }
+        #expect("\(configuration)".contains("postgresql://staple@db:5432/staples"))
+        #expect("\(configuration)".contains("<redacted>"))
+    }
+}
+
+/// `staple run --check-config` reads `store:` as the service would (no PostgreSQL needed).
+@Suite("fleet: staple run --check-config with store:")
+struct RunStoreConfigurationTests {
+    @Test("a good store URL passes; a password in it exits 2 without echoing it; a missing password file exits 2")
+    func checkConfig() throws {
+        let pki = try TestPKI(name: "fleet-run-check")
+        defer { pki.remove() }
+        let leaf = try pki.issue(fileName: "www", ocspURLs: ["http://127.0.0.1:9/"])
+        func check(_ store: String, passwordFile: String? = nil) throws -> SystemTools.Execution {
+            let yaml = """
+                state_directory: \(pki.path("state"))
+                store: "\(store)"
+                \(passwordFile.map { "store_password_file: \($0)" } ?? "")
+                sites:
+                  - name: www
+                    certificate: \(leaf.pemPath)
+                    directory: \(pki.path("out"))
+
+                """
+            let path = pki.path("staple.yaml")
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            return try SystemTools.execute(SystemTools.stapleBinary, ["run", "--config", path, "--check-config"])
+        }
+        let good = try check("postgresql://staple@db.internal:5432/staple?sslmode=require")
+        #expect(good.status == 0, "\(good)")
+        let secret = try check("postgresql://staple:s3cret@db.internal/staple")
+        #expect(secret.status == 2, "\(secret)")
+        #expect(secret.stderr.contains("store"), "\(secret)")
+        #expect(!secret.combined.contains("s3cret"), "\(secret)")
+        let missing = try check("postgresql://staple@db.internal/staple", passwordFile: pki.path("no-such-pgpass"))
+        #expect(missing.status == 2, "\(missing)")
+        #expect(missing.stderr.contains("no-such-pgpass"), "\(missing)")
+    }
+}
+
+/// An engine that manages nothing.
+private struct NoEngine: FleetEngine {
+    func targets(for keys: Set<CertificateKey>) async -> [CertificateKey: [FleetTarget]] { [:] }
+    func refreshNow(id: String) async {}
 }

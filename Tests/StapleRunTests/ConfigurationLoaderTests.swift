@@ -71,6 +71,7 @@ struct ConfigurationLoaderTests {
         let yaml = """
             state_directory: state
             store: postgresql://staple@127.0.0.1:5432/staple
+            store_password_file: secrets/pgpass
             certificate_poll_interval: 2m
             sites:
               - name: a
@@ -85,6 +86,7 @@ struct ConfigurationLoaderTests {
         let configuration = try RunConfigurationLoader.parse(yaml: yaml, path: "/etc/staple/conf/staple.yaml")
         #expect(configuration.stateDirectory == "/etc/staple/conf/state")
         #expect(configuration.store == "postgresql://staple@127.0.0.1:5432/staple")
+        #expect(configuration.storePasswordFile == "/etc/staple/conf/secrets/pgpass")
         #expect(configuration.certificatePollInterval == 120)
         let a = configuration.sites[0]
         #expect(a.certificate == "/etc/staple/conf/certs/a.pem")
@@ -93,7 +95,7 @@ struct ConfigurationLoaderTests {
         #expect(a.nginx?.reload == .pidFile("/etc/staple/conf/run/nginx.pid"))
         #expect(a.haproxy == HAProxyOutputConfiguration(crt: "/abs/a.pem", socket: .tcp(host: "127.0.0.1", port: 9999)))
         #expect(configuration.sites[1].haproxy?.socket == .tcp(host: "::1", port: 9999))
-        #expect(configuration.sites[1].line == 10)
+        #expect(configuration.sites[1].line == 11)
     }
 
     @Test(arguments: [
@@ -226,6 +228,9 @@ struct ConfigurationLoaderTests {
         Refusal(
             yaml: "state_directory: /s\nstore: mysql://x\nsites:\n" + site + "    directory: /o\n", code: .invalidValue,
             line: 2, words: ["postgresql://"]),
+        Refusal(
+            yaml: "state_directory: /s\nstore_password_file: /p\nsites:\n" + site + "    directory: /o\n",
+            code: .invalidValue, line: 2, words: ["`store_password_file`", "no `store:`"]),
         Refusal(
             yaml: "state_directory: /s\nsites:\n  - name: ../www\n    certificate: /c.pem\n    directory: /o\n",
             code: .invalidValue, line: 3, words: ["site name `../www`"]),

@@ -66,7 +66,7 @@ struct ConfigurationWriterTests {
                     name: "api", certificate: "/etc/api.pem", refreshMargin: 900,
                     haproxy: HAProxyOutputConfiguration(crt: "/etc/haproxy/api.pem", socket: .unix(path: "/run/h.sock"))
                 ),
-            ], store: "postgres://staple@db/staple")
+            ], store: "postgres://staple@db/staple", storePasswordFile: "/etc/staple/pgpass")
         let (yaml, loaded) = try Self.roundTrip(configuration)
         #expect(loaded.withoutSource == configuration.withoutSource, "YAML:\n\(yaml)")
         #expect(yaml.contains("  # found at /etc/nginx/sites-enabled/www:3\n  - name: www\n"))

@@ -31,9 +31,14 @@ package final class PostgreSQLServer: @unchecked Sendable {
     package let directory: String
     private var dataDirectory: String { "\(directory)/data" }
     private var logPath: String { "\(directory)/postgresql.log" }
+    /// Server settings added to the command line (`-c name=value`), e.g. TLS (``init(tls:)``).
+    private let settings: [String]
 
     /// Creates a cluster and starts it.
-    package init() throws {
+    ///
+    /// - Parameter tls: a server certificate and key: the server also accepts TLS (`ssl=on`); see
+    ///   `PostgreSQLServer+TLS.swift`.
+    package init(tls: TLSFiles? = nil) throws {
         guard Self.isInstalled else {
             throw ToolError(description: "PostgreSQL 15 is not installed at \(Self.binDirectory) (apt-get install postgresql)")
         }
@@ -42,6 +47,7 @@ package final class PostgreSQLServer: @unchecked Sendable {
         // The directory above the data directory must be the postgres user's (mktemp-like dirs are 0700).
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory)
         if getuid() == 0 { try SystemTools.run("chown", ["postgres:postgres", directory]) }
+        settings = try tls.map { [directory] in try $0.install(in: directory) } ?? []
         try runAsServerUser("initdb", ["-D", dataDirectory, "-A", "trust", "-U", "staple", "--no-sync", "-E", "UTF8"])
         try start()
     }
@@ -54,7 +60,9 @@ package final class PostgreSQLServer: @unchecked Sendable {
         try runAsServerUser(
             "pg_ctl",
             [
-                "-D", dataDirectory, "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off",
+                "-D", dataDirectory, "-o",
+                (["-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off"] + settings.map { "-c \($0)" })
+                    .joined(separator: " "),
                 "-l", logPath, "-w", "start",
             ])
     }

@@ -6,6 +6,7 @@ import NIOCore
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
+import StapleFleet
 import StapleRun
 import StatusHTTP
 
@@ -34,6 +35,12 @@ struct Run: AsyncParsableCommand {
             the service runs; 503 once it is stopping; not a staple check) and /status (JSON, one entry per \
             site; `staple status` prints it as a table).
 
+            With store: postgresql://... (or --store), nodes share one staple store on PostgreSQL: one node \
+            fetches each certificate's staple (a lease in its row), the others install it when notified, after \
+            verifying it themselves, exactly as if they had fetched it (files, reloads, runtime API). The \
+            password comes from PGPASSWORD or store_password_file (--store-password-file), never the URL. \
+            PostgreSQL down: each node serves what it has and fetches for itself. /status shows the store.
+
             Signals: SIGTERM or SIGINT stop it cleanly (pending reloads are done first). SIGHUP re-reads \
             the configuration: sites added, removed and changed; an invalid one is logged and the running \
             one kept.
@@ -45,14 +52,18 @@ struct Run: AsyncParsableCommand {
               staple run --haproxy /etc/haproxy/haproxy.cfg --state-dir /var/lib/staple --metrics-listen 127.0.0.1:9180
               staple run --config staple.yaml --once               # cron or a systemd timer
               staple run --config staple.yaml --renewed "$RENEWED_LINEAGE"   # certbot --deploy-hook
+              PGPASSWORD=... staple run --config staple.yaml \\
+                  --store 'postgresql://staple@db.internal:5432/staple?sslmode=verify-full'
 
             Exit status:
               0  --once, --renewed: every site has a verified good staple installed; --check-config: valid;
                  the service: stopped by a signal
               1  --once, --renewed: some site has none (revoked, unknown, rejected, an output refused or failed)
-              2  configuration error (the message names the file and line), or --renewed PATH names no site
+              2  configuration error (the message names the file and line; a bad store URL or password file),
+                 or --renewed PATH names no site
               3  --once, --renewed: a responder could not be reached (and no site is in the case of 1);
-                 the service: metrics_listen cannot be bound
+                 the service: metrics_listen cannot be bound; the store's server presented a certificate
+                 sslmode=verify-ca/verify-full does not trust
             """
     )
 
@@ -86,6 +97,8 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "With --once or --renewed: print the sites' status as JSON instead of a table.")
     var json = false
 
+    @OptionGroup(title: "Fleet") var fleet: StoreOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -103,7 +116,8 @@ struct Run: AsyncParsableCommand {
     var source: RunConfigurationSource {
         RunConfigurationSource(
             config: config, nginx: nginx, haproxy: haproxy, stateDirectory: stateDir,
-            metricsListen: metricsListen.map { "\($0.endpoint.host):\($0.endpoint.port)" })
+            metricsListen: metricsListen.map { "\($0.endpoint.host):\($0.endpoint.port)" }, store: fleet.store,
+            storePasswordFile: fleet.storePasswordFile)
     }
 
     func run() async throws {
@@ -123,6 +137,13 @@ struct Run: AsyncParsableCommand {
         }
         let problems = RunConfigurationValidator.problems(in: configuration)
         for problem in problems { printError("run: \(problem.message)") }
+        let store: FleetConfiguration?
+        do {
+            store = try fleet.configuration(url: configuration.store, passwordFile: configuration.storePasswordFile)
+        } catch {
+            printError("run: \(configuration.path.map { "\($0): " } ?? "")store: \(error.message)")
+            throw ExitStatus.unusable.exitCode
+        }
         if checkConfig {
             guard problems.isEmpty else { throw ExitStatus.unusable.exitCode }
             print("configuration OK: \(configuration.sites.count) site(s)")
@@ -131,24 +152,45 @@ struct Run: AsyncParsableCommand {
         guard problems.isEmpty else { throw ExitStatus.unusable.exitCode }
         let registry = PrometheusCollectorRegistry()
         if !once, renewed == nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
+        let wiring: FleetWiring
+        do {
+            wiring = try FleetWiring(configuration: store, logger: logger)
+        } catch {
+            printError("run: store: \(error.message)")
+            throw ExitStatus.unusable.exitCode
+        }
         let service: RunService
         do {
-            service = try RunService(configuration: configuration, logger: logger)
+            service = try RunService(
+                configuration: configuration, source: { wiring.source(wrapping: $0) }, logger: logger)
         } catch {
             printError("run: \(error.message)")
             throw ExitStatus.unusable.exitCode
         }
+        do {
+            try await wiring.prepare()
+        } catch {
+            await wiring.close()
+            printError("run: store: \(error.message)")
+            throw ExitStatus.unreachable.exitCode
+        }
         if once {
-            try finish(await service.pass())
+            let report = await service.pass()
+            await wiring.close()
+            try finish(report)
         } else if let renewed {
             do {
-                try finish(try await service.renewed(path: renewed))
+                let report = try await service.renewed(path: renewed)
+                await wiring.close()
+                try finish(report)
             } catch let error as RunError {
+                await wiring.close()
                 printError("run: \(error.message)")
                 throw ExitStatus.unusable.exitCode
             }
         } else {
-            try await serve(service, configuration: configuration, registry: registry, logger: logger)
+            try await serve(service, configuration: configuration, fleet: wiring, registry: registry, logger: logger)
+            await wiring.close()
         }
     }
 
@@ -168,7 +210,8 @@ struct Run: AsyncParsableCommand {
 
     /// The foreground service: the status endpoint, the service, SIGHUP; until SIGTERM or SIGINT.
     private func serve(
-        _ service: RunService, configuration: RunConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
+        _ service: RunService, configuration: RunConfiguration, fleet: FleetWiring,
+        registry: PrometheusCollectorRegistry, logger: Logger
     ) async throws {
         var endpoint: (any Channel)?
         if let listen = configuration.metricsListen {
@@ -181,7 +224,11 @@ struct Run: AsyncParsableCommand {
                     host: address.endpoint.host, port: address.endpoint.port,
                     routes: StatusRoutes(
                         registry: registry, healthy: { service.isHealthy },
-                        status: { await service.status().json() }))
+                        status: {
+                            var status = await service.status()
+                            status.store = await fleet.status()
+                            return status.json()
+                        }))
             } catch {
                 printError("run: cannot listen on \(listen) (metrics_listen): \(error)")
                 throw ExitStatus.unreachable.exitCode
@@ -194,7 +241,7 @@ struct Run: AsyncParsableCommand {
                     .init(service: service),
                     .init(service: ConfigurationReloader(service: service, source: source, logger: logger)),
                     .init(service: ChannelCloser(channel: endpoint)),
-                ],
+                ] + fleet.services(engine: service.refresher, policy: service.basePolicy).map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

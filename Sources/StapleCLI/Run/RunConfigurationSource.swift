@@ -11,6 +11,9 @@ struct RunConfigurationSource: Sendable {
     var haproxy: String?
     var stateDirectory: String?
     var metricsListen: String?
+    /// `--store` and `--store-password-file`.
+    var store: String?
+    var storePasswordFile: String?
 
     struct Loaded: Sendable {
         var configuration: RunConfiguration
@@ -37,6 +40,8 @@ struct RunConfigurationSource: Sendable {
         }
         if let stateDirectory { loaded.configuration.stateDirectory = stateDirectory }
         if let metricsListen { loaded.configuration.metricsListen = metricsListen }
+        if let store { loaded.configuration.store = store }
+        if let storePasswordFile { loaded.configuration.storePasswordFile = storePasswordFile }
         return loaded
     }
 }

@@ -51,7 +51,9 @@ struct Serve: AsyncParsableCommand {
             Exit status:
               0  stopped by a signal after draining
               2  usage error or unusable input (the message names the file and the problem)
-              3  could not listen (address in use, no permission), --metrics-listen included
+              3  could not listen (address in use, no permission), --metrics-listen included; or --store's
+                 server presented a certificate sslmode=verify-ca/verify-full does not trust (PostgreSQL
+                 merely down is not an exit: the node serves its cache and fetches for itself)
             """
     )
 
@@ -124,32 +126,46 @@ struct Serve: AsyncParsableCommand {
             policy: RefreshPolicy(
                 minimumInterval: TimeInterval(minRefreshInterval), backoffBase: TimeInterval(max(1, retryAfter)))
         )
-        let node: FleetNode?
+        let store: FleetConfiguration?
         do {
-            node = try fleet.node(logger: logger)
+            store = try fleet.configuration(url: fleet.store, passwordFile: fleet.storePasswordFile)
         } catch {
             FileHandle.standardError.write(Data("staple serve: \(error.message)\n".utf8))
             throw ExitStatus.unusable.exitCode
         }
-        try await Self.serve(configuration, metricsListen: metricsListen?.endpoint, fleet: node, logger: logger)
+        try await Self.serve(configuration, metricsListen: metricsListen?.endpoint, store: store, logger: logger)
     }
 
     /// The composition: the fetcher, the server (engine and proxy), a `ServiceGroup` that drains on
     /// SIGTERM/SIGINT, and SIGHUP reloads; then the exit status.
     static func serve(
-        _ configuration: StapleServerConfiguration, metricsListen: TLSProxy.Endpoint? = nil, fleet: FleetNode? = nil,
-        logger: Logger
+        _ configuration: StapleServerConfiguration, metricsListen: TLSProxy.Endpoint? = nil,
+        store: FleetConfiguration? = nil, logger: Logger
     ) async throws {
         let registry = PrometheusCollectorRegistry()
         if metricsListen != nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
+        let fleet: FleetWiring
+        do {
+            fleet = try FleetWiring(configuration: store, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("staple serve: \(error.message)\n".utf8))
+            throw ExitStatus.unusable.exitCode
+        }
         let fetcher = OCSPFetcher(
             configuration: OCSPFetchConfiguration(attemptTimeout: configuration.fetchTimeout), logger: logger)
         let server: StapleServer
         let fetch = StapleFetch(fetcher: fetcher, logger: logger)
-        await fleet?.prepare()
+        do {
+            try await fleet.prepare()
+        } catch {
+            try? await fetcher.shutdown()
+            await fleet.close()
+            FileHandle.standardError.write(Data("staple serve: --store \(error.message)\n".utf8))
+            throw ExitStatus.unreachable.exitCode
+        }
         do {
             server = try StapleServer(
-                configuration: configuration, fetch: fetch, source: fleet?.source(wrapping: fetch),
+                configuration: configuration, fetch: fetch, source: fleet.source(wrapping: fetch),
                 group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         } catch {
             try? await fetcher.shutdown()
@@ -162,7 +178,7 @@ struct Serve: AsyncParsableCommand {
             do {
                 endpoint = try await StatusEndpoint.start(
                     host: metricsListen.host, port: metricsListen.port,
-                    routes: StatusRoutes(registry: registry, status: { await ServeStatus.document(server).json() }))
+                    routes: StatusRoutes(registry: registry, status: { await ServeStatus.document(server, store: await fleet.status()).json() }))
             } catch {
                 try? await fetcher.shutdown()
                 FileHandle.standardError.write(
@@ -172,7 +188,7 @@ struct Serve: AsyncParsableCommand {
         }
         let services =
             server.services + [HangupReloader(server: server, logger: logger), ChannelCloser(channel: endpoint)]
-            + (fleet.map { [$0.listener(engine: server.refresher, policy: configuration.policy)] as [any Service] } ?? [])
+            + fleet.services(engine: server.refresher, policy: configuration.policy)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -191,6 +207,6 @@ struct Serve: AsyncParsableCommand {
             throw error
         }
         try? await fetcher.shutdown()
-        await fleet?.connection.close()
+        await fleet.close()
     }
 }

@@ -8,7 +8,7 @@ import X509
 /// `staple serve`'s `/status`: one entry per certificate (named by its chain path), in the same
 /// document `staple run` serves, so `staple status` reads both.
 enum ServeStatus {
-    static func document(_ server: StapleServer, now: Date = Date()) async -> RunStatus {
+    static func document(_ server: StapleServer, store: StoreStatus? = nil, now: Date = Date()) async -> RunStatus {
         var sites: [SiteStatus] = []
         for source in server.configuration.certificates {
             let leaf = try? InputFile.certificates(atPath: source.chainPath).first
@@ -27,6 +27,6 @@ enum ServeStatus {
                     failures: engine?.consecutiveFailures ?? 0, revoked: engine?.revoked ?? false,
                     outputs: [OutputStatus(kind: "serve", target: "staple serve \(server.configuration.listen)")]))
         }
-        return RunStatus(generatedAt: now, service: "serve", sites: sites)
+        return RunStatus(generatedAt: now, service: "serve", sites: sites, store: store)
     }
 }

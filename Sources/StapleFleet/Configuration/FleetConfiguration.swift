@@ -94,3 +94,23 @@ package struct FleetConfiguration: Sendable {
         }
     }
 }
+
+/// Never the password: a configuration is described (by swift-service-lifecycle's start-up log,
+/// by `print`, by a debugger's `po`) with the URL and timings only.
+extension FleetConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    package var description: String {
+        "FleetConfiguration(url: \(url), password: \(password == nil ? "none" : "<redacted>"), node: \(nodeName), "
+            + "lease: \(leaseDuration) s, catch-up: \(catchUpInterval) s)"
+    }
+
+    package var debugDescription: String { description }
+
+    package var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "url": url, "password": password == nil ? "none" : "<redacted>", "nodeName": nodeName,
+                "leaseDuration": leaseDuration, "catchUpInterval": catchUpInterval,
+            ])
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 
 /// One connection to the store, opened on first use and again after it breaks.
@@ -14,6 +15,8 @@ import PostgresNIO
 /// between fail at once, so that a refresh of many certificates does not wait for each.
 package actor StoreConnection {
     package nonisolated let role: String
+    /// The store's URL as logs show it.
+    package nonisolated let urlDescription: String
     private let configuration: FleetConfiguration
     private let postgres: PostgresConnection.Configuration
     private let logger: Logger
@@ -28,6 +31,7 @@ package actor StoreConnection {
         configuration: FleetConfiguration, role: String, retryInterval: TimeInterval = 1, logger: Logger
     ) throws(FleetError) {
         self.role = role
+        urlDescription = configuration.url.description
         self.configuration = configuration
         self.postgres = try configuration.connectionConfiguration(role: role)
         self.retryInterval = retryInterval
@@ -105,8 +109,33 @@ package actor StoreConnection {
         do {
             return try await task.value
         } catch {
-            throw FleetError(.unreachable, subject: url.description, reason: "cannot connect: \(describe(error))")
+            throw connectError(error, url: url)
         }
+    }
+
+    /// A failed connect as a ``FleetError``: `untrusted` when TLS refused the server's certificate
+    /// (``isCertificateRefusal(_:)``), naming the host, the sslmode and the trusted CAs; `unreachable` otherwise.
+    package static func connectError(_ error: any Error, url: StoreURL) -> FleetError {
+        guard isCertificateRefusal(error) else {
+            return FleetError(.unreachable, subject: url.description, reason: "cannot connect: \(describe(error))")
+        }
+        let roots = url.rootCertificatePath.map { "the CAs in sslrootcert \($0)" } ?? "the system's trusted CAs"
+        let check = url.sslMode == .verifyFull ? "by \(roots) for the name \(url.host)" : "by \(roots)"
+        return FleetError(
+            .untrusted, subject: url.description,
+            reason: "the server at \(url.host):\(url.port) presented a certificate that is not trusted "
+                + "(sslmode=\(url.sslMode.rawValue): verified \(check)): \(describe(error))")
+    }
+
+    /// Whether `error` is TLS refusing the server's certificate (not a network failure).
+    package static func isCertificateRefusal(_ error: any Error) -> Bool {
+        var current: (any Error)? = error
+        while let error = current {
+            if error is NIOSSLExtraError { return true }
+            if let error = error as? NIOSSLError, case .handshakeFailed = error { return true }
+            current = (error as? PSQLError)?.underlying
+        }
+        return false
     }
 
     /// `logger` for postgres-nio itself: its debug lines (every query) only when tracing.
@@ -131,5 +160,13 @@ package actor StoreConnection {
             return "\(error.code)"
         }
         return "\(error)"
+    }
+}
+
+/// Reflected (by `dump`, a debugger) as its role and store only: the driver's configuration it
+/// holds carries the password.
+extension StoreConnection: CustomReflectable {
+    package nonisolated var customMirror: Mirror {
+        Mirror(self, children: ["role": role, "url": urlDescription], displayStyle: .class)
     }
 }

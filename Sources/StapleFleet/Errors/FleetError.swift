@@ -13,6 +13,7 @@ package struct FleetErrorCode: StapleErrorCode {
         case migration = "migration-failed"
         case query = "query-failed"
         case tls = "tls-configuration"
+        case untrusted = "store-certificate-untrusted"
     }
     private let backing: Backing
     package var description: String { backing.rawValue }
@@ -29,4 +30,7 @@ package struct FleetErrorCode: StapleErrorCode {
     package static let query = Self(backing: .query)
     /// The TLS configuration `sslmode` asks for cannot be built.
     package static let tls = Self(backing: .tls)
+    /// The server's certificate failed verification (`sslmode=verify-ca` or `verify-full`: an unknown
+    /// CA, or a name that is not the host's): not an outage but a configuration to fix.
+    package static let untrusted = Self(backing: .untrusted)
 }

@@ -28,9 +28,13 @@ package protocol FleetEngine: Sendable {
 extension StapleRefresher: FleetEngine {
     package func targets(for keys: Set<CertificateKey>) async -> [CertificateKey: [FleetTarget]] {
         var targets: [CertificateKey: [FleetTarget]] = [:]
-        for id in ids {
-            guard let status = status(id: id), keys.contains(status.key), let managed = managed(id: id) else { continue }
-            targets[status.key, default: []].append(FleetTarget(id: id, managed: managed, staple: status.staple))
+        // A lookup per key (the refresher's index), not a pass over every id: at 50,000 certificates a
+        // pass per notification cost milliseconds (docs/fleet.md, FleetMappingBenchmark).
+        for key in keys {
+            for id in ids(forKey: key) {
+                guard let status = status(id: id), status.key == key, let managed = managed(id: id) else { continue }
+                targets[key, default: []].append(FleetTarget(id: id, managed: managed, staple: status.staple))
+            }
         }
         return targets
     }

@@ -65,6 +65,7 @@ package struct StoreListener: Service {
             await self.loop()
         }
         metrics.listenerConnected.record(0)
+        await hub.setListening(false)
     }
 
     private struct ListenEnded: Error, CustomStringConvertible {
@@ -91,6 +92,7 @@ package struct StoreListener: Service {
                 do {
                     try await connection.listen(on: StoreSchema.channel) { notifications in
                         metrics.listenerConnected.record(1)
+                        await hub.setListening(true)
                         logger.info(
                             "Listening for staple updates",
                             metadata: ["store.url": "\(configuration.url)", "store.channel": "\(StoreSchema.channel)"])
@@ -107,6 +109,7 @@ package struct StoreListener: Service {
             } catch {
                 if Task.isCancelled { break }
                 metrics.listenerConnected.record(0)
+                await hub.setListening(false)
                 attempt += 1
                 let delay = backoff.delay(attempt: attempt)
                 logger.warning(
@@ -151,6 +154,7 @@ package struct StoreListener: Service {
         let (updates, now) = try await store.changes(since: await state.since)
         try await handle(updates)
         await state.caughtUp(at: now)
+        await hub.caughtUp(at: Date())
         logger.debug("Store catch-up", metadata: ["store.rows": "\(updates.count)"])
     }
 
@@ -222,4 +226,9 @@ package struct StoreListener: Service {
             }
         }
     }
+}
+
+/// How swift-service-lifecycle names the service in its logs: the store and the node, never the password.
+extension StoreListener: CustomStringConvertible {
+    package var description: String { "StoreListener(\(configuration.url), node \(configuration.nodeName))" }
 }

@@ -15,8 +15,18 @@ package actor UpdateHub {
     private(set) var tracker = VersionTracker()
     private var announced: Set<CertificateKey> = []
     private var pending: [CertificateKey: PendingWrite] = [:]
+    /// Whether the listener's LISTEN connection is up, and when its last catch-up succeeded (the
+    /// node's clock), for `/status`.
+    package private(set) var listening = false
+    package private(set) var lastCatchUp: Date?
 
     package init() {}
+
+    /// The listener's connection came up or went down.
+    package func setListening(_ up: Bool) { listening = up }
+
+    /// A catch-up query succeeded at `time`.
+    package func caughtUp(at time: Date) { lastCatchUp = time }
 
     /// Records a version seen for `key`; returns whether it was new.
     @discardableResult

@@ -94,6 +94,8 @@ package enum StoreSchema {
                 }
             }
         } catch {
+            // Not reaching the store, or not trusting it, is what it is; a failed statement is a failed migration.
+            if error.code == .unreachable || error.code == .untrusted { throw error }
             throw FleetError(.migration, subject: error.subject, reason: error.reason)
         }
     }

@@ -13,8 +13,10 @@ package struct RunConfiguration: Sendable, Hashable {
     package var certificatePollInterval: TimeInterval
     package var sites: [SiteConfiguration]
     /// A shared staple store (`store: postgresql://...`); nil: staples live in ``stateDirectory``
-    /// only. Kept for a later issue (PostgreSQL); the loader only checks the URL's scheme.
+    /// only. The loader checks the URL's scheme; `staple run` parses the rest (StapleFleet's `StoreURL`).
     package var store: String?
+    /// The file whose first line is the store's password (`store_password_file`); nil: `PGPASSWORD`, or none.
+    package var storePasswordFile: String?
     /// Where the configuration was read from; nil when it was made by discovery.
     package var path: String?
 
@@ -23,13 +25,14 @@ package struct RunConfiguration: Sendable, Hashable {
     package init(
         stateDirectory: String, metricsListen: String? = nil,
         certificatePollInterval: TimeInterval = Self.defaultCertificatePollInterval,
-        sites: [SiteConfiguration], store: String? = nil, path: String? = nil
+        sites: [SiteConfiguration], store: String? = nil, storePasswordFile: String? = nil, path: String? = nil
     ) {
         self.stateDirectory = stateDirectory
         self.metricsListen = metricsListen
         self.certificatePollInterval = certificatePollInterval
         self.sites = sites
         self.store = store
+        self.storePasswordFile = storePasswordFile
         self.path = path
     }
 

@@ -11,7 +11,9 @@ package enum RunConfigurationLoader {
     /// 4 MiB: a thousand sites take about 300 KiB.
     package static let maximumSize = 4 << 20
 
-    static let topKeys = ["state_directory", "metrics_listen", "certificate_poll_interval", "store", "sites"]
+    static let topKeys = [
+        "state_directory", "metrics_listen", "certificate_poll_interval", "store", "store_password_file", "sites",
+    ]
     static let siteKeys = [
         "name", "certificate", "issuer", "responder", "refresh_margin", "timeout", "nginx", "haproxy", "directory",
     ]
@@ -91,6 +93,12 @@ package enum RunConfigurationLoader {
                 .invalidValue, subject: "\(path):\(top.line(of: "store"))",
                 reason: "`store` must be a PostgreSQL URL starting with postgresql:// or postgres://, not `\(store)`")
         }
+        let storePasswordFile = try top.string("store_password_file", meaning: "a file path")
+        if storePasswordFile != nil, store == nil {
+            throw ConfigurationError(
+                .invalidValue, subject: "\(path):\(top.line(of: "store_password_file"))",
+                reason: "`store_password_file` is for the `store`, and there is no `store:` in this configuration")
+        }
         guard let sitesNode = top.node("sites") else {
             throw ConfigurationError(
                 .missingKey, subject: top.has("sites") ? "\(path):\(top.line(of: "sites"))" : top.location,
@@ -137,7 +145,8 @@ package enum RunConfigurationLoader {
             stateDirectory: ConfigurationPath.resolve(stateDirectory, against: directory), metricsListen: metricsListen,
             certificatePollInterval: try top.duration("certificate_poll_interval")
                 ?? RunConfiguration.defaultCertificatePollInterval,
-            sites: sites, store: store, path: path)
+            sites: sites, store: store,
+            storePasswordFile: storePasswordFile.map { ConfigurationPath.resolve($0, against: directory) }, path: path)
     }
 
     private static func site(

@@ -19,6 +19,7 @@ package enum RunConfigurationWriter {
             lines.append("certificate_poll_interval: \(DurationValue.text(configuration.certificatePollInterval))")
         }
         if let store = configuration.store { lines.append("store: \(scalar(store))") }
+        if let file = configuration.storePasswordFile { lines.append("store_password_file: \(scalar(file))") }
         // No sites: `sites: []`, which the loader refuses ("nothing to manage"), as staple run should.
         lines.append(configuration.sites.isEmpty ? "sites: []" : "sites:")
         for site in configuration.sites { lines += self.site(site) }

@@ -39,7 +39,8 @@ package actor RunService: Service {
     private let router: FetchRouter
     /// One nginx reloader per reload method, for every site of this service (SIGHUP's too).
     private let reloaders: NginxReloaders
-    private let basePolicy: RefreshPolicy
+    /// The engine's refresh policy (a site's `refresh_margin` aside).
+    package nonisolated let basePolicy: RefreshPolicy
     private let logger: Logger
     private let metrics: RunMetrics
     private let now: @Sendable () -> Date
@@ -62,13 +63,16 @@ package actor RunService: Service {
     ///   - engineTick: how often the engine looks at its schedule.
     ///   - metricsFactory: nil for `MetricsSystem.factory`.
     ///   - now: the clock (engine, verification and reconciling).
+    ///   - source: what the engine asks, given the per-site fetchers (``FetchRouter``); the identity by
+    ///     default. A fleet node puts its shared store in front (`StapleFleet`'s `FleetResponseSource`).
     /// - Throws: ``RunError`` naming the site's file that cannot be used, or the state directory.
     package init(
         configuration: RunConfiguration, policy: RefreshPolicy = RefreshPolicy(),
         withdrawalMargin: TimeInterval = ReconcilePlan.defaultWithdrawalMargin,
         reconcileInterval: Duration = .seconds(5), startupWait: Duration = .seconds(10),
         engineTick: Duration = .seconds(1), metricsFactory: (any MetricsFactory)? = nil,
-        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+        now: @escaping @Sendable () -> Date = { Date() },
+        source: (any ResponseSource) -> any ResponseSource = { $0 }, logger: Logger
     ) throws(RunError) {
         self.configuration = configuration
         self.basePolicy = policy
@@ -109,7 +113,7 @@ package actor RunService: Service {
         let events = EventLog()
         self.events = events
         refresher = StapleRefresher(
-            certificates: managed, source: router, store: store, policy: policy, tick: engineTick,
+            certificates: managed, source: source(router), store: store, policy: policy, tick: engineTick,
             metricsFactory: factory, now: now, logger: logger,
             onEvent: { event in
                 events.record(event, at: now())
@@ -303,8 +307,10 @@ package actor RunService: Service {
                 site, generation: generation, reloaders: reloaders, observer: metrics, logger: logger)
         }
         outputsGenerations = generation
-        if new.stateDirectory != configuration.stateDirectory || new.metricsListen != configuration.metricsListen {
-            logger.warning("state_directory and metrics_listen change only at a restart")
+        if new.stateDirectory != configuration.stateDirectory || new.metricsListen != configuration.metricsListen
+            || new.store != configuration.store || new.storePasswordFile != configuration.storePasswordFile
+        {
+            logger.warning("state_directory, metrics_listen, store and store_password_file change only at a restart")
         }
         let newNames = Set(new.sites.map(\.name))
         for name in order where !newNames.contains(name) {
@@ -330,6 +336,8 @@ package actor RunService: Service {
         var config = new
         config.stateDirectory = configuration.stateDirectory
         config.metricsListen = configuration.metricsListen
+        config.store = configuration.store
+        config.storePasswordFile = configuration.storePasswordFile
         configuration = config
         order = new.sites.map(\.name)
         metrics.sites.record(order.count)

@@ -9,11 +9,14 @@ package struct RunStatus: Codable, Sendable, Hashable {
     /// `run` (staple run) or `serve` (staple serve's engine).
     package var service: String
     package var sites: [SiteStatus]
+    /// The shared staple store, when the node has one (absent otherwise).
+    package var store: StoreStatus?
 
-    package init(generatedAt: Date, service: String, sites: [SiteStatus]) {
+    package init(generatedAt: Date, service: String, sites: [SiteStatus], store: StoreStatus? = nil) {
         self.generatedAt = generatedAt
         self.service = service
         self.sites = sites
+        self.store = store
     }
 
     /// The JSON `/status` serves (sorted keys, ISO 8601 dates).

@@ -28,6 +28,12 @@ package enum StatusTable {
         for site in status.sites where !site.stapled {
             lines.append("\(site.name): \(site.problem ?? "no staple installed")")
         }
+        if let store = status.store {
+            lines.append(
+                "store \(store.url): "
+                    + (store.listening ? "listening" : "NOT CONNECTED (serving the cache, fetching alone)")
+                    + ", last catch-up \(relative(store.lastCatchUp, now: now)), node \(store.node)")
+        }
         let stapled = status.sites.filter(\.stapled).count
         lines.append(
             "\(stapled) of \(status.sites.count) sites stapled (\(status.service), \(status.generatedAt.iso8601))")

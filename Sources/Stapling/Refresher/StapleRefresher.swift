@@ -50,6 +50,9 @@ package actor StapleRefresher: Service {
     }
 
     private var entries: [String: Entry] = [:]
+    /// The ids under each certificate key (a key may be managed under several ids), so that finding a
+    /// key's ids (a fleet notification, a withdrawal) does not pass over every entry.
+    private var idsByKey: [CertificateKey: Set<String>] = [:]
     /// One ``OCSPIssuer`` per CA, shared by its certificates' entries.
     private var issuers = IssuerTable()
     private var generations = 0
@@ -86,11 +89,17 @@ package actor StapleRefresher: Service {
         for managed in certificates {
             generations += 1
             let der = CertificateLoading.derBytes(managed.certificate)
-            if let old = entries[managed.id] { issuers.release(old.stored.issuer) }
+            if let old = entries[managed.id] {
+                issuers.release(old.stored.issuer)
+                idsByKey[old.key]?.remove(managed.id)
+                if idsByKey[old.key]?.isEmpty == true { idsByKey[old.key] = nil }
+            }
+            let key = CertificateKey(derBytes: der)
             entries[managed.id] = Entry(
                 stored: StoredCertificate(managed, der: der, issuer: issuers.retain(managed.issuer)),
-                key: CertificateKey(derBytes: der), generation: generations, busy: false,
+                key: key, generation: generations, busy: false,
                 state: EntryState(dueAt: now()))
+            idsByKey[key, default: []].insert(managed.id)
         }
     }
 
@@ -302,6 +311,8 @@ package actor StapleRefresher: Service {
         let loadNow = loadStarted
         entries[managed.id] = Entry(
             stored: stored, key: key, generation: generation, busy: loadNow, state: EntryState(dueAt: now()))
+        if let old { unindex(managed.id, key: old.key) }
+        idsByKey[key, default: []].insert(managed.id)
         if let old { await release(old.key) }
         if loadNow { await load(claimed: managed.id, generation: generation) }
         updateGauges()
@@ -313,13 +324,14 @@ package actor StapleRefresher: Service {
     package func remove(id: String) async {
         guard let entry = entries.removeValue(forKey: id) else { return }
         issuers.release(entry.stored.issuer)
+        unindex(id, key: entry.key)
         await release(entry.key)
         updateGauges()
     }
 
     /// Withdraws the staple of `key` and removes its file, unless another id still uses it.
     private func release(_ key: CertificateKey) async {
-        guard !entries.values.contains(where: { $0.key == key }) else { return }
+        guard idsByKey[key] == nil else { return }
         provider.set(nil, for: key)
         await store?.removeOffThread(key)
     }
@@ -335,6 +347,14 @@ package actor StapleRefresher: Service {
 
     /// The ids managed.
     package var ids: [String] { entries.keys.sorted() }
+
+    /// The ids whose certificate has `key`, sorted (none when it is not managed): a lookup, not a pass.
+    package func ids(forKey key: CertificateKey) -> [String] { idsByKey[key].map { $0.sorted() } ?? [] }
+
+    private func unindex(_ id: String, key: CertificateKey) {
+        idsByKey[key]?.remove(id)
+        if idsByKey[key]?.isEmpty == true { idsByKey[key] = nil }
+    }
 
     /// The certificate managed under `id` (for a fleet's listener, which verifies a shared row itself).
     package func managed(id: String) -> ManagedCertificate? { entries[id]?.stored.managed(id: id) }

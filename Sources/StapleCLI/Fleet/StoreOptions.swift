@@ -3,9 +3,10 @@ import Foundation
 import Logging
 import StapleFleet
 
-/// `--store` and its companions: a fleet of `staple serve` (and `staple run`) nodes sharing one
+/// `--store` and its companions: a fleet of `staple serve` and `staple run` nodes sharing one
 /// staple store on PostgreSQL, so that one node fetches per certificate and the others install
-/// its staple when notified.
+/// its staple when notified. `staple run` also reads `store:` and `store_password_file:` from its
+/// YAML; the options override them.
 struct StoreOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
@@ -25,26 +26,32 @@ struct StoreOptions: ParsableArguments {
     var storeCatchUp: Int = Int(FleetConfiguration.defaultCatchUpInterval)
 
     func validate() throws {
-        guard let store else {
-            guard storePasswordFile == nil else { throw ValidationError("--store-password-file needs --store") }
-            return
+        guard storeLease > 0, storeCatchUp > 0 else {
+            throw ValidationError("--store-lease and --store-catch-up are seconds, more than 0")
         }
+        guard let store else { return }
         do {
             _ = try StoreURL(store)
         } catch {
             throw ValidationError("--store \(error.message)")
         }
-        guard storeLease > 0, storeCatchUp > 0 else { throw ValidationError("--store-lease is seconds, more than 0") }
     }
 
-    /// The fleet node for `--store`, or nil without it.
+    /// The fleet configuration for `url` (nil: no store) and its password, with these options' timings.
     ///
-    /// - Throws: ``FleetError`` (the password file, the TLS context): unusable input.
-    func node(logger: Logger) throws(FleetError) -> FleetNode? {
-        guard let store else { return nil }
-        let configuration = FleetConfiguration(
-            url: try StoreURL(store), password: try StorePassword.resolve(file: storePasswordFile),
+    /// - Throws: ``FleetError``: the URL, the password file, or a password file without a store
+    ///   (unusable input).
+    func configuration(url: String?, passwordFile: String?) throws(FleetError) -> FleetConfiguration? {
+        guard let url else {
+            if let passwordFile {
+                throw FleetError(
+                    .passwordFile, subject: passwordFile,
+                    reason: "a store password file is given, but no store (--store, or store: in the configuration)")
+            }
+            return nil
+        }
+        return FleetConfiguration(
+            url: try StoreURL(url), password: try StorePassword.resolve(file: passwordFile),
             leaseDuration: TimeInterval(storeLease), catchUpInterval: TimeInterval(storeCatchUp))
-        return try FleetNode(configuration: configuration, logger: logger)
     }
 }
