@@ -1,5 +1,9 @@
 // `swift build -c release --product staple --product EngineBenchmark`
-// `.build/release/EngineBenchmark [CERTIFICATES] [OBSERVE-SECONDS] --staple .build/release/staple [--validity S] [--upsert]`
+// `.build/release/EngineBenchmark [CERTIFICATES] [OBSERVE-SECONDS] --staple .build/release/staple [--validity S] [--upsert | --eager]`
+//
+// How the certificates reach the engine: default, to `init` as a lazy sequence (each decoded, kept as
+// DER by the engine, dropped); `--upsert`: one `upsert` each; `--eager`: every one decoded first into
+// an array given to `init` (all decoded values alive at once around the engine's storage).
 //
 // The staple engine managing N certificates (default 100,000) of one CA in one process, against
 // `staple respond` (a separate process, pre-signing every serial of the CA's index.txt) on loopback,
@@ -66,6 +70,12 @@ func say(_ line: String = "") {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
+/// The machine's load averages (1, 5, 15 minutes), as /proc/loadavg has them.
+func loadAverage() -> String {
+    let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+    return text.split(separator: " ").prefix(3).joined(separator: " ")
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String) -> String? {
     arguments.firstIndex(of: name).flatMap { arguments.dropFirst($0 + 1).first }
@@ -77,7 +87,9 @@ let count = numbers.first ?? 100_000
 let observeSeconds = numbers.dropFirst().first ?? 600
 let validity = option("--validity").flatMap(Int.init) ?? 1200
 guard let staple = option("--staple"), FileManager.default.isExecutableFile(atPath: staple) else {
-    say("usage: EngineBenchmark [CERTIFICATES] [OBSERVE-SECONDS] --staple PATH-TO-staple [--validity SECONDS]")
+    say(
+        "usage: EngineBenchmark [CERTIFICATES] [OBSERVE-SECONDS] --staple PATH-TO-staple [--validity SECONDS] [--upsert | --eager]"
+    )
     say("  (swift build -c release --product staple --product EngineBenchmark)")
     exit(2)
 }
@@ -141,24 +153,47 @@ func managedCertificate(_ der: [UInt8], issuer: Certificate, url: String) throws
             responderURLs: [url])
 }
 
+/// The certificates decoded one at a time as the sequence is read.
+func decodedLazily(
+    _ ders: [[UInt8]], issuer: Certificate, url: String
+) -> LazyMapSequence<LazyFilterSequence<LazyMapSequence<[[UInt8]], ManagedCertificate?>>, ManagedCertificate> {
+    ders.lazy.compactMap { try? managedCertificate($0, issuer: issuer, url: url) }
+}
+
 let baselineRSS = residentBytes()
 let source = CountingSource(fetch: StapleFetch(fetcher: fetcher, logger: logger), inFlight: inFlight)
-// Default: every certificate decoded first and given to `init` (all decoded values alive at once, as
-// `staple serve` does). `--upsert`: each decoded and added with `upsert`, then dropped.
 let oneByOne = arguments.contains("--upsert")
-let refresher = StapleRefresher(
-    certificates: oneByOne ? [] : try ders.map { try managedCertificate($0, issuer: pki.ca, url: url) }, source: source, verifier: source.fetch.verifier,
-    store: try StapleStore(directory: "\(pki.directory)/state", logger: logger),
-    policy: policy, logger: logger,
-    onEvent: { event in
-        let label = UInt8(labels.firstIndex(of: event.fetchLabel) ?? 3)
-        completions.withLockedValue { $0.append((Date().timeIntervalSince1970, label)) }
-    }
-)
+let eager = arguments.contains("--eager")
+let mode = oneByOne ? "upsert" : eager ? "init, decoded array" : "init, lazy sequence"
+let ca = pki.ca
+let store = try StapleStore(directory: "\(pki.directory)/state", logger: logger)
+@MainActor func makeRefresher(_ certificates: sending some Sequence<ManagedCertificate>) -> StapleRefresher {
+    StapleRefresher(
+        certificates: certificates, source: source, verifier: source.fetch.verifier, store: store, policy: policy,
+        logger: logger,
+        onEvent: { event in
+            let label = UInt8(labels.firstIndex(of: event.fetchLabel) ?? 3)
+            completions.withLockedValue { $0.append((Date().timeIntervalSince1970, label)) }
+        })
+}
+let refresher: StapleRefresher
+if oneByOne {
+    refresher = makeRefresher([ManagedCertificate]())
+} else if eager {
+    // A temporary array: every decoded certificate alive until `init` returns.
+    refresher = makeRefresher(try ders.map { try managedCertificate($0, issuer: ca, url: url) })
+} else {
+    // Decoded one at a time as the engine reads the sequence; each dropped once kept as DER.
+    refresher = makeRefresher(decodedLazily(ders, issuer: ca, url: url))
+}
 if oneByOne {
     for der in ders { await refresher.upsert(try managedCertificate(der, issuer: pki.ca, url: url)) }
 }
-say("Certificates given to the engine \(oneByOne ? "one by one (upsert)" : "all at once (init)")")
+guard await refresher.ids.count == count else {
+    say("only \(await refresher.ids.count) of \(count) certificates decoded")
+    exit(1)
+}
+say("Certificates given to the engine: \(mode); load average \(loadAverage())")
 let group = ServiceGroup(
     configuration: ServiceGroupConfiguration(services: [.init(service: refresher)], logger: logger))
 
@@ -173,6 +208,7 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
     let startupSeconds = Date().timeIntervalSince(start)
     let startupRequests = completions.withLockedValue { $0.count }
     let startupPeak = inFlight.withLockedValue { $0.peak }
+    let startupLoad = loadAverage()
     let responderStartupCPU = cpuSeconds(pid: responder.pid) - responderCPUStart
     let startupRSS = residentBytes()
     let cpuBefore = cpuSeconds()
@@ -184,6 +220,7 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
     let endRSS = residentBytes()
     let trimmedRSS = trimmedResidentBytes()
     let peakInFlight = inFlight.withLockedValue { $0.peak }
+    let endLoad = loadAverage()
     await group.triggerGracefulShutdown()
     try await tasks.waitForAll()
 
@@ -239,16 +276,22 @@ try await withThrowingTaskGroup(of: Void.self) { tasks in
             format:
                 "After malloc_trim(0) at the end: %.2f KiB per certificate (RSS +%.0f MiB): the rest of the figure above is free heap glibc had kept",
             Double(trimmedRSS - baselineRSS) / Double(count) / 1024, Double(trimmedRSS - baselineRSS) / 1_048_576))
+    say("Load average (1, 5, 15 min) after start-up: \(startupLoad); at the end: \(endLoad)")
     say("Per minute: \(minutes.map(String.init).joined(separator: " "))")
     say("Per 10 s:   \(tens.map(String.init).joined(separator: " "))")
     // The engine has no peer process: its figures are set against the performance issue's targets.
     BenchmarkResult(
-        benchmark: "engine", metric: "memory per certificate, \(count) certificates", staple: memoryEnd, peer: 2,
+        benchmark: "engine", metric: "memory per certificate, \(count) certificates, \(mode)", staple: memoryEnd,
+        peer: 2,
         peerName: "target", unit: "KiB", higherIsBetter: false
     ).emit()
     BenchmarkResult(
         benchmark: "engine", metric: "refresh peak-to-mean per minute", staple: perMinute.ratio, peer: 1.2,
         peerName: "target", unit: "", higherIsBetter: false
+    ).emit()
+    BenchmarkResult(
+        benchmark: "engine", metric: "start-up fetches in flight at most", staple: Double(startupPeak),
+        peer: Double(refresher.maximumConcurrentFetches), peerName: "bound", unit: "", higherIsBetter: false
     ).emit()
 }
 try await fetcher.shutdown()
