@@ -59,8 +59,8 @@ package actor StapleRefresher: Service {
     }
 
     private var entries: [String: Entry] = [:]
-    /// One ``OCSPIssuer`` per CA, shared by its certificates' entries.
-    private var issuers = IssuerTable()
+    /// One ``OCSPIssuer`` per CA and one array per list of responder URLs, shared by the entries.
+    private var shared = SharedParts()
     private var generations = 0
     private var loadState = LoadState.notStarted
     /// Every certificate's next attempt, soonest first.
@@ -106,9 +106,9 @@ package actor StapleRefresher: Service {
         for managed in certificates {
             generations += 1
             let der = CertificateLoading.derBytes(managed.certificate)
-            if let old = entries[managed.id] { issuers.release(old.stored.issuer) }
+            if let old = entries[managed.id] { shared.forget(old.stored) }
             entries[managed.id] = Entry(
-                stored: StoredCertificate(managed, der: der, issuer: issuers.retain(managed.issuer)),
+                stored: shared.stored(managed, der: der),
                 key: CertificateKey(derBytes: der), generation: generations, busy: false,
                 state: EntryState(dueAt: now()))
         }
@@ -377,8 +377,8 @@ package actor StapleRefresher: Service {
         let der = CertificateLoading.derBytes(managed.certificate)
         let key = CertificateKey(derBytes: der)
         let old = entries[managed.id]
-        let stored = StoredCertificate(managed, der: der, issuer: issuers.retain(managed.issuer))
-        if let old { issuers.release(old.stored.issuer) }
+        let stored = shared.stored(managed, der: der)
+        if let old { shared.forget(old.stored) }
         if let old, old.key == key {
             entries[managed.id]?.stored = stored
             return
@@ -399,7 +399,7 @@ package actor StapleRefresher: Service {
     /// Stops managing `id`: its staple is withdrawn and its stored file removed.
     package func remove(id: String) async {
         guard let entry = entries.removeValue(forKey: id) else { return }
-        issuers.release(entry.stored.issuer)
+        shared.forget(entry.stored)
         if entry.startup { startupAttemptFinished() }
         await release(entry.key)
         updateGauges()
