@@ -21,7 +21,17 @@ struct StoredCertificate: Sendable {
     /// The CertID hash.
     var hash: OCSPHashAlgorithm
     /// This certificate's own refresh policy; nil: the refresher's.
-    var policy: RefreshPolicy?
+    var policy: RefreshPolicy? {
+        get { policyBox?.policy }
+        set { policyBox = newValue.map(PolicyBox.init) }
+    }
+    /// One reference in every entry instead of a policy's 49 bytes inline, usually nil.
+    private var policyBox: PolicyBox?
+
+    private final class PolicyBox: Sendable {
+        let policy: RefreshPolicy
+        init(_ policy: RefreshPolicy) { self.policy = policy }
+    }
 
     init(_ managed: ManagedCertificate, der: [UInt8], issuer: OCSPIssuer) {
         // An exact-size copy: a serializer's buffer grows by doubling, and this one is kept for as long as
@@ -33,7 +43,7 @@ struct StoredCertificate: Sendable {
         self.issuer = issuer
         responderURLs = managed.responderURLs
         hash = managed.hash
-        policy = managed.policy
+        policyBox = managed.policy.map(PolicyBox.init)
     }
 
     /// The certificate decoded from ``der``, or nil when it does not decode.
@@ -51,35 +61,77 @@ struct StoredCertificate: Sendable {
     }
 }
 
+/// What the stored certificates of one refresher share: one ``OCSPIssuer`` per CA, and one array per
+/// distinct list of responder URLs (100,000 certificates sent to one responder hold one list, not
+/// 100,000 copies of it), both counted and forgotten when no certificate uses them.
+struct SharedParts: Sendable {
+    private(set) var issuers = IssuerTable()
+    private var responderURLs = CountedTable<[String], [String]>()
+
+    /// `managed` as the refresher keeps it, with the shared parts retained.
+    mutating func stored(_ managed: ManagedCertificate, der: [UInt8]) -> StoredCertificate {
+        var stored = StoredCertificate(managed, der: der, issuer: issuers.retain(managed.issuer))
+        stored.responderURLs = managed.responderURLs.map { responderURLs.retain($0) { $0 } }
+        return stored
+    }
+
+    /// Releases the shared parts of a certificate no longer kept.
+    mutating func forget(_ stored: StoredCertificate) {
+        issuers.release(stored.issuer)
+        if let urls = stored.responderURLs { responderURLs.release(urls) }
+    }
+
+    /// How many distinct responder URL lists are held.
+    var responderURLListCount: Int { responderURLs.count }
+}
+
 /// One ``OCSPIssuer`` per distinct issuer certificate, so that the certificates of one CA share it,
 /// counted so that an issuer no certificate uses any more is forgotten.
 ///
 /// Keyed by the issuer `Certificate` itself (equal when their TBSCertificate bytes are: the same
 /// name and key), so one CA's hashes can never be used for another's certificates.
 struct IssuerTable: Sendable {
-    private var issuers: [Certificate: (issuer: OCSPIssuer, users: Int)] = [:]
+    private var issuers = CountedTable<Certificate, OCSPIssuer>()
 
     /// The shared ``OCSPIssuer`` of `certificate` (made on first use), counted as used once more.
     mutating func retain(_ certificate: Certificate) -> OCSPIssuer {
-        if let known = issuers[certificate] {
-            issuers[certificate]?.users += 1
-            return known.issuer
-        }
-        let issuer = OCSPIssuer(certificate)
-        issuers[certificate] = (issuer, 1)
-        return issuer
+        issuers.retain(certificate) { OCSPIssuer($0) }
     }
 
     /// Counts `issuer` as used once less; forgets it when nothing uses it.
     mutating func release(_ issuer: OCSPIssuer) {
-        guard let known = issuers[issuer.certificate] else { return }
-        if known.users <= 1 {
-            issuers[issuer.certificate] = nil
-        } else {
-            issuers[issuer.certificate]?.users -= 1
-        }
+        issuers.release(issuer.certificate)
     }
 
     /// How many distinct issuers are held.
     var count: Int { issuers.count }
+}
+
+/// Values shared by key and counted: made on first use, forgotten when the last user releases them.
+struct CountedTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private var values: [Key: (value: Value, users: Int)] = [:]
+
+    /// The value for `key` (made by `make` on first use), counted as used once more.
+    mutating func retain(_ key: Key, make: (Key) -> Value) -> Value {
+        if let known = values[key] {
+            values[key]?.users += 1
+            return known.value
+        }
+        let value = make(key)
+        values[key] = (value, 1)
+        return value
+    }
+
+    /// Counts `key` as used once less; forgets its value when nothing uses it.
+    mutating func release(_ key: Key) {
+        guard let known = values[key] else { return }
+        if known.users <= 1 {
+            values[key] = nil
+        } else {
+            values[key]?.users -= 1
+        }
+    }
+
+    /// How many distinct keys are held.
+    var count: Int { values.count }
 }

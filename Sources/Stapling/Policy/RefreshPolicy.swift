@@ -14,6 +14,15 @@ import Foundation
 ///   spread uniformly from now + ``minimumInterval`` to the middle of the regular jitter window (the
 ///   steady-state spread of refresh times for this jitter), so certificates fetched together at
 ///   start-up settle at once into an even rate instead of returning in waves.
+/// - **First refreshes after start-up.** While start-up is under way (the store loading and the
+///   first fetch of every certificate that needed one), a first refresh is only provisional, at the
+///   latest time of its spread; when start-up ends the refresher draws it again with `now` = the end
+///   of start-up (never later than the provisional time). A long start-up thus does not leave the
+///   first refreshes of the certificates fetched early in it due at once when it ends.
+/// - **Not newer, early.** A response not newer than the staple held, while that staple is still
+///   before its regular jitter window (``regularWindowStart(thisUpdate:nextUpdate:)``), is the
+///   responder saying it has nothing newer yet: the next attempt is the staple's regular refresh time,
+///   not a retry after a backoff (which would pile early first refreshes into bursts of retries).
 /// - **No nextUpdate.** RFC 6960 §4.2.2.1 says newer information is always available. Such a
 ///   response is served for at most ``holdWithoutNextUpdate`` after its thisUpdate and refreshed on
 ///   the same half-life rule inside that window.
@@ -75,6 +84,19 @@ package struct RefreshPolicy: Sendable, Hashable {
         return thisUpdate.addingTimeInterval(end.timeIntervalSince(thisUpdate) / 2)
     }
 
+    /// The regular refresh target: the half-life, but never later than validity end − ``safetyMargin``.
+    package func refreshTarget(thisUpdate: Date, nextUpdate: Date?) -> Date {
+        let end = validityEnd(thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+        return min(halfLife(thisUpdate: thisUpdate, nextUpdate: nextUpdate), end.addingTimeInterval(-safetyMargin))
+    }
+
+    /// Where the regular jitter window starts: target − ``jitterFraction`` × (target − thisUpdate).
+    /// Before it, a staple is young: a refresh then is a first-refresh spread, not a due refresh.
+    package func regularWindowStart(thisUpdate: Date, nextUpdate: Date?) -> Date {
+        let target = refreshTarget(thisUpdate: thisUpdate, nextUpdate: nextUpdate)
+        return target.addingTimeInterval(-jitterFraction * max(0, target.timeIntervalSince(thisUpdate)))
+    }
+
     /// When to fetch again after loading a stored staple at start-up (or when its certificate is
     /// added): the first-refresh spread, or `now` when the staple is already past its half-life; nil
     /// when the certificate expires first.
@@ -100,9 +122,7 @@ package struct RefreshPolicy: Sendable, Hashable {
     package func refreshTime(
         thisUpdate: Date, nextUpdate: Date?, certificateNotAfter: Date, now: Date, jitter: Double, first: Bool = false
     ) -> Date? {
-        let end = validityEnd(thisUpdate: thisUpdate, nextUpdate: nextUpdate)
-        let target = min(
-            halfLife(thisUpdate: thisUpdate, nextUpdate: nextUpdate), end.addingTimeInterval(-safetyMargin))
+        let target = refreshTarget(thisUpdate: thisUpdate, nextUpdate: nextUpdate)
         let floor = now.addingTimeInterval(minimumInterval)
         let window = jitterFraction * max(0, target.timeIntervalSince(thisUpdate))
         let draw = min(max(jitter, 0), 1)

@@ -10,9 +10,17 @@ import Foundation
 /// - **accepted**: the new staple replaces the old one; failures reset; next attempt at
 ///   ``RefreshPolicy/refreshTime(thisUpdate:nextUpdate:certificateNotAfter:now:jitter:first:)``
 ///   (the first-refresh spread until one refresh has succeeded in this process).
-/// - **not newer**, **failed**: the staple held is kept (and served until its serving end, never
+/// - **not newer** while the staple held is young (before
+///   ``RefreshPolicy/regularWindowStart(thisUpdate:nextUpdate:)``): an answer, not a failure: kept,
+///   failures reset, next attempt at the held staple's regular refresh time.
+/// - **not newer** later, **failed**: the staple held is kept (and served until its serving end, never
 ///   after); retry after ``RefreshPolicy/retryDelay(failures:jitter:)``.
 /// - **revoked**: the staple is withdrawn; retry after ``RefreshPolicy/backoffCap``.
+///
+/// While start-up is under way a first refresh (after a load, or after the first accepted
+/// response) is `provisional`: scheduled at the latest time of its spread (jitter 0, so always
+/// safe), and marked ``awaitingSpread``; ``spread(certificateNotAfter:policy:now:jitter:)`` draws it
+/// when start-up ends, from that moment, never later than the provisional time.
 struct EntryState: Sendable, Hashable {
     /// What one refresh brought.
     enum Outcome: Sendable, Hashable {
@@ -46,6 +54,8 @@ struct EntryState: Sendable, Hashable {
     private(set) var revoked = false
     /// Refreshed successfully at least once in this process (later refreshes use the normal jitter).
     private(set) var settled = false
+    /// The next attempt is a provisional first refresh, to be drawn when start-up ends.
+    private(set) var awaitingSpread = false
 
     /// A certificate just added: nothing held, a refresh due at `now`.
     init(dueAt now: Date) {
@@ -64,9 +74,14 @@ struct EntryState: Sendable, Hashable {
 
     /// Takes a staple loaded from the store (nil when there was none or it was set aside) and
     /// schedules its refresh (``RefreshPolicy``'s `refreshTimeAfterLoading`).
+    ///
+    /// - Parameter provisional: start-up is under way: a refresh not due now is scheduled at the
+    ///   latest time of its spread and drawn when start-up ends.
     mutating func load(
-        _ loaded: Staple?, certificateNotAfter: Date, policy: RefreshPolicy, now: Date, jitter: Double
+        _ loaded: Staple?, certificateNotAfter: Date, policy: RefreshPolicy, now: Date, jitter: Double,
+        provisional: Bool = false
     ) -> StapleChange {
+        awaitingSpread = false
         guard let loaded else {
             nextAttempt = now
             return .keep
@@ -74,22 +89,49 @@ struct EntryState: Sendable, Hashable {
         staple = loaded
         nextAttempt = policy.refreshTimeAfterLoading(
             thisUpdate: loaded.thisUpdate, nextUpdate: loaded.nextUpdate, certificateNotAfter: certificateNotAfter,
-            now: now, jitter: jitter)
+            now: now, jitter: provisional ? 0 : jitter)
+        awaitingSpread = provisional && nextAttempt.map { $0 > now } == true
         return .publish(loaded)
     }
 
+    /// The staple held, when it is still before its regular jitter window at `now`.
+    private func youngStaple(at now: Date, policy: RefreshPolicy) -> Staple? {
+        guard let staple, now < policy.regularWindowStart(thisUpdate: staple.thisUpdate, nextUpdate: staple.nextUpdate)
+        else { return nil }
+        return staple
+    }
+
+    /// Draws a provisional first refresh (see ``awaitingSpread``) as if the staple had been loaded at
+    /// `now` (the end of start-up), never later than the provisional time. Returns whether it moved.
+    mutating func spread(certificateNotAfter: Date, policy: RefreshPolicy, now: Date, jitter: Double) -> Bool {
+        guard awaitingSpread, let staple, let provisional = nextAttempt else { return false }
+        awaitingSpread = false
+        let drawn = policy.refreshTimeAfterLoading(
+            thisUpdate: staple.thisUpdate, nextUpdate: staple.nextUpdate, certificateNotAfter: certificateNotAfter,
+            now: now, jitter: jitter)
+        nextAttempt = drawn.map { min($0, provisional) }
+        return nextAttempt != provisional
+    }
+
     /// Applies one refresh's outcome at `now`.
+    ///
+    /// - Parameter provisional: start-up is under way: a first refresh is scheduled at the latest time
+    ///   of its spread and drawn when start-up ends.
     mutating func apply(
-        _ outcome: Outcome, certificateNotAfter: Date, policy: RefreshPolicy, now: Date, jitter: Double
+        _ outcome: Outcome, certificateNotAfter: Date, policy: RefreshPolicy, now: Date, jitter: Double,
+        provisional: Bool = false
     ) -> StapleChange {
+        awaitingSpread = false
         switch outcome {
         case .accepted(let new):
             staple = new
             failures = 0
             revoked = false
+            let first = !settled
             nextAttempt = policy.refreshTime(
                 thisUpdate: new.thisUpdate, nextUpdate: new.nextUpdate, certificateNotAfter: certificateNotAfter,
-                now: now, jitter: jitter, first: !settled)
+                now: now, jitter: first && provisional ? 0 : jitter, first: first)
+            awaitingSpread = first && provisional && nextAttempt != nil
             settled = true
             return .publish(new)
         case .revoked:
@@ -98,7 +140,17 @@ struct EntryState: Sendable, Hashable {
             failures += 1
             nextAttempt = now.addingTimeInterval(policy.backoffCap)
             return .withdraw
-        case .notNewer, .failed:
+        case .notNewer:
+            if let held = youngStaple(at: now, policy: policy) {
+                // Nothing newer yet, and nothing urgent: the held staple's regular refresh time.
+                failures = 0
+                nextAttempt = policy.refreshTime(
+                    thisUpdate: held.thisUpdate, nextUpdate: held.nextUpdate, certificateNotAfter: certificateNotAfter,
+                    now: now, jitter: jitter)
+                return .keep
+            }
+            fallthrough
+        case .failed:
             failures += 1
             nextAttempt = now.addingTimeInterval(policy.retryDelay(failures: failures, jitter: jitter))
             return .keep

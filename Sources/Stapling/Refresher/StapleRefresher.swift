@@ -15,6 +15,13 @@ import ServiceLifecycle
 /// certificate and its transitions are a pure value (`EntryState`); this actor owns the schedule
 /// and the I/O, and re-checks after every `await` that the certificate is still the one it asked for.
 ///
+/// The schedule is a ``DueSchedule`` ordered by due time: whatever falls due is taken in due order
+/// as fetch slots free up, also during start-up. Start-up (the store's loading and the first attempt
+/// of every certificate due when loading ended) keeps first refreshes provisional and draws them
+/// when it ends (``EntryState/spread(certificateNotAfter:policy:now:jitter:)``): the first refreshes
+/// of 100,000 certificates fetched over minutes are spread from the end of start-up, not left due at
+/// once behind it.
+///
 /// Certificates can be added, replaced (renewal, same id) and removed while it runs.
 package actor StapleRefresher: Service {
     /// The published staples; read it from any thread, without awaiting.
@@ -40,6 +47,8 @@ package actor StapleRefresher: Service {
         var generation: Int
         /// A load or a refresh is running for it: nothing else starts one.
         var busy: Bool
+        /// Due when the store's loading ended, its first attempt not finished yet: start-up waits for it.
+        var startup = false
         var state: EntryState
     }
 
@@ -53,10 +62,15 @@ package actor StapleRefresher: Service {
     /// The ids under each certificate key (a key may be managed under several ids), so that finding a
     /// key's ids (a fleet notification, a withdrawal) does not pass over every entry.
     private var idsByKey: [CertificateKey: Set<String>] = [:]
-    /// One ``OCSPIssuer`` per CA, shared by its certificates' entries.
-    private var issuers = IssuerTable()
+    /// One ``OCSPIssuer`` per CA and one array per list of responder URLs, shared by the entries.
+    private var shared = SharedParts()
     private var generations = 0
     private var loadState = LoadState.notStarted
+    /// Every certificate's next attempt, soonest first.
+    private var schedule = DueSchedule()
+    /// Start-up attempts not finished yet (entries marked `startup`); nil until loading ended.
+    private var startupPending: Int?
+    private var startupOver = false
 
     /// - Parameters:
     ///   - source: where responses come from (``StapleFetch`` in production).
@@ -67,8 +81,13 @@ package actor StapleRefresher: Service {
     ///   - metricsFactory: nil for the global `MetricsSystem.factory`.
     ///   - now: the clock; `random`: jitter draws in 0..<1.
     ///   - onEvent: called after each refresh (for logs, tests and tools).
+    ///
+    /// `certificates` is read once, one element at a time, and each is kept as DER: a lazy sequence
+    /// (`ders.lazy.compactMap { ... }`) lets the caller's decoded certificates be freed one by one,
+    /// as ``upsert(_:)`` does, instead of all being alive at once around the engine's own storage.
     package init(
-        certificates: [ManagedCertificate] = [], source: any ResponseSource, verifier: OCSPVerifier = OCSPVerifier(),
+        certificates: some Sequence<ManagedCertificate> = [ManagedCertificate](), source: any ResponseSource,
+        verifier: OCSPVerifier = OCSPVerifier(),
         store: StapleStore?, policy: RefreshPolicy = RefreshPolicy(),
         maximumConcurrentFetches: Int = 8, tick: Duration = .seconds(1), metricsFactory: (any MetricsFactory)? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
@@ -86,17 +105,17 @@ package actor StapleRefresher: Service {
         self.random = random
         self.logger = logger
         self.onEvent = onEvent
+        entries.reserveCapacity(certificates.underestimatedCount)
         for managed in certificates {
             generations += 1
             let der = CertificateLoading.derBytes(managed.certificate)
             if let old = entries[managed.id] {
-                issuers.release(old.stored.issuer)
-                idsByKey[old.key]?.remove(managed.id)
-                if idsByKey[old.key]?.isEmpty == true { idsByKey[old.key] = nil }
+                shared.forget(old.stored)
+                unindex(managed.id, key: old.key)
             }
             let key = CertificateKey(derBytes: der)
             entries[managed.id] = Entry(
-                stored: StoredCertificate(managed, der: der, issuer: issuers.retain(managed.issuer)),
+                stored: shared.stored(managed, der: der),
                 key: key, generation: generations, busy: false,
                 state: EntryState(dueAt: now()))
             idsByKey[key, default: []].insert(managed.id)
@@ -105,7 +124,8 @@ package actor StapleRefresher: Service {
 
     /// A refresher asking the responders through `fetch` (whose verifier also re-verifies the store).
     package init(
-        certificates: [ManagedCertificate] = [], fetch: StapleFetch, store: StapleStore?,
+        certificates: some Sequence<ManagedCertificate> = [ManagedCertificate](), fetch: StapleFetch,
+        store: StapleStore?,
         policy: RefreshPolicy = RefreshPolicy(),
         maximumConcurrentFetches: Int = 8, tick: Duration = .seconds(1), metricsFactory: (any MetricsFactory)? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
@@ -161,18 +181,18 @@ package actor StapleRefresher: Service {
     }
 
     /// The one bounded-concurrency loop: at most ``maximumConcurrentFetches`` refreshes in flight,
-    /// soonest due first. Returns the events in `.dueNow` mode (none are kept in `.continuous` mode).
+    /// soonest due first, taken from the schedule whenever a slot is free. Returns the events in
+    /// `.dueNow` mode (what was due when it started; none are kept in `.continuous` mode).
     private func refreshLoop(_ mode: LoopMode) async -> [RefreshEvent] {
         var events: [RefreshEvent] = []
+        let cutoff: Date? = mode == .dueNow ? now() : nil
         await withTaskGroup(of: Finished.self) { group in
             var running = 0
             var timerPending = false
-            var queue = dueIDs()
             while !Task.isCancelled {
-                while running < maximumConcurrentFetches, let id = queue.popLast() {
-                    guard let generation = claimIfDue(id) else { continue }
+                while running < maximumConcurrentFetches, let due = takeDue(notAfter: cutoff ?? now()) {
                     running += 1
-                    group.addTask { .refreshed(await self.performRefresh(id: id, generation: generation)) }
+                    group.addTask { .refreshed(await self.performRefresh(id: due.id, generation: due.generation)) }
                 }
                 if mode == .continuous, !timerPending {
                     timerPending = true
@@ -182,7 +202,7 @@ package actor StapleRefresher: Service {
                         return .tick
                     }
                 }
-                // In `.dueNow` mode the group empties once the queue is done: nil ends the loop.
+                // In `.dueNow` mode the group empties once nothing due is left: nil ends the loop.
                 guard let finished = await group.next() else { break }
                 switch finished {
                 case .refreshed(let event):
@@ -191,7 +211,6 @@ package actor StapleRefresher: Service {
                 case .tick:
                     timerPending = false
                     updateGauges()
-                    if queue.isEmpty { queue = dueIDs() }
                 }
             }
             group.cancelAll()
@@ -200,26 +219,44 @@ package actor StapleRefresher: Service {
         return events
     }
 
-    /// The ids due now and not busy, soonest last (popLast is O(1)).
-    ///
-    /// One pass collecting (time, id) pairs of the due entries only, then a sort of those: at
-    /// 100,000 certificates this runs every tick, and copying entries or sorting all of them showed
-    /// up as seconds of CPU at the end of start-up.
-    private func dueIDs() -> [String] {
-        let time = now()
-        var due: [(at: Date, id: String)] = []
-        for (id, entry) in entries where !entry.busy {
-            if let at = entry.state.nextAttempt, at <= time { due.append((at, id)) }
+    /// The soonest certificate due at `cutoff` and idle, marked busy; its generation.
+    private func takeDue(notAfter cutoff: Date) -> (id: String, generation: Int)? {
+        let item = schedule.popDue(notAfter: cutoff) { item in
+            guard let entry = entries[item.id] else { return false }
+            return !entry.busy && entry.state.nextAttempt == item.at
         }
-        due.sort { ($0.at, $0.id) > ($1.at, $1.id) }
-        return due.map(\.id)
+        guard let item, var entry = entries[item.id] else { return nil }
+        entry.busy = true
+        entries[item.id] = entry
+        return (item.id, entry.generation)
     }
 
-    /// Marks `id` busy when it is due now and idle; returns its generation.
-    private func claimIfDue(_ id: String) -> Int? {
-        guard let entry = entries[id], !entry.busy, entry.state.isDue(at: now()) else { return nil }
-        entries[id]?.busy = true
-        return entry.generation
+    /// Puts the next attempt of `id` (idle, its state just changed) on the schedule.
+    private func scheduleNext(_ id: String, _ state: EntryState) {
+        guard let at = state.nextAttempt else { return }
+        schedule.push(id, at: at)
+        // Pairs whose time changed are skipped when popped; past twice the certificates, start afresh.
+        if schedule.count > 2 * entries.count + 1024 { rebuildSchedule() }
+    }
+
+    /// The schedule again from every idle certificate's next attempt (busy ones push theirs when done).
+    private func rebuildSchedule() {
+        var items: [DueSchedule.Item] = []
+        items.reserveCapacity(entries.count)
+        for (id, entry) in entries where !entry.busy {
+            if let at = entry.state.nextAttempt { items.append(.init(at: at, id: id)) }
+        }
+        schedule.rebuild(items)
+    }
+
+    /// Calls `body` on every entry in place (no copy of the dictionary, which a `for in` over it while
+    /// mutating it would make).
+    private func updateEachEntry(_ body: (String, inout Entry) -> Void) {
+        var index = entries.startIndex
+        while index != entries.endIndex {
+            body(entries.keys[index], &entries.values[index])
+            index = entries.index(after: index)
+        }
     }
 
     // MARK: Start-up
@@ -240,10 +277,13 @@ package actor StapleRefresher: Service {
         loadState = .loading(waiters: [])
         // Claimed before the first await: no refresh starts before its stored staple is read.
         var pending: [(id: String, generation: Int)] = []
-        for (id, entry) in entries.sorted(by: { $0.key < $1.key }) where !entry.busy {
-            entries[id]?.busy = true
+        pending.reserveCapacity(entries.count)
+        updateEachEntry { id, entry in
+            guard !entry.busy else { return }
+            entry.busy = true
             pending.append((id, entry.generation))
         }
+        pending.sort { $0.id < $1.id }
         await withTaskGroup(of: Void.self) { group in
             var running = 0
             for (id, generation) in pending {
@@ -259,6 +299,7 @@ package actor StapleRefresher: Service {
             for waiter in waiters { waiter.resume() }
         }
         loadState = .done
+        beginStartup()
         updateGauges()
         let held = entries.values.filter { $0.state.staple != nil }.count
         logger.info(
@@ -268,6 +309,49 @@ package actor StapleRefresher: Service {
     private var loadStarted: Bool {
         if case .notStarted = loadState { return false }
         return true
+    }
+
+    /// First refreshes scheduled now are provisional: start-up is under way.
+    private var provisional: Bool { loadStarted && !startupOver }
+
+    /// Loading ended: start-up lasts until every certificate due now has had its first attempt.
+    private func beginStartup() {
+        let time = now()
+        var pending = 0
+        updateEachEntry { _, entry in
+            guard !entry.busy, entry.state.isDue(at: time) else { return }
+            entry.startup = true
+            pending += 1
+        }
+        startupPending = pending
+        if pending == 0 { endStartup() }
+    }
+
+    /// One start-up attempt finished (or its certificate was replaced or removed).
+    private func startupAttemptFinished() {
+        guard !startupOver, let pending = startupPending else { return }
+        if pending <= 1 { endStartup() } else { startupPending = pending - 1 }
+    }
+
+    /// Draws every provisional first refresh from now, the end of start-up.
+    private func endStartup() {
+        startupOver = true
+        startupPending = nil
+        let time = now()
+        var spread = 0
+        updateEachEntry { _, entry in
+            guard !entry.busy else { return }
+            if entry.state.spread(
+                certificateNotAfter: entry.stored.notValidAfter, policy: policy(of: entry.stored), now: time,
+                jitter: random())
+            {
+                spread += 1
+            }
+        }
+        rebuildSchedule()
+        logger.info(
+            "Start-up over: first refreshes spread from now",
+            metadata: ["staple.spread": "\(spread)", "staple.certificates": "\(entries.count)"])
     }
 
     /// Loads the stored staple of `id` (already marked busy) and schedules its refresh, unless the
@@ -285,9 +369,10 @@ package actor StapleRefresher: Service {
         guard var current = entries[id], current.generation == generation else { return }
         let change = current.state.load(
             loaded, certificateNotAfter: current.stored.notValidAfter, policy: policy(of: current.stored), now: now(),
-            jitter: random())
+            jitter: random(), provisional: provisional)
         current.busy = false
         entries[id] = current
+        scheduleNext(id, current.state)
         if case .publish(let staple) = change { provider.set(staple, for: current.key) }
     }
 
@@ -300,12 +385,13 @@ package actor StapleRefresher: Service {
         let der = CertificateLoading.derBytes(managed.certificate)
         let key = CertificateKey(derBytes: der)
         let old = entries[managed.id]
-        let stored = StoredCertificate(managed, der: der, issuer: issuers.retain(managed.issuer))
-        if let old { issuers.release(old.stored.issuer) }
+        let stored = shared.stored(managed, der: der)
+        if let old { shared.forget(old.stored) }
         if let old, old.key == key {
             entries[managed.id]?.stored = stored
             return
         }
+        if old?.startup == true { startupAttemptFinished() }
         generations += 1
         let generation = generations
         let loadNow = loadStarted
@@ -323,8 +409,9 @@ package actor StapleRefresher: Service {
     /// Stops managing `id`: its staple is withdrawn and its stored file removed.
     package func remove(id: String) async {
         guard let entry = entries.removeValue(forKey: id) else { return }
-        issuers.release(entry.stored.issuer)
+        shared.forget(entry.stored)
         unindex(id, key: entry.key)
+        if entry.startup { startupAttemptFinished() }
         await release(entry.key)
         updateGauges()
     }
@@ -397,8 +484,7 @@ package actor StapleRefresher: Service {
         let key = current.key
         let change = current.state.apply(
             attempt.outcome, certificateNotAfter: current.stored.notValidAfter, policy: policy(of: current.stored),
-            now: time,
-            jitter: random())
+            now: time, jitter: random(), provisional: provisional)
         entries[id] = current
         let outcome: RefreshEvent.Outcome
         var message = attempt.message
@@ -452,7 +538,14 @@ package actor StapleRefresher: Service {
                     "staple.failures": "\(current.state.failures)",
                 ])
         }
-        if entries[id]?.generation == generation { entries[id]?.busy = false }
+        if var done = entries[id], done.generation == generation {
+            let wasStartup = done.startup
+            done.busy = false
+            done.startup = false
+            entries[id] = done
+            scheduleNext(id, done.state)
+            if wasStartup { startupAttemptFinished() }
+        }
         return emit(
             RefreshEvent(
                 id: id, key: key, serialNumberHex: serial, outcome: outcome, fetchLabel: attempt.label,

@@ -27,6 +27,36 @@ import X509
         #expect(again.responderURLs == ["http://override/"] && again.hash == .sha256 && again.key == managed.key)
     }
 
+    /// Certificates with the same responder URLs share one array; the last one forgotten frees it.
+    /// A certificate's own policy is kept (boxed) and given back.
+    @Test func responderURLListsAreSharedAndPoliciesKept() throws {
+        let pki = try TestPKI(name: "stored-shared")
+        defer { pki.remove() }
+        let policy = RefreshPolicy(safetyMargin: 120, minimumInterval: 7)
+        let managed = try (0..<3).map { index in
+            let leaf = try pki.issue(writePEM: false, writeIndex: false)
+            return ManagedCertificate(
+                id: "c\(index)", certificate: leaf.certificate, issuer: pki.ca,
+                responderURLs: index < 2 ? ["http://one/", "http://two/"] : ["http://other/"],
+                policy: index == 0 ? policy : nil)
+        }
+        var shared = SharedParts()
+        let stored = managed.map { shared.stored($0, der: CertificateLoading.derBytes($0.certificate)) }
+        #expect(shared.responderURLListCount == 2 && shared.issuers.count == 1)
+        #expect(stored.map(\.responderURLs) == managed.map(\.responderURLs))
+        let first = try #require(stored[0].responderURLs), second = try #require(stored[1].responderURLs)
+        let same = first.withUnsafeBufferPointer { a in second.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+        #expect(same, "one array for both")
+        #expect(stored[0].policy == policy && stored[1].policy == nil)
+        #expect(stored[0].managed(id: "c0")?.policy == policy)
+        shared.forget(stored[2])
+        #expect(shared.responderURLListCount == 1)
+        shared.forget(stored[0])
+        #expect(shared.responderURLListCount == 1)
+        shared.forget(stored[1])
+        #expect(shared.responderURLListCount == 0 && shared.issuers.count == 0)
+    }
+
     /// Bytes that do not decode give nil (the refresh reports it), never a crash.
     @Test func undecodableBytesGiveNil() throws {
         let pki = try TestPKI(name: "stored-bad")

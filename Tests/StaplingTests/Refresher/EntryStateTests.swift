@@ -74,7 +74,7 @@ import Testing
                     holding: 0, servable: true),
                 Row(at: 1, step: .failed, change: .keep, failures: 1, next: 1 + 30 * s, holding: 0, servable: true),
                 Row(at: 2, step: .failed, change: .keep, failures: 2, next: 2 + 60 * s, holding: 0, servable: true),
-                Row(at: 3, step: .notNewer, change: .keep, failures: 3, next: 3 + 120 * s, holding: 0, servable: true),
+                Row(at: 3, step: .failed, change: .keep, failures: 3, next: 3 + 120 * s, holding: 0, servable: true),
                 Row(at: 4, step: .failed, change: .keep, failures: 4, next: 4 + 240 * s, holding: 0, servable: true),
                 Row(at: 5, step: .failed, change: .keep, failures: 5, next: 5 + 480 * s, holding: 0, servable: true),
                 Row(at: 6, step: .failed, change: .keep, failures: 6, next: 6 + 960 * s, holding: 0, servable: true),
@@ -88,6 +88,25 @@ import Testing
                     at: 10, step: .accept(thisUpdate: 10, validity: 24), change: .publish, failures: 0, next: 22,
                     holding: 10, servable: true),
                 Row(at: 11, step: .failed, change: .keep, failures: 1, next: 11 + 30 * s, holding: 10, servable: true),
+            ]),
+        Case(
+            name: "not newer while the staple is young: its regular refresh time, not a retry; later: backoff",
+            rows: [
+                // 24 h response: regular window (9 h, 12 h]; the first-refresh spread reaches before it.
+                Row(
+                    at: 0, step: .accept(thisUpdate: 0, validity: 24), jitter: 0.9, change: .publish, failures: 0,
+                    next: 10.5 - 0.9 * (10.5 - 60 * s), holding: 0, servable: true),
+                Row(at: 1, step: .failed, change: .keep, failures: 1, next: 1 + 30 * s, holding: 0, servable: true),
+                // The responder answers, nothing newer: an answer, not a failure; the regular time (jitter 0: 12 h).
+                Row(at: 1 + 30 * s, step: .notNewer, change: .keep, failures: 0, next: 12, holding: 0, servable: true),
+                Row(
+                    at: 2, step: .notNewer, jitter: 1, change: .keep, failures: 0, next: 9, holding: 0,
+                    servable: true),
+                // In the regular window (from 9 h): not newer is retried after the backoff.
+                Row(at: 9, step: .notNewer, change: .keep, failures: 1, next: 9 + 30 * s, holding: 0, servable: true),
+                Row(
+                    at: 9 + 30 * s, step: .notNewer, change: .keep, failures: 2, next: 9 + 90 * s, holding: 0,
+                    servable: true),
             ]),
         Case(
             name: "source down: the last good staple is served until it expires, never after",
