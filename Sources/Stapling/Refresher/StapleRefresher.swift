@@ -111,7 +111,7 @@ package actor StapleRefresher: Service {
             let der = CertificateLoading.derBytes(managed.certificate)
             if let old = entries[managed.id] {
                 shared.forget(old.stored)
-                unindex(managed.id, key: old.key)
+                Self.unindex(managed.id, key: old.key, in: &idsByKey)
             }
             let key = CertificateKey(derBytes: der)
             entries[managed.id] = Entry(
@@ -397,7 +397,7 @@ package actor StapleRefresher: Service {
         let loadNow = loadStarted
         entries[managed.id] = Entry(
             stored: stored, key: key, generation: generation, busy: loadNow, state: EntryState(dueAt: now()))
-        if let old { unindex(managed.id, key: old.key) }
+        if let old { Self.unindex(managed.id, key: old.key, in: &idsByKey) }
         idsByKey[key, default: []].insert(managed.id)
         if let old { await release(old.key) }
         if loadNow { await load(claimed: managed.id, generation: generation) }
@@ -410,7 +410,7 @@ package actor StapleRefresher: Service {
     package func remove(id: String) async {
         guard let entry = entries.removeValue(forKey: id) else { return }
         shared.forget(entry.stored)
-        unindex(id, key: entry.key)
+        Self.unindex(id, key: entry.key, in: &idsByKey)
         if entry.startup { startupAttemptFinished() }
         await release(entry.key)
         updateGauges()
@@ -438,9 +438,9 @@ package actor StapleRefresher: Service {
     /// The ids whose certificate has `key`, sorted (none when it is not managed): a lookup, not a pass.
     package func ids(forKey key: CertificateKey) -> [String] { idsByKey[key].map { $0.sorted() } ?? [] }
 
-    private func unindex(_ id: String, key: CertificateKey) {
-        idsByKey[key]?.remove(id)
-        if idsByKey[key]?.isEmpty == true { idsByKey[key] = nil }
+    private static func unindex(_ id: String, key: CertificateKey, in table: inout [CertificateKey: Set<String>]) {
+        table[key]?.remove(id)
+        if table[key]?.isEmpty == true { table[key] = nil }
     }
 
     /// The certificate managed under `id` (for a fleet's listener, which verifies a shared row itself).
