@@ -43,7 +43,8 @@ package final class ResponderServer: Sendable {
                             return channel.close()
                         }
                         return channel.eventLoop.makeCompletedFuture {
-                            try ResponderHTTPHandler.configure(channel.pipeline.syncOperations, state: state, limits: limits)
+                            try ResponderHTTPHandler.configure(
+                                channel.pipeline.syncOperations, state: state, limits: limits)
                         }
                     }
             }
