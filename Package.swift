@@ -149,11 +149,19 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        .target(
+            // One SO_REUSEPORT listener per event loop, shared by `staple serve` and `staple respond`.
+            name: "Listening",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // `staple serve`: TLS termination that staples, proxying to a backend.
         .target(
             name: "StaplingProxy",
             dependencies: [
-                "TLSStapling", "Stapling", "OCSPCore", "OCSPFetching", "StapleFiles",
+                "TLSStapling", "Stapling", "OCSPCore", "OCSPFetching", "StapleFiles", "Listening",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -326,7 +334,7 @@ let package = Package(
         .target(
             name: "OCSPResponder",
             dependencies: [
-                "OCSPCore", "StapleFiles",
+                "OCSPCore", "StapleFiles", "Listening",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -348,6 +356,7 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

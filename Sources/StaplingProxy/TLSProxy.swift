@@ -1,4 +1,5 @@
 import Foundation
+import Listening
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -69,17 +70,13 @@ package final class TLSProxy: Service, Sendable {
     package func run() async throws {
         // One listening socket per event loop (SO_REUSEPORT): each loop accepts its own connections
         // and keeps them, as each nginx worker does, so no connection is handed between threads.
-        // An address in use by a listener without SO_REUSEPORT still fails the first bind.
-        var opened: [any Channel] = []
+        let opened: [any Channel]
         do {
-            var port = listen.port
-            for loop in group.makeIterator() {
-                let server = try await listener(on: loop, port: port)
-                opened.append(server)
-                port = server.localAddress?.port ?? port
+            opened = try await ReusePortListeners.bind(host: listen.host, port: listen.port, group: group) {
+                $0.childChannelOption(.allowRemoteHalfClosure, value: true)
+                    .childChannelInitializer { [self] child in accept(child) }
             }
         } catch {
-            for server in opened { try? await server.close() }
             failWaiters(error)
             throw error
         }
@@ -105,21 +102,6 @@ package final class TLSProxy: Service, Sendable {
         for server in servers { try? await server.close() }
         await drain()
         logger.info("Stopped serving TLS", metadata: ["proxy.listen": "\(address)"])
-    }
-
-    /// A listening socket on `loop` whose connections stay on `loop`.
-    private func listener(on loop: any EventLoop, port: Int) async throws -> any Channel {
-        try await ServerBootstrap(group: loop, childGroup: loop)
-            .serverChannelOption(.backlog, value: 1_024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SO_REUSEPORT), value: 1)
-            // Set on the listening socket, which accepted sockets inherit (Linux): one option less
-            // to apply to every connection (NIO applies child options through generic casts).
-            .serverChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .childChannelInitializer { [self] child in accept(child) }
-            .bind(host: listen.host, port: port)
-            .get()
     }
 
     private func failWaiters(_ error: any Error) {

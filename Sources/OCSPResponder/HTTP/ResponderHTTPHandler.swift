@@ -8,7 +8,8 @@ struct DrainEvent: Sendable {}
 /// it from ``ResponderState``, keeps the connection alive when the client allows it.
 final class ResponderHTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    /// Whole responses, made by ``ResponseBytes``: no HTTP encoder after this handler.
+    typealias OutboundOut = ByteBuffer
 
     private enum State {
         /// Waiting for a request head (the idle deadline runs).
@@ -42,6 +43,18 @@ final class ResponderHTTPHandler: ChannelInboundHandler {
     init(state: ResponderState, limits: ResponderLimits) {
         self.state = state
         self.limits = limits
+    }
+
+    /// Sets up a new connection's pipeline: NIO's HTTP/1.1 request decoder, then this handler.
+    static func configure(
+        _ pipeline: ChannelPipeline.SynchronousOperations, state: ResponderState, limits: ResponderLimits
+    ) throws {
+        // Two handlers: no response encoder (the handler writes whole responses, ``ResponseBytes``),
+        // no pipelining assistant and no protocol error handler (the handler answers each request
+        // synchronously as it ends, so pipelined answers keep their order, and answers parse errors
+        // itself).
+        try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+        try pipeline.addHandler(ResponderHTTPHandler(state: state, limits: limits))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -111,16 +124,13 @@ final class ResponderHTTPHandler: ChannelInboundHandler {
             return
         }
         cancelTimers()
-        state.metrics.answered(method: "other", ResponderAnswer(status: 400, headers: [], outcome: .badRequest))
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Length", value: "0")
-        headers.add(name: "Connection", value: "close")
-        headers.add(name: "Cache-Control", value: RequestHandler.noCache)
-        context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))),
-            promise: nil)
+        let answer = ResponderAnswer(
+            status: 400, headers: [("Cache-Control", RequestHandler.noCache)], outcome: .badRequest)
+        state.metrics.answered(method: "other", answer)
+        let bytes = ResponseBytes.make(
+            answer, version: .http1_1, keepAlive: false, includeBody: false, allocator: context.channel.allocator)
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func request(_ head: HTTPRequestHead, body: ByteBuffer) -> ResponderRequest {
@@ -134,25 +144,18 @@ final class ResponderHTTPHandler: ChannelInboundHandler {
         _ context: ChannelHandlerContext, head: HTTPRequestHead, answer: ResponderAnswer, close: Bool = false
     ) {
         let keepAlive = head.isKeepAlive && !close && !draining
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(answer.headers.count + 2)
-        for (name, value) in answer.headers { headers.add(name: name, value: value) }
-        if answer.status != 304 { headers.add(name: "Content-Length", value: String(answer.body.readableBytes)) }
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
-        let responseHead = HTTPResponseHead(
-            version: head.version, status: HTTPResponseStatus(statusCode: answer.status), headers: headers)
-        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
-        if answer.body.readableBytes > 0, head.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil)
-        }
+        let bytes = ResponseBytes.make(
+            answer, version: head.version, keepAlive: keepAlive, includeBody: head.method != .HEAD,
+            allocator: context.channel.allocator)
         busy = false
         if keepAlive {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
             arm(.idle, context)
         } else {
+            // One write and one flush, then the close.
             cancelTimers()
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(promise: nil) }
         }
     }
 

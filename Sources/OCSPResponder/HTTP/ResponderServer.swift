@@ -1,3 +1,4 @@
+import Listening
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -15,7 +16,7 @@ package final class ResponderServer: Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let connections = ConnectionRegistry()
-    private let serverChannel = NIOLockedValueBox<(any Channel)?>(nil)
+    private let serverChannels = NIOLockedValueBox<[any Channel]>([])
 
     package init(state: ResponderState, limits: ResponderLimits, group: any EventLoopGroup, logger: Logger) {
         self.state = state
@@ -31,31 +32,27 @@ package final class ResponderServer: Sendable {
         let state = self.state
         let limits = self.limits
         let connections = self.connections
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
-            .childChannelInitializer { channel in
-                guard connections.admit(channel, maximum: limits.maximumConnections) else {
-                    return channel.close()
-                }
-                return channel.eventLoop.makeCompletedFuture {
-                    // No pipelining assistant and no protocol error handler: the handler answers each
-                    // request synchronously as it ends (so pipelined answers keep their order) and answers
-                    // parse errors itself; two handlers fewer on every read and write. No outbound header
-                    // validation: every header value is made by the responder, none is taken from a request.
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false)
-                    try channel.pipeline.syncOperations.addHandler(ResponderHTTPHandler(state: state, limits: limits))
-                }
-            }
         do {
-            let channel = try await bootstrap.bind(host: host, port: port).get()
-            serverChannel.withLockedValue { $0 = channel }
-            let bound = channel.localAddress?.port ?? port
+            // One listener per event loop (SO_REUSEPORT), as `staple serve`: a connection is accepted
+            // and answered on one thread, without a hand-over to another loop (a wake-up and a
+            // context switch per connection with a single listener).
+            let listeners = try await ReusePortListeners.bind(host: host, port: port, group: group) {
+                $0.childChannelOption(.maxMessagesPerRead, value: 16)
+                    .childChannelInitializer { channel in
+                        guard connections.admit(channel, maximum: limits.maximumConnections) else {
+                            return channel.close()
+                        }
+                        return channel.eventLoop.makeCompletedFuture {
+                            try ResponderHTTPHandler.configure(
+                                channel.pipeline.syncOperations, state: state, limits: limits)
+                        }
+                    }
+            }
+            serverChannels.withLockedValue { $0 = listeners }
+            let bound = listeners.first?.localAddress?.port ?? port
             logger.info(
-                "responder listening", metadata: ["ocsp.listen": "\(host):\(bound)"])
+                "responder listening",
+                metadata: ["ocsp.listen": "\(host):\(bound)", "ocsp.listeners": "\(listeners.count)"])
             return bound
         } catch {
             throw ResponderError(.cannotListen, subject: "\(host):\(port)", reason: "\(error)")
@@ -68,11 +65,11 @@ package final class ResponderServer: Sendable {
     /// Stops accepting, lets open connections finish their current request (idle ones are closed
     /// at once), and closes what is left after ``ResponderLimits/drainTimeout``.
     package func drain() async {
-        let channel = serverChannel.withLockedValue { channel in
-            defer { channel = nil }
-            return channel
+        let listeners = serverChannels.withLockedValue { listeners in
+            defer { listeners = [] }
+            return listeners
         }
-        try? await channel?.close()
+        for listener in listeners { try? await listener.close() }
         connections.drain()
         let deadline = NIODeadline.now() + .nanoseconds(Int64(limits.drainTimeout * 1e9))
         while connections.count > 0, NIODeadline.now() < deadline {
