@@ -194,7 +194,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
-            path: "Benchmarks/handshake"
+            path: "Benchmarks/handshake",
+            exclude: ["make-pki.sh", "quick-cpu.sh", "compare-cpu.sh"]
         ),
         // `staple check`: judging a live server's stapling (pure), the prober behind a protocol seam,
         // text/JSON/perfdata reports.
