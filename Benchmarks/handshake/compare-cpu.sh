@@ -17,6 +17,7 @@
 #   Benchmarks/handshake/make-pki.sh /tmp/h9/pki
 #   PKI=/tmp/h9/pki WORK=/tmp/h9/cmp Benchmarks/handshake/compare-cpu.sh ec -tls1_3 150 3 \
 #       before=/tmp/staple-before after=.build/release/staple
+. "$(dirname "$0")/nginx-conf.sh"
 K=$1; V=$2; N=$3; RUNS=$4; shift 4
 P=${PKI:-/tmp/ptls/pki}; W=${WORK:-/tmp/ptls/cmp}; mkdir -p $W
 tick=$(getconf CLK_TCK)
@@ -66,13 +67,7 @@ for spec in "$@"; do
     --state-dir $P/state-$K --startup-wait 0 --log-level info > $W/serve-$label.log 2>&1 &
   labels+=($label); ports+=($port); pidsets+=("$!")
 done
-NP=$((base + i)); R=$W/ng; mkdir -p $R/logs $R/tmp
-cat > $R/nginx.conf <<NG
-daemon off; worker_processes 2; pid $R/nginx.pid; error_log $R/logs/error.log;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $R/tmp/body; proxy_temp_path $R/tmp/proxy; fastcgi_temp_path $R/tmp/f; uwsgi_temp_path $R/tmp/u; scgi_temp_path $R/tmp/s;
- server { listen 127.0.0.1:$NP ssl; ssl_protocols TLSv1.2 TLSv1.3; ssl_certificate $P/$K.pem; ssl_certificate_key $P/$K.key; ssl_stapling on; ssl_stapling_file $P/$K.ocsp; location / { return 200 "ok"; } } }
-NG
+NP=$((base + i)); R=$W/ng; handshake_nginx_conf $R $P $K $NP
 nginx -p $R -c $R/nginx.conf & NPID=$!
 sleep 2
 labels+=(nginx); ports+=($NP); pidsets+=("$NPID $(ps -o pid= --ppid $NPID | tr '\n' ' ')")

@@ -3,6 +3,7 @@
 # The shell form of HandshakeBenchmark's first figure, used for docs/perf-handshake.md. PKI from make-pki.sh.
 # Example: Benchmarks/handshake/make-pki.sh /tmp/ptls/pki && RUNS=1 Benchmarks/handshake/quick-cpu.sh .build/release/staple ec -tls1_3 150 nginx
 # CPU per stapled handshake of staple serve (and nginx) from /proc/PID/stat, 2 parallel s_client loops.
+. "$(dirname "$0")/nginx-conf.sh"
 STAPLE=$1; K=$2; V=$3; N=$4; P=${PKI:-/tmp/ptls/pki}; W=${WORK:-/tmp/ptls}; mkdir -p $W
 tick=$(getconf CLK_TCK)
 cpu() { local t=0; for p in "$@"; do s=$(sed 's/.*) //' /proc/$p/stat); set -- $s; t=$((t + ${12} + ${13})); done; echo $t; }
@@ -18,13 +19,7 @@ SP=$((20000 + RANDOM % 20000))
 $STAPLE serve --listen 127.0.0.1:$SP --cert $P/$K.pem --key $P/$K.key --backend 127.0.0.1:9 --state-dir $P/state-$K --startup-wait 0 --log-level info > $W/serve-$SP.log 2>&1 &
 SPID=$!
 if [ "$5" = nginx ]; then
-  NP=$((SP+1)); R=$W/ng; mkdir -p $R/logs $R/tmp
-  cat > $R/nginx.conf <<NG
-daemon off; worker_processes 2; pid $R/nginx.pid; error_log $R/logs/error.log;
-events { worker_connections 4096; }
-http { access_log off; client_body_temp_path $R/tmp/body; proxy_temp_path $R/tmp/proxy; fastcgi_temp_path $R/tmp/f; uwsgi_temp_path $R/tmp/u; scgi_temp_path $R/tmp/s;
- server { listen 127.0.0.1:$NP ssl; ssl_protocols TLSv1.2 TLSv1.3; ssl_certificate $P/$K.pem; ssl_certificate_key $P/$K.key; ssl_stapling on; ssl_stapling_file $P/$K.ocsp; location / { return 200 "ok"; } } }
-NG
+  NP=$((SP+1)); R=$W/ng; handshake_nginx_conf $R $P $K $NP
   nginx -p $R -c $R/nginx.conf & NPID=$!
 fi
 sleep 1.5
