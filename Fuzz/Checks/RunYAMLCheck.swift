@@ -12,7 +12,7 @@ enum RunYAMLCheck {
 
     static func check(_ bytes: [UInt8]) throws(InvariantViolation) {
         let text = String(decoding: bytes, as: UTF8.self)
-        let lines = text.reduce(1) { $0 + ($1 == "\n" ? 1 : 0) }
+        let lines = YAMLLines.count(text.utf8)  // as libyaml counts them: a lone CR is a line break too
         let configuration: RunConfiguration
         do {
             configuration = try RunConfigurationLoader.parse(yaml: text, path: path)

@@ -50,4 +50,25 @@ struct ConfigurationPrimitivesTests {
         #expect(!SiteName.isValid("a/b"))
         #expect(!SiteName.isValid(".hidden"))
     }
+
+    @Test(arguments: [
+        ("", 1), ("a: 1", 1), ("a: 1\n", 2), ("a\nb\nc", 3), ("a\r\nb", 2), ("a\rb", 2), ("a\r\r\nb", 3),
+        ("a\u{85}b", 2), ("a\u{2028}b\u{2029}c", 3), ("é\n", 2),
+    ])
+    func yamlLinesCountEveryBreakLibyamlCounts(text: String, lines: Int) {
+        #expect(YAMLLines.count(text.utf8) == lines)
+    }
+
+    @Test func aSyntaxErrorAfterALoneCarriageReturnNamesALineTheFileHas() throws {
+        // Found by the run-yaml fuzz target: libyaml counts a lone CR as a line break.
+        let text = "a: ple/r\rn.md"
+        #expect {
+            try RunConfigurationLoader.parse(yaml: text, path: "/etc/staple/staple.yaml")
+        } throws: { error in
+            guard let error = error as? ConfigurationError, let subject = error.subject,
+                let line = Int(subject.split(separator: ":").last ?? "")
+            else { return false }
+            return line >= 1 && line <= YAMLLines.count(text.utf8) + 1
+        }
+    }
 }

@@ -281,7 +281,7 @@ package enum RunConfigurationLoader {
             let text = [context?.text, problem].compactMap { $0 }.joined(separator: " ")
             return ConfigurationError(.syntax, subject: "\(path):\(mark.line)", reason: "YAML syntax: \(text)")
         case .reader(let problem, let offset, _, _):
-            let line = offset.map { offset in yaml.utf8.prefix(offset).reduce(1) { $1 == 0x0A ? $0 + 1 : $0 } } ?? 0
+            let line = offset.map { YAMLLines.count(yaml.utf8.prefix($0)) } ?? 0
             return ConfigurationError(.syntax, subject: "\(path):\(line)", reason: "not YAML text: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "`\($0)`" }.joined(separator: ", ")
