@@ -49,7 +49,7 @@ struct FleetServeTests {
         let refreshStarted = try #require(refreshAnswers.first).at
         #expect(
             refreshAnswers.filter { $0.at < refreshStarted + 30 }.count == 1,
-            "one request for the refresh, not three: \(fleet.answers.map(\.at))")
+            "one request for the refresh, not three: \(fleet.answers.map(\.at))\n\(nodes.map { fleet.story(of: $0) }.joined(separator: "\n"))")
         guard installed else { return }
         // Each node that did not write installed the row; its log gives the delay from the write,
         // measured in the database's clock.

@@ -57,6 +57,31 @@ struct ResponseSourceTests {
         #expect(store.row(key)?.thisUpdate == newer.thisUpdate)
     }
 
+    @Test("a notification for a write the node already installed: nobody is asked again")
+    func announcedAlreadyHeld() async throws {
+        // The race behind FleetServeTests' occasional second request: b's own refresh read a's write
+        // and installed it; the listener had judged the write newer a moment before and then ran the
+        // announced refresh, which found the row "not newer" and used to claim and fetch.
+        let responder = CountingSource(pki: handle)
+        let hub = UpdateHub()
+        let a = node("a", inner: responder)
+        let b = node("b", inner: responder, hub: hub)
+        let written = try #require(await a.response(for: handle.request(leaf), now: { Date() }).judgement?.acceptance.staple)
+        let installed = try #require(await b.response(for: handle.request(leaf), now: { Date() }).judgement?.acceptance.staple)
+        #expect(installed == written)
+        await hub.announce(key)
+        let again = await b.response(for: handle.request(leaf, current: installed.thisUpdate), now: { Date() })
+        #expect(responder.requests == 1, "the announced refresh asked the responder")
+        #expect(store.row(key)?.leaseOwner == nil, "it claimed no lease")
+        guard case .notNewer = again.judgement?.acceptance else {
+            Issue.record("the engine is told the row is not newer, so it keeps its staple: \(String(describing: again.judgement?.acceptance))")
+            return
+        }
+        // Not announced, the same row at the node's own due time is a refresh: it fetches.
+        _ = await b.response(for: handle.request(leaf, current: installed.thisUpdate), now: { Date() })
+        #expect(responder.requests == 2)
+    }
+
     @Test("the lease held by a slow node: the other waits for its write and installs it, one request in all")
     func waitsForHolder() async throws {
         let slow = CountingSource(pki: handle, delay: .milliseconds(600))

@@ -14,10 +14,14 @@ import Stapling
 ///   `refresh_at` is still ahead), or announced by a notification: install it;
 /// - a verified newer response that is already due: claim and fetch, and install the row if the
 ///   fetch brings nothing better;
-/// - a response that is not newer than the node's own: the node is due, so claim and fetch.
+/// - a response that is not newer than the node's own, announced: the node installed it already
+///   (its own refresh read the row before the notification's refresh ran), so nothing is fetched;
+/// - a response that is not newer than the node's own otherwise: the node is due, so claim and fetch.
 package enum RowDecision: Sendable, Equatable {
     /// Return the row's response to the engine, which installs it.
     case install(Staple)
+    /// The row holds what the node holds: a notification for a write this node has installed.
+    case alreadyHeld
     /// Claim the lease and fetch. `replacingInvalid`: SHA-256 of row bytes that did not verify;
     /// `fallback`: a verified newer staple from the row to install when the fetch fails.
     case fetch(replacingInvalid: [UInt8]?, fallback: Staple?)
@@ -43,7 +47,7 @@ package enum RowDecision: Sendable, Equatable {
             let due = row.refreshAt.map { $0 <= now } ?? true
             return announced || !due ? .install(staple) : .fetch(replacingInvalid: nil, fallback: staple)
         case .notNewer:
-            return .fetch(replacingInvalid: nil, fallback: nil)
+            return announced ? .alreadyHeld : .fetch(replacingInvalid: nil, fallback: nil)
         case .revoked, .pastServingEnd, .notGood:
             // A row never holds anything but a good staple; a revocation is asked of the responder itself.
             return .fetch(replacingInvalid: StoreQueries.digest(bytes), fallback: nil)

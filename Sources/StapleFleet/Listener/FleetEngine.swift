@@ -21,8 +21,9 @@ package struct FleetTarget: Sendable {
 package protocol FleetEngine: Sendable {
     /// For each of `keys`, the ids whose certificate has it, with what is held for them (one pass).
     func targets(for keys: Set<CertificateKey>) async -> [CertificateKey: [FleetTarget]]
-    /// Refreshes `id` now, whatever the schedule says (nothing when a refresh of it is running).
-    func refreshNow(id: String) async
+    /// Refreshes `id` now, whatever the schedule says; false (and nothing done) when a refresh of it
+    /// is running already.
+    @discardableResult func refreshNow(id: String) async -> Bool
 }
 
 extension StapleRefresher: FleetEngine {
@@ -39,7 +40,7 @@ extension StapleRefresher: FleetEngine {
         return targets
     }
 
-    package func refreshNow(id: String) async {
-        _ = await refresh(id: id)
+    @discardableResult package func refreshNow(id: String) async -> Bool {
+        await refresh(id: id) != nil
     }
 }

@@ -222,7 +222,9 @@ package struct StoreListener: Service {
             await hub.observe(update.key, version: row.version)
             for id in install {
                 await hub.announce(update.key)
-                await engine.refreshNow(id: id)
+                // A refresh of it already running read the row before the mark: the mark would
+                // otherwise wait for the next scheduled refresh and make it install instead of fetch.
+                if await !engine.refreshNow(id: id) { _ = await hub.takeAnnouncement(update.key) }
             }
         }
     }

@@ -57,6 +57,8 @@ package struct FleetResponseSource: ResponseSource {
         switch decision {
         case .install:
             return installFromStore(row, judged, announced: announced)
+        case .alreadyHeld:
+            return alreadyHeld(judged)
         case .fetch(let invalid, let fallback):
             return await claimAndFetch(
                 request, key: key, now: now, replacingInvalid: invalid,
@@ -91,6 +93,16 @@ package struct FleetResponseSource: ResponseSource {
                 "store.written_by": "\(judged.row.writtenBy ?? "?")", "store.announced": "\(announced)",
                 "store.age_seconds": "\(judged.row.age.map { String(format: "%.3f", $0) } ?? "?")",
             ])
+        return StapleFetchOutcome(judgement: judged.judgement, responderURL: "store:\(judged.row.writtenBy ?? "?")")
+    }
+
+    /// A notification's refresh found the row's staple installed already: the "not newer" judgement
+    /// goes back to the engine, which keeps its staple and its schedule; nobody is asked.
+    private func alreadyHeld(_ judged: Judged?) -> StapleFetchOutcome {
+        guard let judged else { return StapleFetchOutcome() }
+        logger.debug(
+            "Announced staple already held",
+            metadata: ["cert.key": "\(judged.row.key)", "store.version": "\(judged.row.version)"])
         return StapleFetchOutcome(judgement: judged.judgement, responderURL: "store:\(judged.row.writtenBy ?? "?")")
     }
 

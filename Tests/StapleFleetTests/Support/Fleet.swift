@@ -70,6 +70,13 @@ final class Fleet: Sendable {
         (try? await TLSTestClient.connect(port: node.port))?.handshake?.stapledResponse
     }
 
+    /// A node's store and refresh decisions, from its log: what to read when a count is off.
+    func story(of node: ServeProcess) -> String {
+        let marks = ["Lease", "Fetching", "written", "from the store", "Refresh", "refresh", "claim"]
+        let lines = node.log.split(separator: "\n").filter { line in marks.contains { line.contains($0) } }
+        return "node \(node.pid):\n" + lines.suffix(40).joined(separator: "\n")
+    }
+
     /// Our own verdict on a staple for the leaf.
     func verdict(_ staple: [UInt8]?) -> OCSPVerdict? {
         staple.map { OCSPVerifier().verify(response: $0, certificate: leaf.certificate, issuer: pki.ca, now: Date()).verdict }
