@@ -15,12 +15,38 @@ import Testing
 struct FleetServeTests {
     @Test("three nodes, one certificate: one request per refresh, and every node staples the write within 1 s")
     func oneFetchPerRefresh() async throws {
+        try await threeNodes()
+    }
+
+    @Test(
+        "three nodes whose clocks are 100 s ahead of the responder's, the same and 100 s behind: still one request per refresh, every node staples the write",
+        .enabled(if: SystemTools.isCI || ShiftedClock.isInstalled, Comment(rawValue: ShiftedClock.missingReason)))
+    func skewedClocks() async throws {
+        try #require(ShiftedClock.isInstalled, Comment(rawValue: ShiftedClock.missingReason))
+        // The responder's clock is moved instead of setting a node's back: libfaketime with a negative
+        // shift stalls Swift's Task.sleep in the shifted process (seen with libfaketime 0.9.10).
+        try await threeNodes(clockShifts: [200, 100, 0], responderClockShift: 100)
+    }
+
+    /// Three nodes started together, their wall clocks shifted by `clockShifts` and the responder's by
+    /// `responderClockShift` (all within the verifier's 300 s skew tolerance; leases use the database's clock).
+    private func threeNodes(clockShifts: [Int] = [0, 0, 0], responderClockShift: Int = 0) async throws {
         // 16 minutes of validity: each node refreshes one minute after it installed a staple.
-        try await withFleet(name: "fleet-three", validity: 16 * 60) { fleet in
-        async let a = fleet.node("a")
-        async let b = fleet.node("b")
-        async let c = fleet.node("c")
+        try await withFleet(name: "fleet-three", validity: 16 * 60, responderClockShift: TimeInterval(responderClockShift)) {
+            fleet in
+        let startedAt = Date()
+        async let a = fleet.node("a", clockShift: clockShifts[0])
+        async let b = fleet.node("b", clockShift: clockShifts[1])
+        async let c = fleet.node("c", clockShift: clockShifts[2])
         let nodes = try await [a, b, c]
+        if clockShifts.contains(where: { $0 != 0 }) {
+            // The shift took effect: each node's log lines carry its own clock.
+            for (node, shift) in zip(nodes, clockShifts) {
+                let logged = try #require(Self.firstLogTime(node.log), "\(node.log.prefix(500))")
+                let offset = logged.timeIntervalSince(startedAt)
+                #expect(abs(offset - Double(shift)) < 30, "node clock \(offset) s off, \(shift) s intended")
+            }
+        }
         #expect(fleet.requests == 1, "three nodes started together asked the responder once")
         let first = try fleet.row()
         #expect(first.leaseOwner.isEmpty, "the writer released its lease")
@@ -67,6 +93,36 @@ struct FleetServeTests {
             fromStore += 1
         }
         #expect(fromStore == 2)
+        }
+    }
+
+    /// The time of a log's first line (`2026-12-01T17:46:00+0000 debug …`), in the clock of the process that wrote it.
+    private static func firstLogTime(_ log: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssZ"
+        return log.split(separator: "\n").lazy.compactMap { formatter.date(from: String($0.prefix { $0 != " " })) }.first
+    }
+
+    @Test("PostgreSQL down when a node starts: it staples by fetching alone, and writes that staple once PostgreSQL is up")
+    func postgresDownAtStart() async throws {
+        try await withFleet(name: "fleet-down") { fleet in
+        try fleet.postgres.stop()
+        let a = try await fleet.node("a", extra: ["--startup-wait", "10"])
+        let staple = await fleet.staple(of: a)
+        #expect(fleet.verdict(staple) == .good, "staples without the store: \(a.log.suffix(2000))")
+        #expect(a.log.contains("Fetching without the store"))
+        #expect(fleet.requests == 1)
+        try fleet.postgres.start()
+        // The listener migrates, LISTENs and writes what was fetched meanwhile.
+        #expect(
+            await eventually(within: 60) { ((try? fleet.row())?.response ?? []) == staple ?? [] },
+            "the staple fetched alone reached the store: \(a.log.suffix(2000))")
+        #expect(try fleet.row().writtenBy.contains(":\(a.pid):"))
+        // A node started now installs it from the store instead of asking.
+        let b = try await fleet.node("b", extra: ["--startup-wait", "10"])
+        #expect(await fleet.staple(of: b) == staple)
+        #expect(fleet.requests == 1, "b asked the responder: \(b.log.suffix(2000))")
         }
     }
 

@@ -25,8 +25,10 @@ package final class ListeningProcess: @unchecked Sendable {
     ///   - logPath: where its output goes (created or truncated).
     ///   - stopSignal: SIGKILL by default: a child spawned from a Swift concurrency thread inherits
     ///     that thread's blocked signal mask, so a program like `openssl ocsp` never sees SIGTERM.
+    ///   - environment: variables added to (or replacing in) this process's environment.
     package init(
-        _ executable: String, _ arguments: [String], port: Int, logPath: String, stopSignal: Int32 = SIGKILL
+        _ executable: String, _ arguments: [String], port: Int, logPath: String, stopSignal: Int32 = SIGKILL,
+        environment: [String: String] = [:]
     ) async throws {
         self.port = port
         self.logPath = logPath
@@ -34,6 +36,11 @@ package final class ListeningProcess: @unchecked Sendable {
         name = (executable as NSString).lastPathComponent
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process = try SystemTools.makeProcess(executable, arguments)
+        if !environment.isEmpty {
+            process.environment = (process.environment ?? ProcessInfo.processInfo.environment).merging(environment) {
+                $1
+            }
+        }
         let output = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = output
         process.standardError = output

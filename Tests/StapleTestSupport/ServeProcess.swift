@@ -17,12 +17,15 @@ package final class ServeProcess: Sendable {
 
     /// Starts `staple serve --listen 127.0.0.1:<free port>` with `arguments` and waits until it listens
     /// (the start-up wait for staples is part of that).
-    package init(_ arguments: [String], directory: String, port: Int? = nil) async throws {
+    package init(_ arguments: [String], directory: String, port: Int? = nil, environment: [String: String] = [:])
+        async throws
+    {
         let port = try port ?? SystemTools.freePort()
         self.port = port
         process = try await ListeningProcess(
             Self.executable, ["serve", "--listen", "127.0.0.1:\(port)", "--log-level", "debug"] + arguments, port: port,
-            logPath: "\(directory)/serve-\(port)-\(UUID().uuidString.prefix(8)).log", stopSignal: SIGTERM)
+            logPath: "\(directory)/serve-\(port)-\(UUID().uuidString.prefix(8)).log", stopSignal: SIGTERM,
+            environment: environment)
     }
 
     package var log: String { process.log }

@@ -21,7 +21,7 @@ import PostgresNIO
 ///     response      bytea,                 -- the DER OCSPResponse as the responder sent it
 ///     this_update   timestamptz,
 ///     next_update   timestamptz,
-///     refresh_at    timestamptz,           -- when its writer planned the next fetch
+///     refresh_at    timestamptz,           -- when its writer planned the next fetch (the database's clock)
 ///     lease_owner   text,                  -- the node fetching it now
 ///     lease_expires timestamptz,           -- the database's clock
 ///     version       bigint NOT NULL DEFAULT 0,  -- from staple_versions at each write

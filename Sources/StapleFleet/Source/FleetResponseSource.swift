@@ -218,6 +218,13 @@ package struct FleetResponseSource: ResponseSource {
                     logger.debug(
                         "Staple written to the store",
                         metadata: ["cert.key": "\(key)", "store.version": "\(version)"])
+                } else {
+                    // The row already held as new a staple: nothing written, so the write did not
+                    // release the lease either; give it back rather than leave it until it expires.
+                    try await store.release(key, owner: owner)
+                    logger.debug(
+                        "Staple not written: the store holds one as new",
+                        metadata: ["cert.key": "\(key)", "staple.this_update": "\(staple.thisUpdate.iso8601)"])
                 }
             } catch {
                 metrics.storeErrors.increment()

@@ -10,7 +10,8 @@ package struct StapleRow: Sendable, Hashable {
     package var response: [UInt8]?
     package var thisUpdate: Date?
     package var nextUpdate: Date?
-    /// When the writer planned the next fetch.
+    /// When the writer planned the next fetch, in this node's clock (kept and read as an offset
+    /// from the database's clock, like the lease).
     package var refreshAt: Date?
     package var leaseOwner: String?
     /// The lease's end, in this node's clock (read as an offset from the database's clock).

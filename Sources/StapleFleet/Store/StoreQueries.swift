@@ -19,13 +19,13 @@ package struct StoreQueries: SharedStapleStore {
     }
 
     private static let columns = """
-        response, this_update, next_update, refresh_at, lease_owner,
+        response, this_update, next_update, extract(epoch from refresh_at - clock_timestamp())::float8, lease_owner,
         extract(epoch from lease_expires - clock_timestamp())::float8, version, written_by,
         extract(epoch from clock_timestamp() - written_at)::float8
         """
 
     private typealias RowTuple = (
-        Data?, Date?, Date?, Date?, String?, Double?, Int64, String?, Double?
+        Data?, Date?, Date?, Double?, String?, Double?, Int64, String?, Double?
     )
 
     /// The row for `key`, or nil when there is none.
@@ -90,6 +90,9 @@ package struct StoreQueries: SharedStapleStore {
         let logger = self.logger
         let bytes = Data(staple.bytes)
         let invalid = replacingInvalid.map { Data($0) }
+        // Kept in the database's clock, as the lease is: a node whose clock is ahead would otherwise
+        // find a fresh row already due and fetch again.
+        let refreshIn = refreshAt.map { $0.timeIntervalSince(Date()) }
         return try await connection.run("writing the staple of \(key.hex)") { connection in
             let rows = try await connection.query(
                 """
@@ -97,7 +100,8 @@ package struct StoreQueries: SharedStapleStore {
                     INSERT INTO staples AS s (key, serial, response, this_update, next_update, refresh_at,
                         version, written_at, written_by)
                     VALUES (\(key.hex), \(serial), \(bytes), \(staple.thisUpdate), \(staple.nextUpdate),
-                        \(refreshAt), nextval('staple_versions'), clock_timestamp(), \(owner))
+                        clock_timestamp() + make_interval(secs => \(refreshIn)), nextval('staple_versions'),
+                        clock_timestamp(), \(owner))
                     ON CONFLICT (key) DO UPDATE SET response = EXCLUDED.response,
                         this_update = EXCLUDED.this_update, next_update = EXCLUDED.next_update,
                         refresh_at = EXCLUDED.refresh_at, version = EXCLUDED.version,
@@ -160,7 +164,7 @@ package struct StoreQueries: SharedStapleStore {
         let now = Date()
         return StapleRow(
             key: key, response: tuple.0.map { Array($0) }, thisUpdate: tuple.1, nextUpdate: tuple.2,
-            refreshAt: tuple.3, leaseOwner: tuple.4, leaseExpires: tuple.5.map { now.addingTimeInterval($0) },
+            refreshAt: tuple.3.map { now.addingTimeInterval($0) }, leaseOwner: tuple.4, leaseExpires: tuple.5.map { now.addingTimeInterval($0) },
             version: tuple.6, writtenBy: tuple.7, age: tuple.8)
     }
 }

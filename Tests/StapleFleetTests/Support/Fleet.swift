@@ -23,7 +23,11 @@ final class Fleet: Sendable {
     /// - Parameter script: what the responder does with request number n (1-based); a fresh response otherwise.
     /// - Parameter validity: nextUpdate − thisUpdate of each answer. 16 minutes makes nodes refresh one
     ///   minute after each install (the policy's floor, since half-life and end − 15 min have passed).
-    init(name: String, validity: TimeInterval = 86_400, script: [Int: TestHTTPAction] = [:]) async throws {
+    /// - Parameter responderClockShift: seconds the responder's clock is ahead (its thisUpdate moves).
+    init(
+        name: String, validity: TimeInterval = 86_400, script: [Int: TestHTTPAction] = [:],
+        responderClockShift: TimeInterval = 0
+    ) async throws {
         let pki = try TestPKI(name: name)
         self.pki = pki
         postgres = try PostgreSQLServer()
@@ -37,9 +41,10 @@ final class Fleet: Sendable {
                 return $0
             }
             if let action = script[number] { return action }
+            let signedAt = Date() + responderClockShift - 5
             guard let certificate = leafBox.withLockedValue({ $0 }),
                 let bytes = try? pki.signedResponse(
-                    for: certificate, thisUpdate: Date() - 5, nextUpdate: Date() - 5 + validity)
+                    for: certificate, thisUpdate: signedAt, nextUpdate: signedAt + validity)
             else { return .respond(status: 500, headers: [], body: []) }
             answered.withLockedValue { $0.append((Date(), bytes)) }
             return .ocsp(bytes)
@@ -54,13 +59,14 @@ final class Fleet: Sendable {
     var answers: [(at: Date, bytes: [UInt8])] { answered.withLockedValue { $0 } }
 
     /// Starts `staple serve` node `name` with its own state directory, sharing the store.
-    func node(_ name: String, extra: [String] = []) async throws -> ServeProcess {
+    /// Starts node `name`; `clockShift` seconds moves its wall clock (``ShiftedClock``).
+    func node(_ name: String, extra: [String] = [], clockShift: Int = 0) async throws -> ServeProcess {
         let node = try await ServeProcess(
             [
                 "--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)",
                 "--state-dir", "\(pki.directory)/state-\(name)", "--store", postgres.url,
             ] + extra,
-            directory: pki.directory)
+            directory: pki.directory, environment: clockShift == 0 ? [:] : ShiftedClock.environment(shiftedBy: clockShift))
         started.withLockedValue { $0.append(node) }
         return node
     }
@@ -137,9 +143,10 @@ final class Fleet: Sendable {
 /// Runs `body` with a fleet and stops everything afterwards, whatever happens.
 func withFleet(
     name: String, validity: TimeInterval = 86_400, script: [Int: TestHTTPAction] = [:],
-    _ body: (Fleet) async throws -> Void
+    responderClockShift: TimeInterval = 0, _ body: (Fleet) async throws -> Void
 ) async throws {
-    let fleet = try await Fleet(name: name, validity: validity, script: script)
+    let fleet = try await Fleet(
+        name: name, validity: validity, script: script, responderClockShift: responderClockShift)
     do {
         try await body(fleet)
     } catch {
