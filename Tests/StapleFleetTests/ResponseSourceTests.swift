@@ -69,7 +69,7 @@ struct ResponseSourceTests {
         let written = try #require(await a.response(for: handle.request(leaf), now: { Date() }).judgement?.acceptance.staple)
         let installed = try #require(await b.response(for: handle.request(leaf), now: { Date() }).judgement?.acceptance.staple)
         #expect(installed == written)
-        await hub.announce(key)
+        await hub.announce(try #require(try await store.read(key)))
         let again = await b.response(for: handle.request(leaf, current: installed.thisUpdate), now: { Date() })
         #expect(responder.requests == 1, "the announced refresh asked the responder")
         #expect(store.row(key)?.leaseOwner == nil, "it claimed no lease")

@@ -122,19 +122,34 @@ package struct StoreListener: Service {
         }
     }
 
+    /// How many notifications are handled at the same time.
+    static let concurrentNotifications = 16
+
     /// Notifications as they come, and a catch-up every interval, until the connection fails.
     private func consume(_ notifications: PostgresNotificationSequence) async throws {
         let interval = configuration.catchUpInterval
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                for try await notification in notifications {
-                    guard let update = StoreUpdate(payload: notification.payload) else {
-                        self.logger.warning(
-                            "Ignoring a malformed store notification",
-                            metadata: ["store.payload": "\(notification.payload.prefix(200))"])
-                        continue
+                // Up to `concurrentNotifications` handled at once: each waits for a row read and for the
+                // engine's install (its state-directory write is two fsyncs), and one at a time a busy
+                // fleet's notifications queued behind each other for seconds.
+                try await withThrowingTaskGroup(of: Void.self) { handling in
+                    var inFlight = 0
+                    for try await notification in notifications {
+                        guard let update = StoreUpdate(payload: notification.payload) else {
+                            self.logger.warning(
+                                "Ignoring a malformed store notification",
+                                metadata: ["store.payload": "\(notification.payload.prefix(200))"])
+                            continue
+                        }
+                        if inFlight == Self.concurrentNotifications {
+                            try await handling.next()
+                            inFlight -= 1
+                        }
+                        handling.addTask { try await self.handle([update]) }
+                        inFlight += 1
                     }
-                    try await self.handle([update])
+                    try await handling.waitForAll()
                 }
                 throw ListenEnded()
             }
@@ -221,7 +236,7 @@ package struct StoreListener: Service {
             }
             await hub.observe(update.key, version: row.version)
             for id in install {
-                await hub.announce(update.key)
+                await hub.announce(row)
                 // A refresh of it already running read the row before the mark: the mark would
                 // otherwise wait for the next scheduled refresh and make it install instead of fetch.
                 if await !engine.refreshNow(id: id) { _ = await hub.takeAnnouncement(update.key) }

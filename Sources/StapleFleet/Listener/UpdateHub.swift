@@ -13,7 +13,7 @@ package actor UpdateHub {
     }
 
     private(set) var tracker = VersionTracker()
-    private var announced: Set<CertificateKey> = []
+    private var announced: [CertificateKey: StapleRow] = [:]
     private var pending: [CertificateKey: PendingWrite] = [:]
     /// Whether the listener's LISTEN connection is up, and when its last catch-up succeeded (the
     /// node's clock), for `/status`.
@@ -39,11 +39,16 @@ package actor UpdateHub {
     /// The new ones among `updates`.
     package func newUpdates(_ updates: [StoreUpdate]) -> [StoreUpdate] { tracker.newUpdates(updates) }
 
-    /// Marks `key` announced: the next read of its row installs a verified newer staple even when due.
-    package func announce(_ key: CertificateKey) { announced.insert(key) }
+    /// Marks `row`'s key announced with the row the listener read and verified: the next refresh of
+    /// that key takes this row (no second read) and installs a verified newer staple even when due.
+    /// Of two announcements for a key, the higher version stays.
+    package func announce(_ row: StapleRow) {
+        if let held = announced[row.key], held.version >= row.version { return }
+        announced[row.key] = row
+    }
 
-    /// Whether `key` was announced, clearing the mark.
-    package func takeAnnouncement(_ key: CertificateKey) -> Bool { announced.remove(key) != nil }
+    /// The row announced for `key`, clearing the mark; nil when none was.
+    package func takeAnnouncement(_ key: CertificateKey) -> StapleRow? { announced.removeValue(forKey: key) }
 
     /// Waits until a version above `version` has been seen for `key`, or `seconds` pass; returns
     /// whether it came. Checks every 50 ms (a wait only happens while another node holds a lease).

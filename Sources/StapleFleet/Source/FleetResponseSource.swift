@@ -7,7 +7,7 @@ import Stapling
 /// it would ask ``StapleFetch``, and judges whatever it returns, so a node never trusts the store.
 ///
 /// For a certificate that is due (or that a notification announced):
-/// 1. read its row; a verified response newer than the node's own staple and not yet due for
+/// 1. read its row (an announced one comes with the row the listener read); a verified response newer than the node's own staple and not yet due for
 ///    refresh (or announced) is returned: "from the store" (``RowDecision``);
 /// 2. otherwise claim the row's lease; the winner fetches through `inner`, writes a newer verified
 ///    staple with the monotonic upsert (which NOTIFYs) and releases the lease;
@@ -44,12 +44,18 @@ package struct FleetResponseSource: ResponseSource {
 
     package func response(for request: StapleRequest, now: @escaping @Sendable () -> Date) async -> StapleFetchOutcome {
         let key = CertificateKey(certificate: request.certificate)
-        let announced = await hub.takeAnnouncement(key)
+        // A notification's row, as the listener just read it, or the row as it is now.
+        let announcedRow = await hub.takeAnnouncement(key)
+        let announced = announcedRow != nil
         let row: StapleRow?
-        do {
-            row = try await store.read(key)
-        } catch {
-            return await fetchAlone(request, key: key, now: now, because: error)
+        if let announcedRow {
+            row = announcedRow
+        } else {
+            do {
+                row = try await store.read(key)
+            } catch {
+                return await fetchAlone(request, key: key, now: now, because: error)
+            }
         }
         let judged = judge(row, request: request, now: now())
         let decision = RowDecision.decide(row: row, judgement: judged?.judgement, announced: announced, now: now())
@@ -85,13 +91,14 @@ package struct FleetResponseSource: ResponseSource {
     private func installFromStore(_ row: StapleRow?, _ judged: Judged?, announced: Bool) -> StapleFetchOutcome {
         guard let judged else { return StapleFetchOutcome() }
         metrics.fromStore.increment()
-        if let age = judged.row.age { metrics.propagation.record(age) }
+        let age = judged.row.ageNow
+        if let age { metrics.propagation.record(age) }
         logger.debug(
             "Staple from the store",
             metadata: [
                 "cert.key": "\(judged.row.key)", "store.version": "\(judged.row.version)",
                 "store.written_by": "\(judged.row.writtenBy ?? "?")", "store.announced": "\(announced)",
-                "store.age_seconds": "\(judged.row.age.map { String(format: "%.3f", $0) } ?? "?")",
+                "store.age_seconds": "\(age.map { String(format: "%.3f", $0) } ?? "?")",
             ])
         return StapleFetchOutcome(judgement: judged.judgement, responderURL: "store:\(judged.row.writtenBy ?? "?")")
     }

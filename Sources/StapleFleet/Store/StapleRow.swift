@@ -20,6 +20,17 @@ package struct StapleRow: Sendable, Hashable {
     package var writtenBy: String?
     /// Seconds from the write to this read, both in the database's clock.
     package var age: TimeInterval?
+    /// When this node read it (for ``ageNow``).
+    package var readAt: ContinuousClock.Instant = .now
+
+    /// Seconds from the write to now: ``age`` plus the time since the read (a notification's row is
+    /// installed a little after the listener read it).
+    package var ageNow: TimeInterval? {
+        age.map { age in
+            let since = ContinuousClock.now - readAt
+            return age + Double(since.components.seconds) + Double(since.components.attoseconds) / 1e18
+        }
+    }
 
     package init(
         key: CertificateKey, response: [UInt8]? = nil, thisUpdate: Date? = nil, nextUpdate: Date? = nil,
