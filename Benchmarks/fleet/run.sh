@@ -126,6 +126,24 @@ start_nodes() {
         nodes+=($!)
     done
 }
+# node_ticks: utime+stime of the running nodes, summed (/proc/PID/stat 14+15).
+node_ticks() {
+    local total=0 pid
+    for pid in "${nodes[@]}"; do
+        [ -r "/proc/$pid/stat" ] && total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+    done
+    echo $total
+}
+# alive PREFIX: exits 3 naming the node when one has exited (a port taken between free_port and its
+# bind, say), rather than wait for the warm-up's deadline.
+alive() {
+    local i
+    for i in "${!nodes[@]}"; do
+        kill -0 "${nodes[$i]}" 2>/dev/null && continue
+        echo "node $1$((i + 1)) exited: $(tail -1 "$1$((i + 1)).log")" >&2
+        exit 3
+    done
+}
 # installed PREFIX: certificates with a staple taken (the engine's "Staple refreshed"), summed over the nodes.
 installed() {
     local total=0 f k
@@ -142,6 +160,7 @@ start_nodes node --store "$URL"
 echo "waiting for every node to staple all $C certificates..." >&2
 deadline=$((SECONDS + 1800))
 while :; do
+    alive node
     got=$(installed node)
     [ "$got" -ge $((N * C)) ] && break
     [ $SECONDS -lt $deadline ] || { echo "warm-up did not finish: $got of $((N * C)) staples" >&2; exit 1; }
@@ -149,10 +168,11 @@ while :; do
 done
 warm=$SECONDS
 sleep 70   # one refresh round
-r0=$(requests); p0=$(pg_ticks); t0=$(date +%s.%N)
+r0=$(requests); p0=$(pg_ticks); n0=$(node_ticks); t0=$(date +%s.%N)
 marks=(); for n in $(seq 1 "$N"); do marks+=($(wc -l < "node$n.log")); done
 sleep "$T"
-r1=$(requests); p1=$(pg_ticks); t1=$(date +%s.%N)
+r1=$(requests); p1=$(pg_ticks); n1=$(node_ticks); t1=$(date +%s.%N)
+alive node
 connections=$(psql_ "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'staple %'")
 window=$(for n in $(seq 1 "$N"); do tail -n +"$((${marks[$((n-1))]} + 1))" "node$n.log"; done | grep 'Staple from the store' || true)
 ages_all=$(printf '%s\n' "$window" | grep -o 'store.age_seconds=[0-9.]*' | cut -d= -f2 | sort -n)
@@ -169,6 +189,7 @@ if [ "$PEER" = 1 ]; then
     echo "peer: the same $N nodes without --store..." >&2
     deadline=$((SECONDS + 1800))
     while :; do
+        alive peer
         got=$(installed peer)
         [ "$got" -ge $((N * C)) ] && break
         [ $SECONDS -lt $deadline ] || { echo "peer warm-up did not finish: $got of $((N * C))" >&2; exit 1; }
@@ -183,9 +204,9 @@ fi
 
 hz=$(getconf CLK_TCK)
 python3 - "$N" "$C" "$r0" "$r1" "$t0" "$t1" "$p0" "$p1" "$hz" "$connections" "$q0" "$q1" "$u0" "$u1" "$rejected" \
-    "$STAPLE" 3<<<"$ages_all" 4<<<"$ages_announced" <<'PY'
+    "$STAPLE" "$n0" "$n1" 3<<<"$ages_all" 4<<<"$ages_announced" <<'PY'
 import json, os, sys
-n, c, r0, r1, t0, t1, p0, p1, hz, conns, q0, q1, u0, u1, rejected, staple = sys.argv[1:]
+n, c, r0, r1, t0, t1, p0, p1, hz, conns, q0, q1, u0, u1, rejected, staple, n0, n1 = sys.argv[1:]
 n, c = int(n), int(c)
 def ages(fd):
     with os.fdopen(fd) as f:
@@ -197,6 +218,7 @@ seconds = float(t1) - float(t0)
 reqs = float(r1) - float(r0)
 per_hour = reqs * 3600 / seconds
 cpu = (int(p1) - int(p0)) / int(hz)
+nodes_cpu = (int(n1) - int(n0)) / int(hz)
 peer_seconds = float(u1) - float(u0)
 peer_hour = (float(q1) - float(q0)) * 3600 / peer_seconds if peer_seconds > 0 else float("nan")
 validity = os.environ.get("VALIDITY", "16m")
@@ -208,6 +230,8 @@ print(f"nodes={n} certificates={c} validity={validity} window={seconds:.0f}s res
       f"propagation_p50={pct(every, .5):.3f}s p99={pct(every, .99):.3f}s max={max(every or [float('nan')]):.3f}s "
       f"announced_p50={pct(announced, .5):.3f}s announced_p99={pct(announced, .99):.3f}s "
       f"postgres_cpu={cpu:.2f}s ({100 * cpu / seconds:.1f}% of a core, {1000 * cpu / max(reqs, 1):.2f} ms per responder request) "
+      f"nodes_cpu={nodes_cpu:.2f}s ({100 * nodes_cpu / seconds:.1f}% of a core for {n} nodes, "
+      f"{1000 * nodes_cpu / max(len(every) + reqs, 1):.2f} ms per install or fetch) "
       f"connections={conns} per_node={int(conns) / n:.1f} rejected_rows={rejected} staple={staple}")
 def result(metric, ours, peer, peer_name, unit):
     print("RESULT " + json.dumps({"benchmark": "fleet", "metric": f"{metric} ({label})", "staple": ours, "peer": peer,
