@@ -158,10 +158,12 @@ let package = Package(
             ]
         ),
         // `staple serve`: TLS termination that staples, proxying to a backend.
+        // epoll, eventfd and accept4 for staple serve's handshake front (Linux; one-line wrappers).
+        .target(name: "CLinuxEvents", path: "Sources/CLinuxEvents"),
         .target(
             name: "StaplingProxy",
             dependencies: [
-                "TLSStapling", "Stapling", "OCSPCore", "OCSPFetching", "StapleFiles", "Listening",
+                "TLSStapling", "Stapling", "OCSPCore", "OCSPFetching", "StapleFiles", "Listening", "CLinuxEvents",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

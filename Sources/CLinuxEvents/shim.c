@@ -1,0 +1,9 @@
+#define _GNU_SOURCE
+#include <sys/socket.h>
+#include "CLinuxEvents.h"
+
+#ifdef __linux__
+int staple_accept4(int descriptor, struct sockaddr *address, socklen_t *length, int flags) {
+    return accept4(descriptor, address, length, flags);
+}
+#endif
