@@ -1,3 +1,4 @@
+internal import CLinuxEvents
 import NIOCore
 
 #if canImport(Glibc)
