@@ -114,6 +114,26 @@ struct HandshakeFrontTests {
         await setup.tearDown()
     }
 
+    @Test("256 KiB sent right after the handshake (many records, some read ahead with the Finished) all come back")
+    func bigFirstWrite() async throws {
+        let setup = try await Setup(name: "front-big")
+        do {
+            var rng = SystemRandomNumberGenerator()
+            let payload = (0..<262_144).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            for version in [TLSVersion.tls13, .tls12] {
+                let result = try await TLSTestClient.connect(
+                    port: setup.serve.port, version: version, send: payload, halfClose: true, readUntilClose: true)
+                #expect(result.handshake?.stapledResponse != nil, "\(version)")
+                #expect(result.received.count == payload.count, "\(version)")
+                #expect(result.received == payload, "\(version): byte for byte")
+            }
+        } catch {
+            await setup.tearDown()
+            throw error
+        }
+        await setup.tearDown()
+    }
+
     @Test("a peer that only sends close_notify gets close_notify back, then EOF, in TLS 1.3 and 1.2")
     func closeNotifyAnswered() async throws {
         let setup = try await Setup(name: "front-close-notify")

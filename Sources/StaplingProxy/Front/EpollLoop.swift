@@ -95,7 +95,10 @@ final class EpollLoop: @unchecked Sendable {
     var openConnections: Int { control.withLockedValue { $0.open } }
 
     func start(name: String) {
-        let thread = Thread { [self] in run() }
+        let thread = Thread { [self] in
+            _ = staple_name_this_thread(String(name.prefix(15)))  // what ps and top show
+            run()
+        }
         thread.name = name
         thread.start()
     }

@@ -45,6 +45,10 @@ final class OpenSSLConnection {
         guard SSL_set_fd(ssl, descriptor) == 1 else {
             throw TLSError.openSSL(.configuration, "SSL_set_fd")
         }
+        // As nginx: OpenSSL reads what the socket has, not one record header and body at a time (half
+        // the reads). Bytes read beyond the handshake stay in the `SSL` and survive the move to memory
+        // BIOs, where `read` finds them through `SSL_has_pending`.
+        SSL_set_read_ahead(ssl, 1)
         SSL_set_accept_state(ssl)
     }
 
@@ -68,7 +72,7 @@ final class OpenSSLConnection {
 
     /// Replaces the socket BIO with memory BIOs (freeing the socket BIO, which leaves the socket open),
     /// so that a channel can drive the connection from now on. What OpenSSL has already read and
-    /// decrypted stays in the `SSL` (``hasBufferedInput``).
+    /// decrypted stays in the `SSL` (`SSL_has_pending`), and ``read(allocator:)`` delivers it.
     func moveToMemoryBIOs() {
         guard networkIn == nil else { return }
         (networkIn, networkOut) = Self.attachBIOs(ssl)
@@ -149,9 +153,6 @@ final class OpenSSLConnection {
 
     /// Whether OpenSSL's last call on the socket stopped because the socket could not take more.
     var waitsToWrite: Bool { SSL_want(ssl) == SSL_WRITING }
-
-    /// Whether OpenSSL holds bytes it has read but not delivered (a decrypted record, or more).
-    var hasBufferedInput: Bool { SSL_has_pending(ssl) == 1 }
 
     enum FirstRecord: Equatable {
         /// Application data is waiting in OpenSSL, decrypted, not consumed.
