@@ -81,6 +81,7 @@ final class EpollLoop: @unchecked Sendable {
         else {
             let code = errno
             finished.succeed(())
+            self.listener = -1  // still the caller's: deinit must not close it
             throw IOError(errnoCode: code, reason: "epoll_ctl")
         }
     }
