@@ -28,14 +28,19 @@ struct HandshakeFrontTests {
         let responder: OpenSSLResponder
         let serve: ServeProcess
 
-        init(name: String, keyType: TestPKI.KeyType = .p256, extraArguments: [String] = []) async throws {
+        /// - Parameter persisting: staples are stored in `<pki>/state` (`--state-dir`).
+        init(
+            name: String, keyType: TestPKI.KeyType = .p256, extraArguments: [String] = [], persisting: Bool = false
+        ) async throws {
             pki = try TestPKI(name: name, keyType: keyType)
             let port = try SystemTools.freePort()
             leaf = try pki.issue(ocspURLs: ["http://127.0.0.1:\(port)/"])
             responder = try await OpenSSLResponder(pki: pki, port: port)
             echo = try await EchoServer()
+            let state = persisting ? ["--state-dir", "\(pki.directory)/state"] : []
             serve = try await ServeProcess(
-                ["--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)"] + extraArguments,
+                ["--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)"] + state
+                    + extraArguments,
                 directory: pki.directory)
         }
 
@@ -175,6 +180,50 @@ struct HandshakeFrontTests {
             #expect(String(decoding: collected.withLockedValue { $0 }, as: UTF8.self) == "late but fine")
             #expect(setup.serve.log.contains("handshake-timeout"), "\(setup.serve.log.suffix(1_500))")
             #expect(setup.serve.isRunning)
+        } catch {
+            await setup.tearDown()
+            throw error
+        }
+        await setup.tearDown()
+    }
+
+    @Test("s_time's clients, which leave before reading the tickets or the close_notify answer, do not stop the server")
+    func peersThatReset() async throws {
+        let setup = try await Setup(name: "front-reset", persisting: true)
+        // A second server, started as an operator's shell starts it: SIGPIPE at its default action
+        // (the test runner ignores it, and its children would inherit that) and not blocked. It loads
+        // the staple the first one stored, so it fetches nothing at start: no HTTP client has yet set
+        // SIGPIPE to be ignored for the whole process, as SwiftNIO's sockets do once they exist.
+        let stored = "\(setup.pki.directory)/state"
+        #expect(await eventually { !((try? FileManager.default.contentsOfDirectory(atPath: stored)) ?? []).isEmpty })
+        let port = try SystemTools.freePort()
+        let restoreSignal = """
+            import os, signal, sys
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGPIPE})
+            os.execv(sys.argv[1], sys.argv[1:])
+            """
+        let serve = try await ListeningProcess(
+            try #require(SystemTools.which("python3")),
+            [
+                "-c", restoreSignal, ServeProcess.executable, "serve", "--listen", "127.0.0.1:\(port)", "--cert",
+                setup.leaf.pemPath, "--key", setup.leaf.keyPath, "--backend", "127.0.0.1:\(setup.echo.port)",
+                "--state-dir", stored,
+            ],
+            port: port, logPath: "\(setup.pki.directory)/serve-sigpipe.log", stopSignal: SIGTERM)
+        defer { serve.stop() }
+        do {
+            for version in ["-tls1_3", "-tls1_2"] {
+                // Writes to a connection the peer has reset fail with EPIPE; SIGPIPE must not end the process.
+                let run = try SystemTools.execute(
+                    "openssl", ["s_time", "-connect", "127.0.0.1:\(port)", "-new", version, "-time", "2"])
+                #expect(run.stdout.contains("connections in"), "\(version): \(run)")
+                #expect(serve.isRunning, "\(version): \(serve.log.suffix(800))")
+            }
+            let output = try Self.sClientSending(
+                "after-s_time", port: port, version: "-tls1_3", directory: setup.pki.directory)
+            #expect(output.contains("Cert Status: good"), "\(output.prefix(800))")
+            #expect(output.components(separatedBy: "after-s_time").count >= 2, "\(output.suffix(400))")
         } catch {
             await setup.tearDown()
             throw error

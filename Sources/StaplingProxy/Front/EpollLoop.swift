@@ -98,6 +98,7 @@ final class EpollLoop: @unchecked Sendable {
     func start(name: String) {
         let thread = Thread { [self] in
             _ = staple_name_this_thread(String(name.prefix(15)))  // what ps and top show
+            Self.blockBrokenPipeSignal()
             run()
         }
         thread.name = name
@@ -290,6 +291,18 @@ final class EpollLoop: @unchecked Sendable {
     }
 
     // MARK: - System
+
+    /// OpenSSL writes to the socket with `write(2)`: to a peer that has reset the connection (a client
+    /// that leaves before reading the session tickets or the close_notify answer, as `openssl s_time`
+    /// does) that raises SIGPIPE, whose default action ends the process. Blocked in this thread, the
+    /// signal stays pending and the write fails with EPIPE, which closes that connection only. (The
+    /// rest of the process is left as it is: the channels' writes are NIO's.)
+    private static func blockBrokenPipeSignal() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGPIPE)
+        _ = pthread_sigmask(SIG_BLOCK, &signals, nil)
+    }
 
     private static func add(_ descriptor: Int32, events: UInt32, to epoll: Int32) -> Bool {
         var event = epoll_event()
