@@ -197,7 +197,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Benchmarks/handshake",
-            exclude: ["make-pki.sh", "quick-cpu.sh", "compare-cpu.sh", "nginx-conf.sh"]
+            exclude: ["make-pki.sh", "quick-cpu.sh", "compare-cpu.sh", "nginx-conf.sh", "proxy-cpu.sh", "stime-rate.sh"]
         ),
         // `staple check`: judging a live server's stapling (pure), the prober behind a protocol seam,
         // text/JSON/perfdata reports.
