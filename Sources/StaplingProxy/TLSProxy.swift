@@ -77,7 +77,8 @@ package final class TLSProxy: Service, Sendable {
 
     /// Connections open right now: in the handshake front, being handed to a channel, and in channels.
     package var openConnections: Int {
-        (front.withLockedValue { $0 }?.openConnections ?? 0) + connections.withLockedValue { $0.channels.count + $0.adopting }
+        (front.withLockedValue { $0 }?.openConnections ?? 0)
+            + connections.withLockedValue { $0.channels.count + $0.adopting }
     }
 
     package func run() async throws {
@@ -107,7 +108,8 @@ package final class TLSProxy: Service, Sendable {
         logger.info(
             "Serving TLS",
             metadata: [
-                "proxy.listen": "\(address)", "proxy.backend": "\(backend)", "proxy.listeners": "\(group.makeIterator().reduce(0) { n, _ in n + 1 })",
+                "proxy.listen": "\(address)", "proxy.backend": "\(backend)",
+                "proxy.listeners": "\(group.makeIterator().reduce(0) { n, _ in n + 1 })",
             ])
 
         // Until graceful shutdown (or cancellation): then accept no more, and drain.

@@ -105,7 +105,8 @@ struct HandshakeFrontTests {
                     #expect(output.contains("Cert Status: good"), "\(context)")
                     #expect(output.contains("Serial Number: \(setup.leaf.serialHex)"), "\(context): this certificate's")
                     #expect(
-                        output.contains(version == "-tls1_3" ? "TLSv1.3" : "TLSv1.2"), "\(context): \(output.prefix(800))")
+                        output.contains(version == "-tls1_3" ? "TLSv1.3" : "TLSv1.2"),
+                        "\(context): \(output.prefix(800))")
                     // The echo, back through the proxy: its first record was read by the channel.
                     #expect(
                         output.components(separatedBy: message).count >= 2, "\(context): \(output.suffix(400))")

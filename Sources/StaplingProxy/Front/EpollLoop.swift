@@ -77,7 +77,8 @@ final class EpollLoop: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.environment = environment
         finished = eventLoop.makePromise(of: Void.self)
-        guard Self.add(wakeup, events: EPOLLIN.rawValue, to: epoll), Self.add(listener, events: EPOLLIN.rawValue, to: epoll)
+        guard Self.add(wakeup, events: EPOLLIN.rawValue, to: epoll),
+            Self.add(listener, events: EPOLLIN.rawValue, to: epoll)
         else {
             let code = errno
             finished.succeed(())
@@ -203,7 +204,8 @@ final class EpollLoop: @unchecked Sendable {
         let events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
         guard Self.add(descriptor, events: events, to: epoll) else {
             environment.logger.warning(
-                "Cannot watch a new connection", metadata: ["error": "\(IOError(errnoCode: errno, reason: "epoll_ctl"))"])
+                "Cannot watch a new connection",
+                metadata: ["error": "\(IOError(errnoCode: errno, reason: "epoll_ctl"))"])
             Glibc.close(descriptor)
             return
         }
@@ -211,7 +213,8 @@ final class EpollLoop: @unchecked Sendable {
         table.insert(FrontConnection(session: session, serial: nextSerial), at: descriptor)
         control.withLockedValue { $0.open += 1 }
         let timeout = ServerSocketSession.handshakeTimeout(of: context).nanoseconds
-        deadlines.add(.init(deadline: Self.now() &+ UInt64(max(0, timeout)), descriptor: descriptor, serial: nextSerial))
+        deadlines.add(
+            .init(deadline: Self.now() &+ UInt64(max(0, timeout)), descriptor: descriptor, serial: nextSerial))
     }
 
     private func acceptFailed(_ code: Int32) {

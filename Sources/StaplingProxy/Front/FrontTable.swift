@@ -9,7 +9,9 @@ struct FrontTable {
 
     mutating func insert(_ connection: FrontConnection, at descriptor: Int32) {
         let index = Int(descriptor)
-        if index >= slots.count { slots.append(contentsOf: repeatElement(nil, count: max(index + 1, slots.count * 2) - slots.count)) }
+        if index >= slots.count {
+            slots.append(contentsOf: repeatElement(nil, count: max(index + 1, slots.count * 2) - slots.count))
+        }
         if slots[index] == nil { count += 1 }
         slots[index] = connection
     }

@@ -13,7 +13,9 @@ struct Handoff: Sendable {
     /// Wraps `descriptor` (a connected socket, now the channel's) in a channel on `loop`.
     ///
     /// - Returns: the channel, registered and active; a failure has closed the socket.
-    func adopt(_ descriptor: Int32, session: ServerSocketSession, on loop: any EventLoop) -> EventLoopFuture<any Channel> {
+    func adopt(
+        _ descriptor: Int32, session: ServerSocketSession, on loop: any EventLoop
+    ) -> EventLoopFuture<any Channel> {
         ClientBootstrap(group: loop)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer { [self] channel in

@@ -45,7 +45,8 @@ enum ListeningSockets {
     /// A bound, listening, non-blocking socket.
     private static func socket(for address: SocketAddress, reusePort: Bool) throws -> Int32 {
         let family: Int32 = address.protocol == .inet6 ? AF_INET6 : AF_INET
-        let descriptor = Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = Glibc.socket(
+            family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
         do {
             try option(descriptor, SOL_SOCKET, SO_REUSEADDR)
@@ -80,7 +81,9 @@ enum ListeningSockets {
         switch Int32(storage.ss_family) {
         case AF_INET6:
             port = withUnsafePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin6_port))
+                }
             }
         default:
             port = withUnsafePointer(to: &storage) {
