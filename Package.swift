@@ -163,7 +163,7 @@ let package = Package(
         .target(
             name: "StaplingProxy",
             dependencies: [
-                "TLSStapling", "Stapling", "OCSPCore", "OCSPFetching", "StapleFiles", "Listening", "CLinuxEvents",
+                "TLSStapling", "Stapling", "OCSPCore", "OCSPFetching", "StapleFiles", "CLinuxEvents",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
