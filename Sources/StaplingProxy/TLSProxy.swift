@@ -1,5 +1,4 @@
 import Foundation
-import Listening
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -12,6 +11,9 @@ import TLSStapling
 ///
 /// A swift-service-lifecycle `Service`: `run()` binds and serves until graceful shutdown, then stops
 /// accepting, lets open connections finish for up to ``drainTimeout``, and closes the rest.
+///
+/// Handshakes are made by a front of its own (``HandshakeFront``: an accept and epoll loop per event
+/// loop, OpenSSL on the socket); a connection becomes a channel only when it sends application data.
 /// ``reload(_:)`` swaps the TLS context (new certificates) for new connections without a restart.
 package final class TLSProxy: Service, Sendable {
     package struct Endpoint: Sendable, Hashable, CustomStringConvertible {
@@ -30,7 +32,15 @@ package final class TLSProxy: Service, Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let context: NIOLockedValueBox<OpenSSLServerContext>
-    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    private let connections = NIOLockedValueBox(Channels())
+    private let front = NIOLockedValueBox<HandshakeFront?>(nil)
+    private let handoff: Handoff
+
+    /// The channels of connections handed off by the front, and those being handed off.
+    private struct Channels {
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        var adopting = 0
+    }
     private let bound = NIOLockedValueBox<
         (address: SocketAddress?, waiters: [CheckedContinuation<SocketAddress, any Error>])
     >((nil, []))
@@ -45,6 +55,7 @@ package final class TLSProxy: Service, Sendable {
         self.group = group
         self.drainTimeout = drainTimeout
         self.logger = logger
+        handoff = Handoff(backend: backend, logger: logger)
     }
 
     /// Uses `context` (certificates, keys) for connections accepted from now on.
@@ -64,24 +75,30 @@ package final class TLSProxy: Service, Sendable {
         }
     }
 
-    /// Connections open right now.
-    package var openConnections: Int { connections.withLockedValue { $0.count } }
+    /// Connections open right now: in the handshake front, being handed to a channel, and in channels.
+    package var openConnections: Int {
+        (front.withLockedValue { $0 }?.openConnections ?? 0)
+            + connections.withLockedValue { $0.channels.count + $0.adopting }
+    }
 
     package func run() async throws {
-        // One listening socket per event loop (SO_REUSEPORT): each loop accepts its own connections
-        // and keeps them, as each nginx worker does, so no connection is handed between threads.
-        let opened: [any Channel]
+        // One front thread per event loop, each with its own SO_REUSEPORT listener, making handshakes
+        // without a channel; a connection that sends data goes to a channel on that thread's loop.
+        let handshakeFront: HandshakeFront
         do {
-            opened = try await ReusePortListeners.bind(host: listen.host, port: listen.port, group: group) {
-                $0.childChannelOption(.allowRemoteHalfClosure, value: true)
-                    .childChannelInitializer { [self] child in accept(child) }
-            }
+            handshakeFront = try HandshakeFront(
+                host: listen.host, port: listen.port, eventLoops: Array(group.makeIterator()),
+                environment: FrontEnvironment(
+                    context: { [context] in context.withLockedValue { $0 } },
+                    handOff: { [self] descriptor, session, loop in adopt(descriptor, session: session, on: loop) },
+                    logger: logger))
         } catch {
             failWaiters(error)
             throw error
         }
-        let servers = opened
-        let address = servers[0].localAddress!
+        front.withLockedValue { $0 = handshakeFront }
+        handshakeFront.start()
+        let address = handshakeFront.address
         let waiters = bound.withLockedValue { state in
             state.address = address
             defer { state.waiters = [] }
@@ -91,16 +108,14 @@ package final class TLSProxy: Service, Sendable {
         logger.info(
             "Serving TLS",
             metadata: [
-                "proxy.listen": "\(address)", "proxy.backend": "\(backend)", "proxy.listeners": "\(servers.count)",
+                "proxy.listen": "\(address)", "proxy.backend": "\(backend)",
+                "proxy.listeners": "\(group.makeIterator().reduce(0) { n, _ in n + 1 })",
             ])
 
-        await withGracefulShutdownHandler {
-            for server in servers { try? await server.closeFuture.get() }
-        } onGracefulShutdown: {
-            for server in servers { server.close(promise: nil) }
-        }
-        for server in servers { try? await server.close() }
-        await drain()
+        // Until graceful shutdown (or cancellation): then accept no more, and drain.
+        try? await gracefulShutdown()
+        handshakeFront.stopAccepting()
+        await drain(handshakeFront)
         logger.info("Stopped serving TLS", metadata: ["proxy.listen": "\(address)"])
     }
 
@@ -112,78 +127,46 @@ package final class TLSProxy: Service, Sendable {
         waiters.forEach { $0.resume(throwing: error) }
     }
 
-    /// Starts TLS on the client's channel; the backend is connected when the first plaintext byte
-    /// arrives (see ``GlueHandler``), and a backend that is down closes the client.
-    private func accept(_ child: any Channel) -> EventLoopFuture<Void> {
-        let tlsContext = context.withLockedValue { $0 }
-        let id = ObjectIdentifier(child)
-        connections.withLockedValue { $0[id] = child }
-        child.closeFuture.whenComplete { [connections] _ in
-            _ = connections.withLockedValue { $0.removeValue(forKey: id) }
-        }
-        let logger = self.logger
-        let backend = self.backend
-        let front = GlueHandler.connectingOnFirstByte(logger: logger) { context in
-            let glue = GlueHandler.backendSide()
-            // The backend channel lives on the client's event loop, so the handler never leaves it.
-            let boundGlue = NIOLoopBound(glue, eventLoop: context.eventLoop)
-            return ClientBootstrap(group: context.eventLoop)
-                .channelOption(.allowRemoteHalfClosure, value: true)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .connectTimeout(.seconds(5))
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(boundGlue.value)
-                    }
-                }
-                .connect(host: backend.host, port: backend.port)
-                .map { _ in boundGlue }
-                .flatMapErrorThrowing { error in
-                    logger.warning(
-                        "Backend unreachable; closing the client",
-                        metadata: ["proxy.backend": "\(backend)", "error": "\(error)"])
-                    throw error
-                }
-        }
-        return child.eventLoop.makeCompletedFuture {
-            // Two handlers per connection: TLS, and the glue, which also logs the connection's errors.
-            let tls = try OpenSSLTLSHandler(server: tlsContext)
-            try child.pipeline.syncOperations.addHandler(tls)
-            try child.pipeline.syncOperations.addHandler(front)
-        }
-    }
-
-    /// Waits for open connections to close, up to the drain timeout, then closes what is left.
-    private func drain() async {
-        let open = connections.withLockedValue { Array($0.values) }
-        if !open.isEmpty {
-            let allClosed = EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: group.next())
-            let timeout = Duration.nanoseconds(drainTimeout.nanoseconds)
-            await withTaskGroup(of: Bool.self) { waits in
-                waits.addTask {
-                    try? await allClosed.get()
-                    return true
-                }
-                waits.addTask {
-                    (try? await Task.sleep(for: timeout)) == nil
-                }
-                // Whichever comes first: all closed, or the deadline (then the rest is closed, which
-                // completes the first wait too).
-                _ = await waits.next()
-                waits.cancelAll()
-                await closeRemaining()
+    /// Takes a connection from the front (on the front's thread): counted from now until its channel
+    /// is registered, or has failed.
+    private func adopt(_ descriptor: Int32, session: ServerSocketSession, on loop: any EventLoop) {
+        connections.withLockedValue { $0.adopting += 1 }
+        handoff.adopt(descriptor, session: session, on: loop).whenComplete { [connections, logger] result in
+            connections.withLockedValue { state in
+                state.adopting -= 1
+                if case .success(let channel) = result { state.channels[ObjectIdentifier(channel)] = channel }
             }
-        } else {
-            await closeRemaining()
+            switch result {
+            case .success(let channel):
+                let id = ObjectIdentifier(channel)
+                channel.closeFuture.whenComplete { _ in
+                    _ = connections.withLockedValue { $0.channels.removeValue(forKey: id) }
+                }
+            case .failure(let error):
+                logger.debug("Connection error", metadata: ["error": "\(error)"])
+            }
         }
     }
 
-    /// Closes the connections still open (those left after the drain timeout).
-    private func closeRemaining() async {
-        let left = connections.withLockedValue { Array($0.values) }
-        guard !left.isEmpty else { return }
-        logger.info(
-            "Closing connections still open after the drain timeout", metadata: ["proxy.connections": "\(left.count)"])
-        for channel in left { try? await channel.close() }
+    /// Waits for open connections to close, up to the drain timeout, then closes what is left: the
+    /// front's first (so that no hand-off starts after), then the channels.
+    private func drain(_ handshakeFront: HandshakeFront) async {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .nanoseconds(drainTimeout.nanoseconds)
+        while openConnections > 0, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        await handshakeFront.stop()
+        // Hand-offs already started finish registering (or fail) quickly; close what is open after.
+        while openConnections > 0 {
+            let left = connections.withLockedValue { Array($0.channels.values) }
+            if !left.isEmpty {
+                logger.info(
+                    "Closing connections still open after the drain timeout",
+                    metadata: ["proxy.connections": "\(left.count)"])
+            }
+            for channel in left { try? await channel.close() }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 }

@@ -7,6 +7,17 @@ struct TLSStateMachineTests {
     typealias State = TLSStateMachine.State
     static let allStates: [State] = [.idle, .handshaking, .active, .inputClosed, .outputClosed, .closed]
 
+    @Test("a session handed off after its handshake starts established: activation starts nothing, data is read")
+    func handedOff() {
+        var machine = TLSStateMachine.established()
+        #expect(machine.state == .active)
+        #expect(machine.channelActive(isClient: false) == .ignore)
+        #expect(machine.bytesReceived() == .readPlaintext)
+        #expect(machine.write() == .encrypt)
+        #expect(machine.handshakeTimedOut() == .ignore)
+        #expect(machine.closeNotifyReceived() == .fireInputClosed)
+    }
+
     @Test("client speaks first; server waits")
     func start() {
         var client = TLSStateMachine()

@@ -1,13 +1,16 @@
 internal import COpenSSL
 import NIOCore
 
-/// One OpenSSL `SSL` driven through a pair of memory BIOs: ciphertext in, ciphertext out.
+/// One OpenSSL `SSL` driven through a pair of memory BIOs: ciphertext in, ciphertext out; or, for a
+/// server handshake made outside a channel (``ServerSocketSession``), on the socket itself until
+/// ``moveToMemoryBIOs()``.
 ///
-/// Not thread-safe: owned by one handler on one event loop.
+/// Not thread-safe: owned by one thread at a time (the front's, then one handler's event loop).
 final class OpenSSLConnection {
     private let ssl: OpaquePointer
-    private let networkIn: OpaquePointer
-    private let networkOut: OpaquePointer
+    /// Nil while OpenSSL reads and writes the socket directly.
+    private var networkIn: OpaquePointer?
+    private var networkOut: OpaquePointer?
     /// Keeps the context, and so its callbacks' argument, alive as long as this connection.
     private let owner: AnyObject
 
@@ -32,6 +35,23 @@ final class OpenSSLConnection {
         SSL_set_accept_state(ssl)
     }
 
+    /// A server connection whose handshake OpenSSL makes on the connected socket `descriptor`
+    /// (a socket BIO that does not close it).
+    init(server: OpenSSLServerContext, socket descriptor: Int32) throws {
+        guard let ssl = SSL_new(server.defaultContext) else { throw TLSError.openSSL(.configuration, "SSL_new") }
+        self.ssl = ssl
+        self.owner = server
+        // Thrown after every field is set, so deinit frees `ssl`.
+        guard SSL_set_fd(ssl, descriptor) == 1 else {
+            throw TLSError.openSSL(.configuration, "SSL_set_fd")
+        }
+        // As nginx: OpenSSL reads what the socket has, not one record header and body at a time (half
+        // the reads). Bytes read beyond the handshake stay in the `SSL` and survive the move to memory
+        // BIOs, where `read` finds them through `SSL_has_pending`.
+        SSL_set_read_ahead(ssl, 1)
+        SSL_set_accept_state(ssl)
+    }
+
     init(client: OpenSSLClientContext) throws {
         guard let ssl = SSL_new(client.context) else { throw TLSError.openSSL(.configuration, "SSL_new") }
         self.ssl = ssl
@@ -50,6 +70,14 @@ final class OpenSSLConnection {
 
     deinit { SSL_free(ssl) }  // frees both BIOs too
 
+    /// Replaces the socket BIO with memory BIOs (freeing the socket BIO, which leaves the socket open),
+    /// so that a channel can drive the connection from now on. What OpenSSL has already read and
+    /// decrypted stays in the `SSL` (`SSL_has_pending`), and ``read(allocator:)`` delivers it.
+    func moveToMemoryBIOs() {
+        guard networkIn == nil else { return }
+        (networkIn, networkOut) = Self.attachBIOs(ssl)
+    }
+
     private static func attachBIOs(_ ssl: OpaquePointer) -> (OpaquePointer, OpaquePointer) {
         let input = BIO_new(BIO_s_mem())!
         let output = BIO_new(BIO_s_mem())!
@@ -62,7 +90,8 @@ final class OpenSSLConnection {
     /// - Returns: nil, or the error when the memory BIO could not take all of `buffer` (it grows
     ///   as needed, so only a failed allocation refuses bytes).
     func receive(_ buffer: ByteBuffer) -> TLSError? {
-        buffer.withUnsafeReadableBytes { bytes -> TLSError? in
+        guard let networkIn else { return TLSError(.protocolError, "ciphertext given to a connection on its socket") }
+        return buffer.withUnsafeReadableBytes { bytes -> TLSError? in
             guard let base = bytes.baseAddress, !bytes.isEmpty else { return nil }
             guard bytes.count <= Int32.max else {
                 return TLSError(.protocolError, "\(bytes.count) bytes of ciphertext in one read")
@@ -77,6 +106,7 @@ final class OpenSSLConnection {
 
     /// Ciphertext OpenSSL wants sent, if any.
     func pendingOutput(allocator: ByteBufferAllocator) -> ByteBuffer? {
+        guard let networkOut else { return nil }
         let pending = staple_BIO_pending(networkOut)
         guard pending > 0 else { return nil }
         var buffer = allocator.buffer(capacity: Int(pending))
@@ -101,7 +131,7 @@ final class OpenSSLConnection {
     /// Nothing is allocated when OpenSSL holds no bytes to work on (the common last call of a read
     /// cycle, and the one after every handshake); otherwise the buffer is sized to what can come out.
     func read(allocator: ByteBufferAllocator) -> Read {
-        let ciphertext = BIO_ctrl_pending(networkIn)
+        let ciphertext = networkIn.map { BIO_ctrl_pending($0) } ?? 0
         guard ciphertext > 0 || SSL_has_pending(ssl) == 1 else { return .wantRead }
         ERR_clear_error()
         // Plaintext is never longer than the ciphertext still to decrypt plus what OpenSSL has already
@@ -118,6 +148,33 @@ final class OpenSSLConnection {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .wantRead
         case SSL_ERROR_ZERO_RETURN: return .closeNotify
         default: return .failed(.openSSL(.protocolError, "read"))
+        }
+    }
+
+    /// Whether OpenSSL's last call on the socket stopped because the socket could not take more.
+    var waitsToWrite: Bool { SSL_want(ssl) == SSL_WRITING }
+
+    enum FirstRecord: Equatable {
+        /// Application data is waiting in OpenSSL, decrypted, not consumed.
+        case applicationData
+        /// The peer's close_notify, before any data.
+        case closeNotify
+        /// Not a whole record yet.
+        case wantRead
+        /// The peer left without close_notify, or sent what is not TLS.
+        case failed(TLSError)
+    }
+
+    /// After the handshake: looks at the peer's first record without consuming it (`SSL_peek`).
+    func peekFirstRecord() -> FirstRecord {
+        ERR_clear_error()
+        var byte: UInt8 = 0
+        let result = SSL_peek(ssl, &byte, 1)
+        if result > 0 { return .applicationData }
+        switch SSL_get_error(ssl, result) {
+        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .wantRead
+        case SSL_ERROR_ZERO_RETURN: return .closeNotify
+        default: return .failed(.openSSL(.protocolError, "first record after the handshake"))
         }
     }
 

@@ -31,6 +31,9 @@ package final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHan
     private var machine = TLSStateMachine()
     private var pendingWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     private var timeout: Scheduled<Void>?
+    /// A session handed off after its handshake: what OpenSSL read with it is delivered once the
+    /// channel is active.
+    private var handedOff = false
 
     package init(server: OpenSSLServerContext) throws {
         connection = try OpenSSLConnection(server: server)
@@ -44,6 +47,18 @@ package final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHan
         handshakeTimeout = client.configuration.handshakeTimeout
     }
 
+    /// Takes over a server session whose handshake completed on the socket (``ServerSocketSession``):
+    /// its socket BIO is replaced by this handler's memory BIOs, it starts established (no timeout,
+    /// no handshake event), and the record OpenSSL already holds is read when the channel is active.
+    package init(handingOff session: ServerSocketSession) {
+        connection = session.connection
+        connection.moveToMemoryBIOs()
+        isClient = false
+        handshakeTimeout = .zero  // never armed: the handshake is done
+        machine = .established()
+        handedOff = true
+    }
+
     // MARK: - Lifecycle
 
     package func handlerAdded(context: ChannelHandlerContext) {
@@ -51,11 +66,23 @@ package final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     package func channelActive(context: ChannelHandlerContext) {
+        if handedOff {
+            // The handlers behind this one see the channel active before the data that came with it.
+            context.fireChannelActive()
+            becomeActive(context: context)
+            return
+        }
         becomeActive(context: context)
         context.fireChannelActive()
     }
 
     private func becomeActive(context: ChannelHandlerContext) {
+        guard handedOff else { return startHandshake(context: context) }
+        handedOff = false
+        readPlaintext(context: context, completingRead: true)
+    }
+
+    private func startHandshake(context: ChannelHandlerContext) {
         switch machine.channelActive(isClient: isClient) {
         case .ignore:
             return
@@ -164,7 +191,9 @@ package final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHan
         }
     }
 
-    private func readPlaintext(context: ChannelHandlerContext) {
+    /// - Parameter completingRead: fire `channelReadComplete` after what was delivered (outside a
+    ///   channel's read cycle, which fires its own).
+    private func readPlaintext(context: ChannelHandlerContext, completingRead: Bool = false) {
         var delivered = false
         loop: while true {
             switch connection.read(allocator: context.channel.allocator) {
@@ -195,6 +224,7 @@ package final class OpenSSLTLSHandler: ChannelDuplexHandler, RemovableChannelHan
         // Reading can produce output too (TLS 1.3 key updates, session tickets). The read cycle's
         // channelReadComplete comes from the channel, once, after this.
         flushCiphertext(context: context)
+        if completingRead && delivered { context.fireChannelReadComplete() }
     }
 
     // MARK: - Outbound

@@ -22,6 +22,9 @@ struct TLSStateMachine {
 
     init() { state = .idle }
 
+    /// A server session whose handshake was made before the handler existed (a hand-off).
+    static func established() -> Self { Self(state: .active) }
+
     /// A machine already in `state`, for table tests.
     init(state: State) { self.state = state }
 

@@ -1,0 +1,97 @@
+internal import CLinuxEvents
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// The handshake front's listening sockets: one per front loop, all bound to one address with
+/// `SO_REUSEPORT`, so that the kernel spreads connections over the loops as over nginx's workers.
+///
+/// Non-blocking, close-on-exec, backlog 1,024, `SO_REUSEADDR`, and `TCP_NODELAY`, which accepted
+/// sockets inherit on Linux. A probe bound first without `SO_REUSEPORT` keeps "address in use" an
+/// error (a second server on the same address is refused instead of sharing it).
+enum ListeningSockets {
+    static let backlog: Int32 = 1_024
+
+    /// Binds `count` listeners to `host:port` (port 0: one free port for all of them).
+    ///
+    /// - Returns: the descriptors and the address bound.
+    /// - Throws: `IOError` (bind, listen, ...: what `staple serve` reports as "cannot listen"), after
+    ///   closing what was opened; or the resolver's error for a host that does not resolve.
+    static func open(host: String, port: Int, count: Int) throws -> (descriptors: [Int32], address: SocketAddress) {
+        let requested = try SocketAddress.makeAddressResolvingHost(host, port: port)
+        let probe = try socket(for: requested, reusePort: false)
+        let bound: SocketAddress
+        do {
+            bound = try localAddress(of: probe, resolved: requested)
+        } catch {
+            close(probe)
+            throw error
+        }
+        close(probe)
+        var opened: [Int32] = []
+        do {
+            for _ in 0..<count { opened.append(try socket(for: bound, reusePort: true)) }
+        } catch {
+            for descriptor in opened { close(descriptor) }
+            throw error
+        }
+        return (opened, bound)
+    }
+
+    /// A bound, listening, non-blocking socket.
+    private static func socket(for address: SocketAddress, reusePort: Bool) throws -> Int32 {
+        let family: Int32 = address.protocol == .inet6 ? AF_INET6 : AF_INET
+        let descriptor = Glibc.socket(
+            family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+        do {
+            try option(descriptor, SOL_SOCKET, SO_REUSEADDR)
+            if reusePort { try option(descriptor, SOL_SOCKET, SO_REUSEPORT) }
+            try option(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY)
+            let result = address.withSockAddr { Glibc.bind(descriptor, $0, socklen_t($1)) }
+            guard result == 0 else { throw IOError(errnoCode: errno, reason: "bind \(address)") }
+            guard listen(descriptor, backlog) == 0 else { throw IOError(errnoCode: errno, reason: "listen \(address)") }
+        } catch {
+            close(descriptor)
+            throw error
+        }
+        return descriptor
+    }
+
+    private static func option(_ descriptor: Int32, _ level: Int32, _ name: Int32) throws {
+        var one: Int32 = 1
+        guard setsockopt(descriptor, level, name, &one, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            throw IOError(errnoCode: errno, reason: "setsockopt")
+        }
+    }
+
+    /// The address `descriptor` is bound to: `resolved` with the port the kernel picked.
+    private static func localAddress(of descriptor: Int32, resolved: SocketAddress) throws -> SocketAddress {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        guard result == 0 else { throw IOError(errnoCode: errno, reason: "getsockname") }
+        let port: Int
+        switch Int32(storage.ss_family) {
+        case AF_INET6:
+            port = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin6_port))
+                }
+            }
+        default:
+            port = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+            }
+        }
+        var address = resolved
+        address.port = port
+        return address
+    }
+}
