@@ -526,6 +526,15 @@ package actor StapleRefresher: Service {
             logger.critical(
                 "Certificate REVOKED: staple withdrawn, never served",
                 metadata: ["cert.id": "\(id)", "cert.serial": "\(serial)", "error.reason": "\(message)"])
+        case .keep where attempt.outcome == .notNewer && current.state.failures == 0:
+            // Nothing newer yet while the staple held is young: an answer, not a failure (EntryState).
+            outcome = .notNewer
+            logger.debug(
+                "Nothing newer than the staple held",
+                metadata: [
+                    "cert.id": "\(id)", "cert.serial": "\(serial)", "staple.reason": "\(message)",
+                    "staple.next_attempt": "\(current.state.nextAttempt?.iso8601 ?? "none")",
+                ])
         case .keep:
             outcome = attempt.outcome == .notNewer ? .notNewer : .failed
             message +=
