@@ -58,19 +58,7 @@ interleaved() {
     echo "${labels[$j]} $(( (after - ${before[$j]}) * 1000000 / tick / (2*N) )) $(echo "$ms * 1000 / (2 * $N)" | bc) $ok/$((2*N))"
   done
 }
-labels=(); ports=(); pidsets=()
-base=$((20000 + RANDOM % 20000))
-i=0
-for spec in "$@"; do
-  label=${spec%%=*}; bin=${spec#*=}; port=$((base + i)); i=$((i+1))
-  $bin serve --listen 127.0.0.1:$port --cert $P/$K.pem --key $P/$K.key --backend 127.0.0.1:9 \
-    --state-dir $P/state-$K --startup-wait 0 --log-level info > $W/serve-$label.log 2>&1 &
-  labels+=($label); ports+=($port); pidsets+=("$!")
-done
-NP=$((base + i)); R=$W/ng; handshake_nginx_conf $R $P $K $NP
-nginx -p $R -c $R/nginx.conf & NPID=$!
-sleep 2
-labels+=(nginx); ports+=($NP); pidsets+=("$NPID $(ps -o pid= --ppid $NPID | tr '\n' ' ')")
+start_compared_servers "$@"
 for j in "${!labels[@]}"; do for w in 1 2 3 4 5; do openssl s_client -connect 127.0.0.1:${ports[$j]} -status $V </dev/null >/dev/null 2>&1; done; done
 echo "# $K $V, 2 x $N handshakes per server and run, $RUNS runs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# server us/handshake(/proc ticks) us/handshake(task-clock) stapled"

@@ -15,18 +15,7 @@ K=$1; V=$2; S=$3; RUNS=$4; shift 4
 P=${PKI:-/tmp/ptls/pki}; W=${WORK:-/tmp/ptls/st}; mkdir -p $W
 tick=$(getconf CLK_TCK)
 ticks() { local t=0; for p in "$@"; do local s; s=$(sed 's/.*) //' /proc/$p/stat); set -- $s; t=$((t + ${12} + ${13})); done; echo $t; }
-labels=(); ports=(); pidsets=()
-base=$((20000 + RANDOM % 20000)); i=0
-for spec in "$@"; do
-  label=${spec%%=*}; bin=${spec#*=}; port=$((base + i)); i=$((i+1))
-  $bin serve --listen 127.0.0.1:$port --cert $P/$K.pem --key $P/$K.key --backend 127.0.0.1:9 \
-    --state-dir $P/state-$K --startup-wait 0 --log-level info > $W/serve-$label.log 2>&1 &
-  labels+=($label); ports+=($port); pidsets+=("$!")
-done
-NP=$((base + i)); R=$W/ng; handshake_nginx_conf $R $P $K $NP
-nginx -p $R -c $R/nginx.conf & NPID=$!
-sleep 2
-labels+=(nginx); ports+=($NP); pidsets+=("$NPID $(ps -o pid= --ppid $NPID | tr '\n' ' ')")
+start_compared_servers "$@"
 echo "# $K $V, 2 parallel openssl s_time -new -time $S per server and run, $RUNS runs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# server handshakes/s us/handshake(/proc ticks)"
 count=${#labels[@]}
