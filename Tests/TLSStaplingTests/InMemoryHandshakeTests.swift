@@ -78,7 +78,7 @@ struct InMemoryHandshakeTests {
         #expect(full.calls == 0)
     }
 
-    @Test("SNI picks the certificate, and its own staple, among several")
+    @Test("SNI picks the certificate, and its own staple, among several: any letter case, a `*.` wildcard one label deep")
     func sni() throws {
         let pkiA = try TestPKI(name: "A")
         let pkiB = try TestPKI(name: "B")
@@ -88,13 +88,18 @@ struct InMemoryHandshakeTests {
         }
         let a = try pkiA.issue(commonName: "a.test", fileName: "a")
         let b = try pkiB.issue(commonName: "b.test", fileName: "b", keyType: .rsa)
+        let w = try pkiA.issue(commonName: "*.w.test", fileName: "w")
         let stapleA = try pkiA.signedResponse(for: a.certificate)
         let stapleB = try pkiB.signedResponse(for: b.certificate)
+        let stapleW = try pkiA.signedResponse(for: w.certificate)
         let server = try OpenSSLServerContext(
-            configuration: TLSServerConfiguration(certificates: [a.tlsSource, b.tlsSource]),
-            provider: CountingProvider([a.der: stapleA, b.der: stapleB])
+            configuration: TLSServerConfiguration(certificates: [a.tlsSource, b.tlsSource, w.tlsSource]),
+            provider: CountingProvider([a.der: stapleA, b.der: stapleB, w.der: stapleW])
         )
-        for (name, leaf, staple) in [("a.test", a, stapleA), ("b.test", b, stapleB), ("other.test", a, stapleA)] {
+        for (name, leaf, staple) in [
+            ("a.test", a, stapleA), ("B.Test", b, stapleB), ("x.w.test", w, stapleW), ("y.x.w.test", a, stapleA),
+            ("other.test", a, stapleA),
+        ] {
             let pair = try InMemoryPair(
                 server: server,
                 client: try OpenSSLClientContext(configuration: TLSClientConfiguration(serverName: name)))

@@ -16,18 +16,15 @@ package final class OpenSSLServerContext: @unchecked Sendable {
         var context: OpaquePointer
     }
 
-    /// A certificate a context serves and the lookup of its staple, prepared once.
-    struct PreparedStaple {
-        var certificate: OpaquePointer
-        var lookup: StapleLookup
-    }
-
     let configuration: TLSServerConfiguration
     let provider: any StapleProvider
     private(set) var contexts: [NamedContext] = []
-    /// Every certificate of every context, found by the `X509` pointer a handshake presents (`SSL_new`
-    /// and `SSL_set_SSL_CTX` share the context's certificates, they do not copy them).
-    private(set) var prepared: [PreparedStaple] = []
+    /// The lookup of each certificate's staple, prepared once, by the `X509` pointer a handshake
+    /// presents (`SSL_new` and `SSL_set_SSL_CTX` share the context's certificates, they do not copy them).
+    private var prepared: [OpaquePointer: StapleLookup] = [:]
+    /// Each DNS name (or `*.` wildcard) to the first context that answers for it: SNI finds its
+    /// context in one lookup, not a pass over 10,000 of them.
+    private var byName: [String: OpaquePointer] = [:]
     private let alpnWire: UnsafeMutableBufferPointer<UInt8>
 
     /// Loads every certificate and key and builds the contexts.
@@ -41,12 +38,14 @@ package final class OpenSSLServerContext: @unchecked Sendable {
         alpnWire = .allocate(capacity: max(wire.count, 1))
         _ = alpnWire.initialize(from: wire)
 
+        var indexOfNames: [[String]: Int] = [:]
         for source in configuration.certificates {
             let names = try Self.dnsNames(of: source)
-            if let existing = contexts.first(where: { $0.names == names }) {
-                try Self.load(source, into: existing.context)
+            if let existing = indexOfNames[names] {
+                try Self.load(source, into: contexts[existing].context)
             } else {
                 let context = try makeContext()
+                indexOfNames[names] = contexts.count
                 contexts.append(NamedContext(names: names, context: context))
                 try Self.load(source, into: context)
             }
@@ -54,9 +53,10 @@ package final class OpenSSLServerContext: @unchecked Sendable {
         // After all loading: a later certificate of the same key type replaces an earlier one in
         // its context, so only what the contexts hold now is prepared.
         for named in contexts {
-            for certificate in Self.certificates(of: named.context) {
+            for name in named.names where byName[name] == nil { byName[name] = named.context }
+            for certificate in Self.certificates(of: named.context) where prepared[certificate] == nil {
                 guard let der = derBytes(certificate) else { continue }
-                prepared.append(PreparedStaple(certificate: certificate, lookup: provider.lookup(forCertificateDER: der)))
+                prepared[certificate] = provider.lookup(forCertificateDER: der)
             }
         }
     }
@@ -144,10 +144,9 @@ package final class OpenSSLServerContext: @unchecked Sendable {
     /// The context whose names match `serverName` (exactly, or by a `*.` wildcard one label deep).
     func context(forServerName serverName: String) -> OpaquePointer? {
         let name = serverName.lowercased()
-        if let exact = contexts.first(where: { $0.names.contains(name) }) { return exact.context }
+        if let exact = byName[name] { return exact }
         guard let dot = name.firstIndex(of: ".") else { return nil }
-        let wildcard = "*" + name[dot...]
-        return contexts.first(where: { $0.names.contains(wildcard) })?.context
+        return byName["*" + name[dot...]]
     }
 
     /// Called inside the handshake when the client asked for status: staple or not.
@@ -164,7 +163,7 @@ package final class OpenSSLServerContext: @unchecked Sendable {
     /// The staple for the certificate a handshake presents: through its prepared lookup, or (a
     /// certificate no context was built with, which OpenSSL does not do) from its DER.
     private func staple(for certificate: OpaquePointer, at now: Date) -> [UInt8]? {
-        for entry in prepared where entry.certificate == certificate { return entry.lookup.staple(at: now) }
+        if let lookup = prepared[certificate] { return lookup.staple(at: now) }
         return derBytes(certificate).flatMap { provider.staple(forCertificateDER: $0, at: now) }
     }
 
