@@ -61,9 +61,16 @@ struct LiveIndexTests {
         #expect(try Self.verdict(responder, ca, second) == .good)
 
         // A half-written index: the revocation of `second` is in it, but the file stops mid-line.
+        // The revoked index is made here, not by `openssl ca -revoke`, which would write it whole
+        // first and let the watcher take it before the truncated write (seen under CI's load).
         let full = try String(contentsOfFile: ca.indexPath, encoding: .utf8)
-        try ca.revoke(second)
-        let revoked = try String(contentsOfFile: ca.indexPath, encoding: .utf8)
+        let serial = try ca.serialHex(second)
+        let revoked = full.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 6, fields[0] == "V", fields[3].uppercased() == serial.uppercased() else { return String(line) }
+            return (["R", fields[1], "261201000000Z"] + fields[3...]).joined(separator: "\t")
+        }.joined(separator: "\n")
+        #expect(revoked != full, "the index names \(serial): \(full)")
         try String(revoked.dropLast(15)).write(toFile: ca.indexPath, atomically: false, encoding: .utf8)
         let logged = await eventually { responder.log.text.contains("index not reloaded") }
         #expect(logged, "the broken index was not logged: \(responder.log.text)")
