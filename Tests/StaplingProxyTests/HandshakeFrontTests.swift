@@ -20,37 +20,7 @@ let frontToolsMissingReason =
     "staple serve's handshake front", .enabled(if: frontTestsEnabled, Comment(rawValue: frontToolsMissingReason)),
     .serialized)
 struct HandshakeFrontTests {
-    /// `staple serve` with a staple for a leaf of `keyType`, in front of an echo server.
-    struct Setup {
-        let pki: TestPKI
-        let leaf: TestPKI.Leaf
-        let echo: EchoServer
-        let responder: OpenSSLResponder
-        let serve: ServeProcess
-
-        /// - Parameter persisting: staples are stored in `<pki>/state` (`--state-dir`).
-        init(
-            name: String, keyType: TestPKI.KeyType = .p256, extraArguments: [String] = [], persisting: Bool = false
-        ) async throws {
-            pki = try TestPKI(name: name, keyType: keyType)
-            let port = try SystemTools.freePort()
-            leaf = try pki.issue(ocspURLs: ["http://127.0.0.1:\(port)/"])
-            responder = try await OpenSSLResponder(pki: pki, port: port)
-            echo = try await EchoServer()
-            let state = persisting ? ["--state-dir", "\(pki.directory)/state"] : []
-            serve = try await ServeProcess(
-                ["--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)"] + state
-                    + extraArguments,
-                directory: pki.directory)
-        }
-
-        func tearDown() async {
-            serve.stop()
-            responder.stop()
-            await echo.stop()
-            pki.remove()
-        }
-    }
+    typealias Setup = ServeFixture
 
     /// Runs `openssl s_client -status`, which sends `message` (after `pause` seconds, if any) and keeps
     /// its input open until the echo of `message` has come back (or 30 s have passed), then exits.

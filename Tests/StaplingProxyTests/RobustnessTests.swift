@@ -12,48 +12,6 @@ import Testing
     "staple serve under hostile and heavy load",
     .enabled(if: opensslTestsEnabled, Comment(rawValue: opensslMissingReason)), .serialized)
 struct RobustnessTests {
-    /// A running `staple serve` in front of an echo server, with a staple for its certificate.
-    struct Setup {
-        let pki: TestPKI
-        let leaf: TestPKI.Leaf
-        let echo: EchoServer
-        let responder: OpenSSLResponder
-        let serve: ServeProcess
-
-        /// `SO_SNDBUF` of the echo server and `SO_RCVBUF` of a client that never reads: what the kernel
-        /// may buffer at the two ends the test controls.
-        static let socketBuffer = 64 * 1_024
-
-        init(name: String, extraArguments: [String] = []) async throws {
-            pki = try TestPKI(name: name)
-            let port = try SystemTools.freePort()
-            leaf = try pki.issue(ocspURLs: ["http://127.0.0.1:\(port)/"])
-            responder = try await OpenSSLResponder(pki: pki, port: port)
-            echo = try await EchoServer(sendBuffer: Self.socketBuffer)
-            serve = try await ServeProcess(
-                ["--cert", leaf.pemPath, "--key", leaf.keyPath, "--backend", "127.0.0.1:\(echo.port)"] + extraArguments,
-                directory: pki.directory
-            )
-        }
-
-        func stapledConnectionWorks() async throws -> Bool {
-            let result = try await TLSTestClient.connect(
-                port: serve.port, send: Array("still here".utf8), halfClose: true, readUntilClose: true)
-            guard let staple = result.handshake?.stapledResponse else { return false }
-            let verdict = OCSPVerifier().verify(
-                response: staple, certificate: leaf.certificate, issuer: pki.ca, now: Date()
-            ).verdict
-            return verdict == .good && String(decoding: result.received, as: UTF8.self) == "still here"
-        }
-
-        func tearDown() async {
-            serve.stop()
-            responder.stop()
-            await echo.stop()
-            pki.remove()
-        }
-    }
-
     /// A raw TCP connection to the proxy.
     static func rawConnection(port: Int) async throws -> any Channel {
         try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port)
@@ -73,7 +31,7 @@ struct RobustnessTests {
 
     @Test("garbage, half a ClientHello then silence, and half a ClientHello then a close: others keep being served")
     func hostileClients() async throws {
-        let setup = try await Setup(name: "robust-hostile")
+        let setup = try await ServeFixture(name: "robust-hostile", boundedBuffers: true)
         do {
             var rng = SystemRandomNumberGenerator()
             let garbage = try await Self.rawConnection(port: setup.serve.port)
@@ -109,12 +67,12 @@ struct RobustnessTests {
 
     @Test("a client that never reads does not make the proxy buffer what the backend sends")
     func clientThatNeverReads() async throws {
-        let setup = try await Setup(name: "robust-slow")
+        let setup = try await ServeFixture(name: "robust-slow", boundedBuffers: true)
         do {
             let before = setup.serve.residentKiB
             let context = try OpenSSLClientContext(configuration: TLSClientConfiguration())
             let (channel, _) = try await TLSTestClient.open(
-                port: setup.serve.port, context: context, receiveBuffer: Setup.socketBuffer)
+                port: setup.serve.port, context: context, receiveBuffer: ServeFixture.socketBuffer)
             // Stop reading: the echo backend's answers pile up in the proxy unless it respects backpressure.
             try await channel.setOption(.autoRead, value: false).get()
             // Between the echo server and this client, the bytes the echo server has handed to the kernel
@@ -124,7 +82,7 @@ struct RobustnessTests {
             let kernel = Self.kernelSocketBufferMaxima()
             let allowance = 8 * 1_024 * 1_024
             // (Linux doubles a buffer size set with setsockopt, for its bookkeeping.)
-            let bound = 2 * (2 * Setup.socketBuffer) + kernel.receive + kernel.send + allowance
+            let bound = 2 * (2 * ServeFixture.socketBuffer) + kernel.receive + kernel.send + allowance
             // Offer twice as much, so that a proxy that buffers everything cannot stay under the bound.
             let chunk = ByteBuffer(repeating: 0x41, count: 64 * 1_024)
             let chunks = max(512, 2 * bound / chunk.readableBytes)
@@ -160,7 +118,7 @@ struct RobustnessTests {
     func thousandConnections() async throws {
         // A generous handshake timeout: on a loaded 2-core machine a debug build takes a while to
         // complete 1,000 handshakes, and this test is about correctness, not speed.
-        let setup = try await Setup(name: "robust-many", extraArguments: ["--handshake-timeout", "300"])
+        let setup = try await ServeFixture(name: "robust-many", extraArguments: ["--handshake-timeout", "300"], boundedBuffers: true)
         do {
             let before = setup.serve.residentKiB
             let context = try OpenSSLClientContext(configuration: TLSClientConfiguration())
