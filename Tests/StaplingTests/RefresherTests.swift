@@ -163,7 +163,7 @@ struct RefresherTests {
                 let refresher = StapleRefresher(
                     certificates: [managed(a, pki, url: responder.url(), id: "a")], fetch: fetch,
                     store: try StapleStore(directory: "\(pki.directory)/state", logger: quietLogger),
-                    tick: .milliseconds(50),
+                    longestSleep: .milliseconds(50),
                     metricsFactory: TestMetrics(), logger: quietLogger, onEvent: { continuation.yield($0) })
                 let group = ServiceGroup(
                     configuration: ServiceGroupConfiguration(services: [.init(service: refresher)], logger: quietLogger)

@@ -60,7 +60,7 @@ package actor RunService: Service {
     ///
     /// - Parameters:
     ///   - policy: the engine's refresh policy; a site's `refresh_margin` replaces its safety margin.
-    ///   - engineTick: how often the engine looks at its schedule.
+    ///   - engineLongestSleep: the longest the engine sleeps with nothing due (see `StapleRefresher`).
     ///   - metricsFactory: nil for `MetricsSystem.factory`.
     ///   - now: the clock (engine, verification and reconciling).
     ///   - source: what the engine asks, given the per-site fetchers (``FetchRouter``); the identity by
@@ -70,7 +70,7 @@ package actor RunService: Service {
         configuration: RunConfiguration, policy: RefreshPolicy = RefreshPolicy(),
         withdrawalMargin: TimeInterval = ReconcilePlan.defaultWithdrawalMargin,
         reconcileInterval: Duration = .seconds(5), startupWait: Duration = .seconds(10),
-        engineTick: Duration = .seconds(1), metricsFactory: (any MetricsFactory)? = nil,
+        engineLongestSleep: Duration = .seconds(10), metricsFactory: (any MetricsFactory)? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
         source: (any ResponseSource) -> any ResponseSource = { $0 }, logger: Logger
     ) throws(RunError) {
@@ -113,7 +113,7 @@ package actor RunService: Service {
         let events = EventLog()
         self.events = events
         refresher = StapleRefresher(
-            certificates: managed, source: source(router), store: store, policy: policy, tick: engineTick,
+            certificates: managed, source: source(router), store: store, policy: policy, longestSleep: engineLongestSleep,
             metricsFactory: factory, now: now, logger: logger,
             onEvent: { event in
                 events.record(event, at: now())
@@ -390,7 +390,7 @@ package actor RunService: Service {
             router.forget(old.material.key)
             router.route(material.key, timeout: old.configuration.timeout)
         }
-        // The new certificate is due at once: the engine fetches it on its next tick, and its event
+        // The new certificate is due at once: the engine fetches it as soon as a slot is free, and its event
         // reconciles the site again. Withdrawn now, so the old staple is never beside the new certificate.
         await refresher.upsert(Self.managed(old.configuration, material, policy: basePolicy))
         await reconcile(name)

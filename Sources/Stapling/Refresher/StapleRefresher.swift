@@ -36,7 +36,7 @@ package actor StapleRefresher: Service {
     private let logger: Logger
     private let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
-    private let tick: Duration
+    private let longestSleep: Duration
     private let onEvent: (@Sendable (RefreshEvent) -> Void)?
 
     private struct Entry {
@@ -71,13 +71,20 @@ package actor StapleRefresher: Service {
     /// Start-up attempts not finished yet (entries marked `startup`); nil until loading ended.
     private var startupPending: Int?
     private var startupOver = false
+    /// The refresh loop's sleep until the next due attempt.
+    private var alarm = LoopAlarm()
+    /// When the loop brings the gauges up to date.
+    private var gauges: GaugePace
 
     /// - Parameters:
     ///   - source: where responses come from (``StapleFetch`` in production).
     ///   - verifier: re-verifies staples loaded from the store.
     ///   - store: where staples persist across restarts; nil keeps them in memory only.
     ///   - maximumConcurrentFetches: fetches in flight at once, across all certificates.
-    ///   - tick: how often the schedule is looked at.
+    ///   - longestSleep: the longest the loop sleeps when nothing falls due sooner, and how often it
+    ///     brings the gauges up to date when nothing was refreshed (``GaugePace``). It wakes at the
+    ///     next due attempt, and earlier when one is scheduled before it: this bounds only how late a
+    ///     moved clock (a test's) is noticed.
     ///   - metricsFactory: nil for the global `MetricsSystem.factory`.
     ///   - now: the clock; `random`: jitter draws in 0..<1.
     ///   - onEvent: called after each refresh (for logs, tests and tools).
@@ -89,7 +96,7 @@ package actor StapleRefresher: Service {
         certificates: some Sequence<ManagedCertificate> = [ManagedCertificate](), source: any ResponseSource,
         verifier: OCSPVerifier = OCSPVerifier(),
         store: StapleStore?, policy: RefreshPolicy = RefreshPolicy(),
-        maximumConcurrentFetches: Int = 8, tick: Duration = .seconds(1), metricsFactory: (any MetricsFactory)? = nil,
+        maximumConcurrentFetches: Int = 8, longestSleep: Duration = .seconds(10), metricsFactory: (any MetricsFactory)? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         logger: Logger, onEvent: (@Sendable (RefreshEvent) -> Void)? = nil
@@ -99,7 +106,8 @@ package actor StapleRefresher: Service {
         self.store = store
         self.policy = policy
         self.maximumConcurrentFetches = max(1, maximumConcurrentFetches)
-        self.tick = tick
+        self.longestSleep = longestSleep
+        self.gauges = GaugePace(idle: longestSleep)
         self.metrics = EngineMetrics(factory: metricsFactory ?? MetricsSystem.factory)
         self.now = now
         self.random = random
@@ -127,14 +135,14 @@ package actor StapleRefresher: Service {
         certificates: some Sequence<ManagedCertificate> = [ManagedCertificate](), fetch: StapleFetch,
         store: StapleStore?,
         policy: RefreshPolicy = RefreshPolicy(),
-        maximumConcurrentFetches: Int = 8, tick: Duration = .seconds(1), metricsFactory: (any MetricsFactory)? = nil,
+        maximumConcurrentFetches: Int = 8, longestSleep: Duration = .seconds(10), metricsFactory: (any MetricsFactory)? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         logger: Logger, onEvent: (@Sendable (RefreshEvent) -> Void)? = nil
     ) {
         self.init(
             certificates: certificates, source: fetch, verifier: fetch.verifier, store: store, policy: policy,
-            maximumConcurrentFetches: maximumConcurrentFetches, tick: tick, metricsFactory: metricsFactory, now: now,
+            maximumConcurrentFetches: maximumConcurrentFetches, longestSleep: longestSleep, metricsFactory: metricsFactory, now: now,
             random: random, logger: logger, onEvent: onEvent)
     }
 
@@ -171,18 +179,21 @@ package actor StapleRefresher: Service {
     private enum LoopMode {
         /// Refresh what is due now, then return.
         case dueNow
-        /// Look at the schedule every tick until cancelled.
+        /// Take what falls due, sleeping until it does, until cancelled.
         case continuous
     }
 
     private enum Finished: Sendable {
         case refreshed(RefreshEvent?)
-        case tick
+        case woke
     }
 
     /// The one bounded-concurrency loop: at most ``maximumConcurrentFetches`` refreshes in flight,
     /// soonest due first, taken from the schedule whenever a slot is free. Returns the events in
     /// `.dueNow` mode (what was due when it started; none are kept in `.continuous` mode).
+    ///
+    /// In `.continuous` mode one sleeper waits for the next due attempt (``LoopAlarm``): a refresher
+    /// with nothing due wakes only every ``longestSleep``, not at a fixed tick.
     private func refreshLoop(_ mode: LoopMode) async -> [RefreshEvent] {
         var events: [RefreshEvent] = []
         let cutoff: Date? = mode == .dueNow ? now() : nil
@@ -194,12 +205,18 @@ package actor StapleRefresher: Service {
                     running += 1
                     group.addTask { .refreshed(await self.performRefresh(id: due.id, generation: due.generation)) }
                 }
-                if mode == .continuous, !timerPending {
-                    timerPending = true
-                    let tick = self.tick
-                    group.addTask {
-                        try? await Task.sleep(for: tick)
-                        return .tick
+                if mode == .continuous {
+                    let (at, delay) = nextWake(slotFree: running < maximumConcurrentFetches)
+                    if timerPending {
+                        alarm.wake(ifBefore: at)
+                    } else {
+                        timerPending = true
+                        let sleeper = alarm.set(at: at, delay: delay)
+                        group.addTask {
+                            await LoopAlarm.sleep(sleeper)
+                            await self.alarmEnded(sleeper)
+                            return .woke
+                        }
                     }
                 }
                 // In `.dueNow` mode the group empties once nothing due is left: nil ends the loop.
@@ -207,17 +224,32 @@ package actor StapleRefresher: Service {
                 switch finished {
                 case .refreshed(let event):
                     running -= 1
+                    gauges.noteChange()
                     if mode == .dueNow, let event { events.append(event) }
-                case .tick:
+                case .woke:
                     timerPending = false
-                    updateGauges()
                 }
+                if mode == .continuous, gauges.take(at: .now) { updateGauges() }
             }
             group.cancelAll()
         }
         updateGauges()
         return events
     }
+
+    /// When the loop should look again: at the schedule's soonest attempt when a fetch slot is free
+    /// (a finished fetch wakes it otherwise) or when the gauges are due, at most ``longestSleep`` from now.
+    private func nextWake(slotFree: Bool) -> (at: Date, delay: Duration) {
+        let time = now()
+        let sleep = min(longestSleep, gauges.dueIn(at: .now))
+        var seconds = Double(sleep.components.seconds) + Double(sleep.components.attoseconds) * 1e-18
+        if slotFree, let earliest = schedule.earliest {
+            seconds = min(seconds, max(0, earliest.timeIntervalSince(time)))
+        }
+        return (time.addingTimeInterval(seconds), .nanoseconds(Int64(seconds * 1e9)))
+    }
+
+    private func alarmEnded(_ sleeper: Task<Void, Never>) { alarm.ended(sleeper) }
 
     /// The soonest certificate due at `cutoff` and idle, marked busy; its generation.
     private func takeDue(notAfter cutoff: Date) -> (id: String, generation: Int)? {
@@ -235,6 +267,7 @@ package actor StapleRefresher: Service {
     private func scheduleNext(_ id: String, _ state: EntryState) {
         guard let at = state.nextAttempt else { return }
         schedule.push(id, at: at)
+        alarm.wake(ifBefore: at)
         // Pairs whose time changed are skipped when popped; past twice the certificates, start afresh.
         if schedule.count > 2 * entries.count + 1024 { rebuildSchedule() }
     }
@@ -247,6 +280,7 @@ package actor StapleRefresher: Service {
             if let at = entry.state.nextAttempt { items.append(.init(at: at, id: id)) }
         }
         schedule.rebuild(items)
+        if let earliest = schedule.earliest { alarm.wake(ifBefore: earliest) }
     }
 
     /// Calls `body` on every entry in place (no copy of the dictionary, which a `for in` over it while
@@ -380,7 +414,7 @@ package actor StapleRefresher: Service {
 
     /// Adds a certificate, or replaces the one with the same id (renewal). A replaced certificate's
     /// staple is withdrawn at once; the new one's is loaded from the store (once the store has been
-    /// loaded) or fetched on the next tick.
+    /// loaded) or fetched as soon as a fetch slot is free.
     package func upsert(_ managed: ManagedCertificate) async {
         let der = CertificateLoading.derBytes(managed.certificate)
         let key = CertificateKey(derBytes: der)

@@ -143,7 +143,7 @@ struct DirectorySite {
         logger.logLevel = .warning
         return try RunService(
             configuration: configuration ?? self.configuration(), withdrawalMargin: margin,
-            reconcileInterval: .milliseconds(50), startupWait: .seconds(5), engineTick: .milliseconds(50),
+            reconcileInterval: .milliseconds(50), startupWait: .seconds(5), engineLongestSleep: .milliseconds(50),
             metricsFactory: PrometheusMetricsFactory(registry: registry), now: clock.function, logger: logger)
     }
 
