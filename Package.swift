@@ -204,7 +204,7 @@ let package = Package(
         .target(
             name: "StaplingCheck",
             dependencies: [
-                "OCSPCore", "OCSPFetching", "TLSStapling",
+                "OCSPCore", "OCSPFetching", "StapleFiles", "TLSStapling",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -286,6 +286,31 @@ struct ServeTests {
         await echo.stop()
     }
 
+    @Test("--cert-list: certificates listed in a file (relative paths, a comment) are each served with their own staple")
+    func certificateList() async throws {
+        let pki = try TestPKI(name: "serve-list")
+        defer { pki.remove() }
+        let echo = try await EchoServer()
+        let port = try SystemTools.freePort()
+        let a = try pki.issue(commonName: "a.test", fileName: "a", ocspURLs: ["http://127.0.0.1:\(port)/"])
+        let b = try pki.issue(commonName: "b.test", fileName: "b", ocspURLs: ["http://127.0.0.1:\(port)/"])
+        let list = "\(pki.directory)/certificates.list"
+        try "# chain key\na.pem a.key\n\(b.pemPath)   \(b.keyPath)  # absolute\n"
+            .write(toFile: list, atomically: true, encoding: .utf8)
+        try await withOpenSSLResponder(pki: pki, port: port) { _ in
+            let serve = try await ServeProcess(
+                ["--cert-list", list, "--backend", "127.0.0.1:\(echo.port)"], directory: pki.directory)
+            defer { serve.stop() }
+            let resultA = try await TLSTestClient.connect(port: serve.port, serverName: "a.test")
+            let resultB = try await TLSTestClient.connect(port: serve.port, serverName: "b.test")
+            #expect(resultA.handshake?.peerCertificateChain.first == a.der)
+            #expect(resultB.handshake?.peerCertificateChain.first == b.der)
+            #expect(Self.verify(resultA.handshake?.stapledResponse, leaf: a, pki: pki) == .good)
+            #expect(Self.verify(resultB.handshake?.stapledResponse, leaf: b, pki: pki) == .good)
+        }
+        await echo.stop()
+    }
+
     @Test("an address already in use exits 3 and names it")
     func cannotListen() async throws {
         let pki = try TestPKI(name: "serve-in-use")
@@ -316,8 +341,12 @@ struct ServeTests {
         let leaf = try pki.issue()
         let leafOnly = "\(pki.directory)/leaf-only.pem"
         try CertificateLoading.pem(leaf.certificate).write(toFile: leafOnly, atomically: true, encoding: .utf8)
+        let badList = "\(pki.directory)/bad.list"
+        try "\(leaf.pemPath) \(leaf.keyPath)\n\(leaf.pemPath)\n".write(toFile: badList, atomically: true, encoding: .utf8)
         for (arguments, mention) in [
             (["--cert", "\(pki.directory)/missing.pem", "--key", leaf.keyPath], "missing.pem"),
+            (["--cert-list", "\(pki.directory)/missing.list"], "missing.list"),
+            (["--cert-list", badList], "bad.list:2"),
             (["--cert", leafOnly, "--key", leaf.keyPath], "issuer"),
             (["--cert", leaf.pemPath, "--key", pki.caKeyPath], pki.caKeyPath),
         ] {

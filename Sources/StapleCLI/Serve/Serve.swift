@@ -25,8 +25,10 @@ struct Serve: AsyncParsableCommand {
             is ever stapled, and only to clients that ask for one.
 
             Each --cert is a PEM chain, leaf first then its issuer; --key is its private key, paired in \
-            order. Several certificates are chosen by SNI; an RSA and an ECDSA certificate for the same \
-            names are chosen by what the client supports. A Must-Staple certificate without a valid \
+            order. For many certificates, --cert-list names a file with one `CHAIN KEY` pair per line \
+            (read at start; SIGHUP reloads the files it names); it adds to any --cert. Several \
+            certificates are chosen by SNI; an RSA and an ECDSA certificate for the same names are \
+            chosen by what the client supports. A Must-Staple certificate without a valid \
             staple is still served, and logged as an error.
 
             --metrics-listen serves GET /metrics (Prometheus text: the engine's fetches by outcome, \
@@ -44,6 +46,7 @@ struct Serve: AsyncParsableCommand {
             Examples:
               staple serve --listen :443 --cert site.pem --key site.key --backend 127.0.0.1:8080 --state-dir /var/lib/staple
               staple serve --listen 127.0.0.1:8443 --cert rsa.pem --key rsa.key --cert ec.pem --key ec.key --backend 127.0.0.1:8080
+              staple serve --listen :443 --cert-list /etc/staple/certificates.list --backend 127.0.0.1:8080 --state-dir /var/lib/staple
               staple serve --listen :443 --cert site.pem --key site.key --backend 127.0.0.1:8080 --metrics-listen 127.0.0.1:9180
               PGPASSWORD=... staple serve --listen :443 --cert site.pem --key site.key --backend 127.0.0.1:8080 \\
                   --state-dir /var/lib/staple --store 'postgresql://staple@db.internal:5432/staple?sslmode=verify-full'
@@ -61,10 +64,16 @@ struct Serve: AsyncParsableCommand {
     var listen: EndpointArgument
 
     @Option(help: "PEM certificate chain, leaf first, then its issuer (repeatable).")
-    var cert: [String]
+    var cert: [String] = []
 
     @Option(help: "PEM private key for the --cert at the same position (repeatable).")
-    var key: [String]
+    var key: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "A file listing certificates, one per line: its PEM chain, then its key (relative paths from the file's directory; # comments).",
+            valueName: "file"))
+    var certList: String?
 
     @Option(help: "Where to proxy the decrypted bytes: HOST:PORT.")
     var backend: EndpointArgument
@@ -103,7 +112,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard !cert.isEmpty else { throw ValidationError("give at least one --cert and its --key") }
+        guard !cert.isEmpty || certList != nil else {
+            throw ValidationError("give at least one --cert and its --key, or a --cert-list")
+        }
         guard cert.count == key.count else {
             throw ValidationError("--cert and --key pair up in order: got \(cert.count) --cert and \(key.count) --key")
         }
@@ -116,9 +127,18 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.makeLogger(label: "staple.serve")
+        var certificates = zip(cert, key).map { TLSCertificateSource(chainPath: $0, keyPath: $1) }
+        if let certList {
+            do {
+                certificates += try CertificateList.load(certList)
+            } catch {
+                FileHandle.standardError.write(Data("staple serve: --cert-list \(error.message)\n".utf8))
+                throw ExitStatus.unusable.exitCode
+            }
+        }
         let configuration = StapleServerConfiguration(
             listen: listen.endpoint, backend: backend.endpoint,
-            certificates: zip(cert, key).map { TLSCertificateSource(chainPath: $0, keyPath: $1) },
+            certificates: certificates,
             stateDirectory: stateDir, startupWait: .seconds(startupWait),
             alpnProtocols: alpn.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
                 ?? [],

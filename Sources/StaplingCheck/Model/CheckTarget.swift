@@ -1,3 +1,5 @@
+import StapleFiles
+
 /// One server to check: the name (SNI and the certificate's identity), the port, and the address to
 /// dial when it is not the name.
 package struct CheckTarget: Sendable, Hashable, CustomStringConvertible {
@@ -102,14 +104,11 @@ package struct CheckTarget: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``CheckError`` `invalidTarget` naming the line.
     package static func list(fileText: String, source: String) throws(CheckError) -> [CheckTarget] {
         var targets: [CheckTarget] = []
-        for (number, line) in fileText.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let text = String(content).trimmingWhitespace()
-            guard !text.isEmpty else { continue }
+        for entry in ListFile.entries(fileText) {
             do {
-                targets.append(try CheckTarget(parsing: text))
+                targets.append(try CheckTarget(parsing: entry.text))
             } catch {
-                throw CheckError(.invalidTarget, subject: "\(source):\(number + 1)", reason: error.message)
+                throw CheckError(.invalidTarget, subject: "\(source):\(entry.line)", reason: error.message)
             }
         }
         return targets
