@@ -79,4 +79,24 @@ struct ListenerWaitTests {
         #expect(port > 0)
         #expect(!ListenerTable.isListening(port: port))
     }
+
+    @Test("free ports come from below the ephemeral range, which outgoing connections take their local ports from")
+    func freePortsAvoidTheEphemeralRange() throws {
+        let range = try String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)
+        let start = try #require(range.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) })
+        try #require(start > 11_000, "this machine's ephemeral range starts at \(start): nothing below it to draw from")
+        let ports = try (0..<50).map { _ in try LoopbackPort.free() }
+        #expect(ports.allSatisfy { $0 >= 10_000 && $0 < start }, "\(ports)")
+        // And one can be bound.
+        let (fd, bound) = (socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0), ports[0])
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(bound).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(result == 0)
+    }
 }
