@@ -1,3 +1,5 @@
+import OCSPCore
+
 /// The lines of a list file that say something: `#` starts a comment, blank lines are skipped,
 /// whitespace around the text is dropped. Each comes with its line number (from 1), so that an error
 /// names `FILE:LINE`. The format of `staple check -f` and `staple serve --cert-list`.
@@ -10,10 +12,9 @@ package enum ListFile {
     package static func entries(_ text: String) -> [Entry] {
         var entries: [Entry] = []
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let trimmed = content.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
-            guard !trimmed.isEmpty else { continue }
-            entries.append(Entry(line: index + 1, text: String(trimmed)))
+            let text = line.prefix { $0 != "#" }.trimmedOfWhitespace
+            guard !text.isEmpty else { continue }
+            entries.append(Entry(line: index + 1, text: String(text)))
         }
         return entries
     }

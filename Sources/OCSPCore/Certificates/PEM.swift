@@ -16,7 +16,7 @@ public enum PEM {
         var label: String?
         var body = ""
         for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            let line = String(rawLine.trimmedOfWhitespace)
             if let current = label {
                 if line.hasPrefix("-----END ") {
                     guard line == "-----END \(current)-----" else {
@@ -28,7 +28,7 @@ public enum PEM {
                     blocks.append(Block(label: current, der: Array(der)))
                     label = nil
                     body = ""
-                } else if !line.contains(":") {  // RFC 1421 headers such as Proc-Type are skipped
+                } else if line.firstIndex(of: ":") == nil {  // RFC 1421 headers such as Proc-Type are skipped
                     body += line
                 }
             } else if line.hasPrefix("-----BEGIN "), line.hasSuffix("-----"), line.count > 16 {

@@ -1,3 +1,4 @@
+import OCSPCore
 import StapleFiles
 
 /// One server to check: the name (SNI and the certificate's identity), the port, and the address to
@@ -21,7 +22,7 @@ package struct CheckTarget: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``CheckError`` `invalidTarget`, naming the text.
     package init(parsing text: String) throws(CheckError) {
         self.text = text
-        var rest = Substring(text.trimmingWhitespace())
+        var rest = Substring(text.trimmedOfWhitespace)
         if rest.lowercased().hasPrefix("https://") {
             rest = rest.dropFirst("https://".count)
             if let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<slash] }
@@ -112,14 +113,5 @@ package struct CheckTarget: Sendable, Hashable, CustomStringConvertible {
             }
         }
         return targets
-    }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first.isWhitespace { scalars = scalars.dropFirst() }
-        while let last = scalars.last, last.isWhitespace { scalars = scalars.dropLast() }
-        return String(scalars)
     }
 }
