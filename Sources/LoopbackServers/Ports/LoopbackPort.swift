@@ -15,18 +15,13 @@ package enum LoopbackPort {
         guard fd >= 0 else {
             throw LoopbackError(.socketFailed, subject: "127.0.0.1", reason: "socket: errno \(errno)")
         }
+        let bound = bindLoopback(fd, port: 0)
         var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
         let named = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        guard bound == 0, named == 0 else {
+        guard bound, named == 0 else {
             let failure = errno
             close(fd)
             throw LoopbackError(.socketFailed, subject: "127.0.0.1", reason: "bind/getsockname: errno \(failure)")
@@ -70,6 +65,11 @@ package enum LoopbackPort {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
+        return bindLoopback(fd, port: port)
+    }
+
+    /// Binds `fd` to 127.0.0.1:`port` (0: a port the kernel chooses).
+    private static func bindLoopback(_ fd: Int32, port: Int) -> Bool {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian

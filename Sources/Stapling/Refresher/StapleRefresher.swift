@@ -34,12 +34,12 @@ package actor StapleRefresher: Service {
     private let store: StapleStore?
     private let metrics: EngineMetrics
     private let logger: Logger
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
     private let random: @Sendable () -> Double
-    private let longestSleep: Duration
+    let longestSleep: Duration
     private let onEvent: (@Sendable (RefreshEvent) -> Void)?
 
-    private struct Entry {
+    struct Entry {
         /// The certificate as kept while managed: DER and the fields a refresh reads (not a decoded `Certificate`).
         var stored: StoredCertificate
         var key: CertificateKey
@@ -58,7 +58,7 @@ package actor StapleRefresher: Service {
         case done
     }
 
-    private var entries: [String: Entry] = [:]
+    var entries: [String: Entry] = [:]
     /// The ids under each certificate key (a key may be managed under several ids), so that finding a
     /// key's ids (a fleet notification, a withdrawal) does not pass over every entry.
     private var idsByKey: [CertificateKey: Set<String>] = [:]
@@ -67,14 +67,14 @@ package actor StapleRefresher: Service {
     private var generations = 0
     private var loadState = LoadState.notStarted
     /// Every certificate's next attempt, soonest first.
-    private var schedule = DueSchedule()
+    var schedule = DueSchedule()
     /// Start-up attempts not finished yet (entries marked `startup`); nil until loading ended.
     private var startupPending: Int?
     private var startupOver = false
     /// The refresh loop's sleep until the next due attempt.
-    private var alarm = LoopAlarm()
+    var alarm = LoopAlarm()
     /// When the loop brings the gauges up to date.
-    private var gauges: GaugePace
+    var gauges: GaugePace
 
     /// - Parameters:
     ///   - source: where responses come from (``StapleFetch`` in production).
@@ -172,115 +172,6 @@ package actor StapleRefresher: Service {
         let event = await performRefresh(id: id, generation: entry.generation)
         updateGauges()
         return event
-    }
-
-    // MARK: The loop
-
-    private enum LoopMode {
-        /// Refresh what is due now, then return.
-        case dueNow
-        /// Take what falls due, sleeping until it does, until cancelled.
-        case continuous
-    }
-
-    private enum Finished: Sendable {
-        case refreshed(RefreshEvent?)
-        case woke
-    }
-
-    /// The one bounded-concurrency loop: at most ``maximumConcurrentFetches`` refreshes in flight,
-    /// soonest due first, taken from the schedule whenever a slot is free. Returns the events in
-    /// `.dueNow` mode (what was due when it started; none are kept in `.continuous` mode).
-    ///
-    /// In `.continuous` mode one sleeper waits for the next due attempt (``LoopAlarm``): a refresher
-    /// with nothing due wakes only every ``longestSleep``, not at a fixed tick.
-    private func refreshLoop(_ mode: LoopMode) async -> [RefreshEvent] {
-        var events: [RefreshEvent] = []
-        let cutoff: Date? = mode == .dueNow ? now() : nil
-        await withTaskGroup(of: Finished.self) { group in
-            var running = 0
-            var timerPending = false
-            while !Task.isCancelled {
-                while running < maximumConcurrentFetches, let due = takeDue(notAfter: cutoff ?? now()) {
-                    running += 1
-                    group.addTask { .refreshed(await self.performRefresh(id: due.id, generation: due.generation)) }
-                }
-                if mode == .continuous {
-                    let (at, delay) = nextWake(slotFree: running < maximumConcurrentFetches)
-                    if timerPending {
-                        alarm.wake(ifBefore: at)
-                    } else {
-                        timerPending = true
-                        let sleeper = alarm.set(at: at, delay: delay)
-                        group.addTask {
-                            await LoopAlarm.sleep(sleeper)
-                            await self.alarmEnded(sleeper)
-                            return .woke
-                        }
-                    }
-                }
-                // In `.dueNow` mode the group empties once nothing due is left: nil ends the loop.
-                guard let finished = await group.next() else { break }
-                switch finished {
-                case .refreshed(let event):
-                    running -= 1
-                    gauges.noteChange()
-                    if mode == .dueNow, let event { events.append(event) }
-                case .woke:
-                    timerPending = false
-                }
-                if mode == .continuous, gauges.take(at: .now) { updateGauges() }
-            }
-            group.cancelAll()
-        }
-        updateGauges()
-        return events
-    }
-
-    /// When the loop should look again: at the schedule's soonest attempt when a fetch slot is free
-    /// (a finished fetch wakes it otherwise) or when the gauges are due, at most ``longestSleep`` from now.
-    private func nextWake(slotFree: Bool) -> (at: Date, delay: Duration) {
-        let time = now()
-        let sleep = min(longestSleep, gauges.dueIn(at: .now))
-        var seconds = Double(sleep.components.seconds) + Double(sleep.components.attoseconds) * 1e-18
-        if slotFree, let earliest = schedule.earliest {
-            seconds = min(seconds, max(0, earliest.timeIntervalSince(time)))
-        }
-        return (time.addingTimeInterval(seconds), .nanoseconds(Int64(seconds * 1e9)))
-    }
-
-    private func alarmEnded(_ sleeper: Task<Void, Never>) { alarm.ended(sleeper) }
-
-    /// The soonest certificate due at `cutoff` and idle, marked busy; its generation.
-    private func takeDue(notAfter cutoff: Date) -> (id: String, generation: Int)? {
-        let item = schedule.popDue(notAfter: cutoff) { item in
-            guard let entry = entries[item.id] else { return false }
-            return !entry.busy && entry.state.nextAttempt == item.at
-        }
-        guard let item, var entry = entries[item.id] else { return nil }
-        entry.busy = true
-        entries[item.id] = entry
-        return (item.id, entry.generation)
-    }
-
-    /// Puts the next attempt of `id` (idle, its state just changed) on the schedule.
-    private func scheduleNext(_ id: String, _ state: EntryState) {
-        guard let at = state.nextAttempt else { return }
-        schedule.push(id, at: at)
-        alarm.wake(ifBefore: at)
-        // Pairs whose time changed are skipped when popped; past twice the certificates, start afresh.
-        if schedule.count > 2 * entries.count + 1024 { rebuildSchedule() }
-    }
-
-    /// The schedule again from every idle certificate's next attempt (busy ones push theirs when done).
-    private func rebuildSchedule() {
-        var items: [DueSchedule.Item] = []
-        items.reserveCapacity(entries.count)
-        for (id, entry) in entries where !entry.busy {
-            if let at = entry.state.nextAttempt { items.append(.init(at: at, id: id)) }
-        }
-        schedule.rebuild(items)
-        if let earliest = schedule.earliest { alarm.wake(ifBefore: earliest) }
     }
 
     /// Calls `body` on every entry in place (no copy of the dictionary, which a `for in` over it while
@@ -487,7 +378,7 @@ package actor StapleRefresher: Service {
 
     /// Asks the source for `id` (already marked busy), outside the actor, then applies the answer
     /// after checking the certificate is still the same one, and persists or deletes its file.
-    private func performRefresh(id: String, generation: Int) async -> RefreshEvent? {
+    func performRefresh(id: String, generation: Int) async -> RefreshEvent? {
         guard let entry = entries[id], entry.generation == generation else { return nil }
         let certificate = entry.stored.certificate()
         let serial = certificate.map { Array($0.serialNumber.bytes).hexString } ?? "(undecodable)"
@@ -600,7 +491,7 @@ package actor StapleRefresher: Service {
         return event
     }
 
-    private func updateGauges() {
+    func updateGauges() {
         let time = now()
         var without = 0
         var oldest: TimeInterval = 0
