@@ -1,6 +1,15 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+/// The modules every handshake of `staple serve` runs through (the front, the TLS session, the status
+/// callback): in release builds without the runtime's exclusivity checks, which cost
+/// `swift_beginAccess`, a thread-local lookup and `swift_endAccess` on every access to a class's stored
+/// property there (docs/perf-handshake.md, session 6). The compiler's static checks stay on, and debug
+/// builds, which the tests use, keep the dynamic ones.
+let handshakePathSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+]
+
 let package = Package(
     name: "Staple",
     platforms: [.macOS(.v14)],
@@ -138,7 +147,8 @@ let package = Package(
                 "COpenSSL", "OCSPCore", "StapleFiles",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: handshakePathSettings
         ),
         .testTarget(
             name: "TLSStaplingTests",
@@ -171,7 +181,8 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: handshakePathSettings
         ),
         .testTarget(
             name: "StaplingProxyTests",

@@ -11,9 +11,10 @@ import Testing
     import Glibc
 #endif
 
-/// The front's writes when the socket cannot take a whole flight: a `FrontConnection` on one end of a
-/// socket pair with the smallest send buffer, and a client handler in memory on the other, moved by
-/// hand (loopback TCP grows its send buffer past any certificate chain, so it never fills).
+/// The front's writes: when the socket cannot take a whole flight (a `FrontConnection` on one end of a
+/// socket pair with the smallest send buffer: loopback TCP grows its send buffer past any certificate
+/// chain, so it never fills), and how many segments a handshake sends (loopback TCP); a client
+/// handler in memory on the other end, moved by hand.
 @Suite struct FrontFlushTests {
     private struct NoStaple: StapleProvider {
         func staple(forCertificateDER certificateDER: [UInt8], at now: Date) -> [UInt8]? { nil }
@@ -105,5 +106,102 @@ import Testing
         #expect(handshake.peerCertificateChain.count == inLeafFile + 40)
         #expect(handshake.peerCertificateChain.first == leaf.der)
         _ = try? client.finish(acceptAlreadyClosed: true)
+    }
+
+    @Test(
+        "the server sends two data segments per handshake: its flight, then (TLS 1.3) both session tickets in one",
+        arguments: [TLSVersion.tls12, .tls13])
+    func oneSegmentPerFlight(version: TLSVersion) throws {
+        let pki = try TestPKI(name: "front-segments")
+        defer { pki.remove() }
+        let leaf = try pki.issue(commonName: "site.test", fileName: "site")
+        let server = try OpenSSLServerContext(
+            configuration: TLSServerConfiguration(
+                certificates: [TLSCertificateSource(chainPath: leaf.pemPath, keyPath: leaf.keyPath)],
+                minimumVersion: version, maximumVersion: version),
+            provider: NoStaple())
+        let (serverEnd, clientEnd) = try Self.loopbackConnection()
+        defer {
+            close(serverEnd)
+            close(clientEnd)
+        }
+        // As `staple serve`'s listener: without it Nagle's algorithm alone would join the tickets.
+        var one: Int32 = 1
+        #expect(setsockopt(serverEnd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size)) == 0)
+        #expect(fcntl(serverEnd, F_SETFL, fcntl(serverEnd, F_GETFL) | O_NONBLOCK) == 0)
+
+        var connection = FrontConnection(session: try ServerSocketSession(context: server, socket: serverEnd), serial: 1)
+        let client = EmbeddedChannel()
+        let completion = Completion()
+        try client.pipeline.syncOperations.addHandlers([
+            try OpenSSLTLSHandler(client: OpenSSLClientContext(configuration: TLSClientConfiguration())), completion,
+        ])
+        try client.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
+        for _ in 0..<10_000 where connection.phase == .handshaking {
+            while let bytes = try client.readOutbound(as: ByteBuffer.self) {
+                bytes.withUnsafeReadableBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        let written = write(clientEnd, raw.baseAddress! + offset, raw.count - offset)
+                        guard written > 0 else { break }
+                        offset += written
+                    }
+                }
+            }
+            let outcome = connection.advance()
+            #expect(outcome == .wait)
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let count = chunk.withUnsafeMutableBytes { recv(clientEnd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count > 0 {
+                var buffer = client.allocator.buffer(capacity: count)
+                buffer.writeBytes(chunk[0..<count])
+                try client.writeInbound(buffer)
+            }
+        }
+        #expect(connection.phase == .established)
+        #expect(completion.handshake?.version == (version == .tls13 ? "TLSv1.3" : "TLSv1.2"))
+        // tcpi_data_segs_out (Linux 4.6 and later): segments that carried data.
+        var info = [UInt8](repeating: 0, count: 256)
+        var length = socklen_t(info.count)
+        #expect(getsockopt(serverEnd, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0)
+        let dataSegmentsOut = info.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 156, as: UInt32.self) }
+        #expect(length >= 160)
+        #expect(dataSegmentsOut == 2, "segments with data from the server: \(dataSegmentsOut)")
+        var corked: Int32 = -1
+        var size = socklen_t(MemoryLayout<Int32>.size)
+        #expect(getsockopt(serverEnd, Int32(IPPROTO_TCP), TCP_CORK, &corked, &size) == 0)
+        #expect(corked == 0, "the socket was left corked: the next write would wait up to 200 ms")
+        _ = try? client.finish(acceptAlreadyClosed: true)
+    }
+
+    /// Both ends of a loopback TCP connection, blocking (the listener is closed again).
+    private static func loopbackConnection() throws -> (server: Int32, client: Int32) {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(listener, pointer, length) == 0 && listen(listener, 1) == 0
+                    && getsockname(listener, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw IOError(errnoCode: errno, reason: "loopback listener") }
+        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, length) == 0 }
+        }
+        guard connected else {
+            close(client)
+            throw IOError(errnoCode: errno, reason: "connect")
+        }
+        let server = accept(listener, nil, nil)
+        guard server >= 0 else {
+            close(client)
+            throw IOError(errnoCode: errno, reason: "accept")
+        }
+        return (server, client)
     }
 }

@@ -1,6 +1,12 @@
 internal import COpenSSL
 import NIOCore
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// One OpenSSL `SSL` driven through a pair of memory BIOs: ciphertext in, ciphertext out; or, for a
 /// server handshake made outside a channel (``ServerSocketSession``), on the socket itself until
 /// ``moveToMemoryBIOs()``.
@@ -13,6 +19,8 @@ final class OpenSSLConnection {
     private var networkOut: OpaquePointer?
     /// Keeps the context, and so its callbacks' argument, alive as long as this connection.
     private let owner: AnyObject
+    /// The socket OpenSSL writes to directly (``init(server:socket:)``), until the move to memory BIOs.
+    private var socket: Int32?
 
     enum Step: Equatable {
         case complete
@@ -41,6 +49,7 @@ final class OpenSSLConnection {
         guard let ssl = SSL_new(server.defaultContext) else { throw TLSError.openSSL(.configuration, "SSL_new") }
         self.ssl = ssl
         self.owner = server
+        self.socket = descriptor
         // Thrown after every field is set, so deinit frees `ssl`.
         guard SSL_set_fd(ssl, descriptor) == 1 else {
             throw TLSError.openSSL(.configuration, "SSL_set_fd")
@@ -75,6 +84,7 @@ final class OpenSSLConnection {
     /// decrypted stays in the `SSL` (`SSL_has_pending`), and ``read(allocator:)`` delivers it.
     func moveToMemoryBIOs() {
         guard networkIn == nil else { return }
+        socket = nil
         (networkIn, networkOut) = Self.attachBIOs(ssl)
     }
 
@@ -118,12 +128,29 @@ final class OpenSSLConnection {
 
     func handshake() -> Step {
         ERR_clear_error()
-        let result = SSL_do_handshake(ssl)
+        let result = withTicketsCorked { SSL_do_handshake(ssl) }
         if result == 1 { return .complete }
         switch SSL_get_error(ssl, result) {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .wantRead
         default: return .failed(.openSSL(.handshakeFailed, "handshake"))
         }
+    }
+
+    /// On a socket, in TLS 1.3 once the server's Finished is out (the call that reads the client's
+    /// Finished): runs `body` with the socket corked, so that the session tickets, which OpenSSL writes
+    /// with one `write` each, leave in one segment when the cork comes off at its end. Each segment
+    /// costs the sender its way through both ends of the loopback or local network stack.
+    private func withTicketsCorked(_ body: () -> Int32) -> Int32 {
+        guard let socket, SSL_version(ssl) == TLS1_3_VERSION, SSL_get_state(ssl) == TLS_ST_EARLY_DATA else {
+            return body()
+        }
+        var on: Int32 = 1
+        var off: Int32 = 0
+        let size = socklen_t(MemoryLayout<Int32>.size)
+        let corked = setsockopt(socket, Int32(IPPROTO_TCP), TCP_CORK, &on, size) == 0
+        let result = body()
+        if corked { _ = setsockopt(socket, Int32(IPPROTO_TCP), TCP_CORK, &off, size) }
+        return result
     }
 
     /// Decrypts one chunk of application data, at most 16 KiB (one TLS record).
