@@ -60,39 +60,18 @@ import Testing
         #expect(setsockopt(serverEnd, SOL_SOCKET, SO_SNDBUF, &smallest, socklen_t(MemoryLayout<Int32>.size)) == 0)
 
         var connection = FrontConnection(session: try ServerSocketSession(context: server, socket: serverEnd), serial: 1)
-        let client = EmbeddedChannel()
-        let completion = Completion()
-        try client.pipeline.syncOperations.addHandlers([
-            try OpenSSLTLSHandler(client: OpenSSLClientContext(configuration: TLSClientConfiguration())), completion,
-        ])
-        try client.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
+        let (client, completion) = try Self.client()
 
         var waitedToWrite = 0
         var outcome = FrontConnection.Outcome.wait
         var sentPing = false
         for _ in 0..<10_000 {
-            // Client to server: blocking writes of what the client handler produced.
-            while let bytes = try client.readOutbound(as: ByteBuffer.self) {
-                bytes.withUnsafeReadableBytes { raw in
-                    var offset = 0
-                    while offset < raw.count {
-                        let written = write(clientEnd, raw.baseAddress! + offset, raw.count - offset)
-                        guard written > 0 else { break }
-                        offset += written
-                    }
-                }
-            }
+            try Self.send(from: client, to: clientEnd)
             outcome = connection.advance()
             if connection.waitsToWrite { waitedToWrite += 1 }
             guard outcome == .wait else { break }
             // Server to client: what the socket holds now (a few KB at a time: the send buffer).
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            let count = chunk.withUnsafeMutableBytes { recv(clientEnd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if count > 0 {
-                var buffer = client.allocator.buffer(capacity: count)
-                buffer.writeBytes(chunk[0..<count])
-                try client.writeInbound(buffer)
-            }
+            try Self.receive(from: clientEnd, into: client)
             if completion.handshake != nil, !sentPing {
                 sentPing = true
                 try client.writeAndFlush(ByteBuffer(string: "ping")).wait()
@@ -131,32 +110,12 @@ import Testing
         #expect(fcntl(serverEnd, F_SETFL, fcntl(serverEnd, F_GETFL) | O_NONBLOCK) == 0)
 
         var connection = FrontConnection(session: try ServerSocketSession(context: server, socket: serverEnd), serial: 1)
-        let client = EmbeddedChannel()
-        let completion = Completion()
-        try client.pipeline.syncOperations.addHandlers([
-            try OpenSSLTLSHandler(client: OpenSSLClientContext(configuration: TLSClientConfiguration())), completion,
-        ])
-        try client.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
+        let (client, completion) = try Self.client()
         for _ in 0..<10_000 where connection.phase == .handshaking {
-            while let bytes = try client.readOutbound(as: ByteBuffer.self) {
-                bytes.withUnsafeReadableBytes { raw in
-                    var offset = 0
-                    while offset < raw.count {
-                        let written = write(clientEnd, raw.baseAddress! + offset, raw.count - offset)
-                        guard written > 0 else { break }
-                        offset += written
-                    }
-                }
-            }
+            try Self.send(from: client, to: clientEnd)
             let outcome = connection.advance()
             #expect(outcome == .wait)
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            let count = chunk.withUnsafeMutableBytes { recv(clientEnd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if count > 0 {
-                var buffer = client.allocator.buffer(capacity: count)
-                buffer.writeBytes(chunk[0..<count])
-                try client.writeInbound(buffer)
-            }
+            try Self.receive(from: clientEnd, into: client)
         }
         #expect(connection.phase == .established)
         #expect(completion.handshake?.version == (version == .tls13 ? "TLSv1.3" : "TLSv1.2"))
@@ -172,6 +131,41 @@ import Testing
         #expect(getsockopt(serverEnd, Int32(IPPROTO_TCP), TCP_CORK, &corked, &size) == 0)
         #expect(corked == 0, "the socket was left corked: the next write would wait up to 200 ms")
         _ = try? client.finish(acceptAlreadyClosed: true)
+    }
+
+    /// A TLS client handler in memory, connected, with what its handshake settled.
+    private static func client() throws -> (EmbeddedChannel, Completion) {
+        let client = EmbeddedChannel()
+        let completion = Completion()
+        try client.pipeline.syncOperations.addHandlers([
+            try OpenSSLTLSHandler(client: OpenSSLClientContext(configuration: TLSClientConfiguration())), completion,
+        ])
+        try client.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
+        return (client, completion)
+    }
+
+    /// Client to server: blocking writes of what the client handler produced.
+    private static func send(from client: EmbeddedChannel, to clientEnd: Int32) throws {
+        while let bytes = try client.readOutbound(as: ByteBuffer.self) {
+            bytes.withUnsafeReadableBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let written = write(clientEnd, raw.baseAddress! + offset, raw.count - offset)
+                    guard written > 0 else { break }
+                    offset += written
+                }
+            }
+        }
+    }
+
+    /// Server to client: what the client's socket holds now, without waiting.
+    private static func receive(from clientEnd: Int32, into client: EmbeddedChannel) throws {
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        let count = chunk.withUnsafeMutableBytes { recv(clientEnd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        guard count > 0 else { return }
+        var buffer = client.allocator.buffer(capacity: count)
+        buffer.writeBytes(chunk[0..<count])
+        try client.writeInbound(buffer)
     }
 
     /// Both ends of a loopback TCP connection, blocking (the listener is closed again).
