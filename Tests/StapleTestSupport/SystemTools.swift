@@ -23,6 +23,13 @@ package enum SystemTools {
         }
     }
 
+    /// The python3 that Debian's `python3-…` packages install modules for: `/usr/bin/python3` when it
+    /// exists, else `python3` on PATH. A pyenv or virtualenv `python3` earlier on PATH does not see
+    /// `/usr/lib/python3/dist-packages`, where `apt-get install python3-prometheus-client` puts its module.
+    package static var debianPython: String {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
+    }
+
     /// Whether tests needing `tools` should run: always under CI (so that a missing tool fails
     /// loudly), otherwise only when every tool is installed.
     package static func shouldRun(needing tools: String...) -> Bool {

@@ -130,7 +130,8 @@ struct HandshakeFrontTests {
 
     @Test("a peer that stalls mid-handshake is closed at the handshake timeout; one idle after it is not")
     func handshakeTimeout() async throws {
-        let setup = try await Setup(name: "front-timeout", extraArguments: ["--handshake-timeout", "1"])
+        // 3 s, not less: the idle client's own handshake must finish within it on a loaded machine.
+        let setup = try await Setup(name: "front-timeout", extraArguments: ["--handshake-timeout", "3"])
         do {
             // Established, then silent for longer than the handshake timeout: still served.
             let collected = NIOLockedValueBox<[UInt8]>([])
@@ -141,8 +142,9 @@ struct HandshakeFrontTests {
             // Half a ClientHello, then nothing.
             let hello = try RobustnessTests.clientHello()
             let stalled = try await RobustnessTests.rawConnection(port: setup.serve.port)
-            try await stalled.writeAndFlush(hello.getSlice(at: hello.readerIndex, length: hello.readableBytes / 2)!)
-            // The server closes it (the timeout is 1 s); a server that does not hangs here.
+            // On a loaded machine the server may have closed it already: the point is that it does.
+            try? await stalled.writeAndFlush(hello.getSlice(at: hello.readerIndex, length: hello.readableBytes / 2)!)
+            // The server closes it (the timeout is 3 s); a server that does not hangs here.
             try await stalled.closeFuture.get()
             try await Task.sleep(for: .seconds(1))
             try await idle.writeAndFlush(ByteBuffer(string: "late but fine"))

@@ -23,7 +23,7 @@ import Testing
                     labels = ",".join(f'{k}="{v}"' for k, v in sorted(s.labels.items()))
                     print(f"{s.name}{{{labels}}} {s.value}")
             """
-        return try SystemTools.execute("python3", ["-c", script, path])
+        return try SystemTools.execute(SystemTools.debianPython, ["-c", script, path])
     }
 
     /// `name{labels}` → value of every sample of `text`, as prometheus_client parsed it; the test fails
@@ -58,11 +58,14 @@ import Testing
     }
 
     static var pythonMissing: String? {
-        guard SystemTools.which("python3") != nil else { return "python3 is not installed (apt-get install python3)" }
-        let probe = try? SystemTools.execute("python3", ["-c", "import prometheus_client"])
+        let python = SystemTools.debianPython
+        guard python.hasPrefix("/") || SystemTools.which(python) != nil else {
+            return "python3 is not installed (apt-get install python3)"
+        }
+        let probe = try? SystemTools.execute(python, ["-c", "import prometheus_client"])
         return probe?.status == 0
             ? nil
-            : "prometheus_client is missing: pip install prometheus-client (or apt-get install python3-prometheus-client)"
+            : "prometheus_client is missing for \(python): apt-get install python3-prometheus-client"
     }
 
     @Test func metricsParseAsPrometheusTextAndNameTheSites() async throws {
