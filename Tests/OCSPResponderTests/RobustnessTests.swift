@@ -170,7 +170,10 @@ struct RobustnessTests {
     }
 
     @Test func connectionsOverTheLimitAreClosedAtOnce() async throws {
-        let fixture = try await Fixture(limits: ResponderLimits(idleTimeout: 30, maximumConnections: 2))
+        // An idle timeout far beyond any wait here: this task can be suspended (in `eventually`)
+        // for tens of seconds while other tests hold the cooperative threads, and an idle timeout
+        // that fires meanwhile closes `one` and `two` (CI failed so, with 30 s).
+        let fixture = try await Fixture(limits: ResponderLimits(idleTimeout: 3_600, maximumConnections: 2))
         let one = try RawHTTPConnection(port: fixture.responder.port)
         let two = try RawHTTPConnection(port: fixture.responder.port)
         let admitted = await eventually { fixture.responder.server.openConnections == 2 }
