@@ -1,5 +1,8 @@
 import Foundation
+import Logging
+import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import NIOEmbedded
 import StapleTestSupport
 import TLSStapling
@@ -12,9 +15,9 @@ import Testing
 #endif
 
 /// The front's writes: when the socket cannot take a whole flight (a `FrontConnection` on one end of a
-/// socket pair with the smallest send buffer: loopback TCP grows its send buffer past any certificate
-/// chain, so it never fills), and how many segments a handshake sends (loopback TCP); a client
-/// handler in memory on the other end, moved by hand.
+/// socket pair with the smallest send buffer; and an ``EpollLoop`` whose loopback connection has the
+/// smallest send buffer and window, which TCP does not grow), and how many segments a handshake
+/// sends (loopback TCP); a client handler in memory on the other end, moved by hand.
 @Suite struct FrontFlushTests {
     private struct NoStaple: StapleProvider {
         func staple(forCertificateDER certificateDER: [UInt8], at now: Date) -> [UInt8]? { nil }
@@ -35,17 +38,8 @@ import Testing
         let pki = try TestPKI(name: "front-flush")
         defer { pki.remove() }
         let leaf = try pki.issue(commonName: "site.test", fileName: "site")
-        // The leaf's chain file (the leaf and its CA), then the CA 40 times more: a Certificate
-        // message of about 20 KB, within the client's 100 KB limit and four times the send buffer.
-        let chain = "\(pki.directory)/big-chain.pem"
+        let server = try Self.bigChainContext(pki: pki, leaf: leaf, version: version)
         let leafPEM = try String(contentsOfFile: leaf.pemPath, encoding: .utf8)
-        let caPEM = try String(contentsOfFile: pki.caPath, encoding: .utf8)
-        try (leafPEM + String(repeating: caPEM, count: 40)).write(toFile: chain, atomically: true, encoding: .utf8)
-        let server = try OpenSSLServerContext(
-            configuration: TLSServerConfiguration(
-                certificates: [TLSCertificateSource(chainPath: chain, keyPath: leaf.keyPath)],
-                minimumVersion: version, maximumVersion: version),
-            provider: NoStaple())
 
         var pair: [Int32] = [0, 0]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
@@ -85,6 +79,39 @@ import Testing
         #expect(handshake.peerCertificateChain.count == inLeafFile + 40)
         #expect(handshake.peerCertificateChain.first == leaf.der)
         _ = try? client.finish(acceptAlreadyClosed: true)
+    }
+
+    @Test(
+        "through the front loop: a flight larger than the send buffer and the client's window goes out as the client reads",
+        arguments: [TLSVersion.tls12, .tls13])
+    func loopWaitsForWritability(version: TLSVersion) async throws {
+        let pki = try TestPKI(name: "front-loop-flush")
+        defer { pki.remove() }
+        let leaf = try pki.issue(commonName: "site.test", fileName: "site")
+        let server = try Self.bigChainContext(pki: pki, leaf: leaf, version: version)
+        // The loop's listener as `staple serve` makes it, with the smallest send buffer, which accepted
+        // sockets inherit (locked: TCP does not grow it); the client's receive window is the smallest
+        // too. About 7 KB fit between them: the 20 KB flight must wait for the client to read.
+        let (listeners, address) = try ListeningSockets.open(host: "127.0.0.1", port: 0, count: 1)
+        var smallest: Int32 = 1  // the kernel raises it to its minimum
+        #expect(setsockopt(listeners[0], SOL_SOCKET, SO_SNDBUF, &smallest, socklen_t(MemoryLayout<Int32>.size)) == 0)
+        let handedOff = NIOLockedValueBox(false)
+        let environment = FrontEnvironment(
+            context: { server },
+            handOff: { descriptor, _, _ in
+                close(descriptor)
+                handedOff.withLockedValue { $0 = true }
+            },
+            logger: Logger(label: "test.front"))
+        let loop = try EpollLoop(
+            listener: listeners[0], eventLoop: MultiThreadedEventLoopGroup.singleton.next(), environment: environment)
+        loop.start(name: "test-front")
+
+        // The client lives and ends on this thread, before any suspension (its embedded loop is this thread's).
+        let chainLength = try Self.handshakeAndPing(port: address.port ?? 0)
+        #expect(chainLength > 40)
+        #expect(await eventually { handedOff.withLockedValue { $0 } }, "the connection was not handed off after its data")
+        await loop.stop()
     }
 
     @Test(
@@ -133,6 +160,23 @@ import Testing
         _ = try? client.finish(acceptAlreadyClosed: true)
     }
 
+    /// A server context whose chain is `leaf`'s file (the leaf and its CA), then the CA 40 times more:
+    /// a Certificate message of about 20 KB, within the client's 100 KB limit and four times the
+    /// smallest send buffer.
+    private static func bigChainContext(pki: TestPKI, leaf: TestPKI.Leaf, version: TLSVersion) throws
+        -> OpenSSLServerContext
+    {
+        let chain = "\(pki.directory)/big-chain.pem"
+        let leafPEM = try String(contentsOfFile: leaf.pemPath, encoding: .utf8)
+        let caPEM = try String(contentsOfFile: pki.caPath, encoding: .utf8)
+        try (leafPEM + String(repeating: caPEM, count: 40)).write(toFile: chain, atomically: true, encoding: .utf8)
+        return try OpenSSLServerContext(
+            configuration: TLSServerConfiguration(
+                certificates: [TLSCertificateSource(chainPath: chain, keyPath: leaf.keyPath)],
+                minimumVersion: version, maximumVersion: version),
+            provider: NoStaple())
+    }
+
     /// A TLS client handler in memory, connected, with what its handshake settled.
     private static func client() throws -> (EmbeddedChannel, Completion) {
         let client = EmbeddedChannel()
@@ -166,6 +210,60 @@ import Testing
         var buffer = client.allocator.buffer(capacity: count)
         buffer.writeBytes(chunk[0..<count])
         try client.writeInbound(buffer)
+    }
+
+    /// A handshake with the smallest receive window, reading the server's bytes as they come, then
+    /// "ping": returns the length of the chain the server sent.
+    private static func handshakeAndPing(port: Int) throws -> Int {
+        let clientEnd = try connectedClient(port: port, receiveBuffer: 1)
+        defer { close(clientEnd) }
+        let (client, completion) = try client()
+        defer { _ = try? client.finish(acceptAlreadyClosed: true) }
+        try send(from: client, to: clientEnd)  // the ClientHello
+        // Server to client, waiting for each chunk: a loop that never learns the socket can take more
+        // leaves the rest of the flight unsent, and the read fails at the client's receive timeout.
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while completion.handshake == nil {
+            let count = chunk.withUnsafeMutableBytes { recv(clientEnd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else {
+                throw IOError(errnoCode: errno, reason: "the server stopped sending before the handshake was done")
+            }
+            var buffer = client.allocator.buffer(capacity: count)
+            buffer.writeBytes(chunk[0..<count])
+            try client.writeInbound(buffer)
+            try send(from: client, to: clientEnd)
+        }
+        try client.writeAndFlush(ByteBuffer(string: "ping")).wait()
+        try send(from: client, to: clientEnd)
+        return completion.handshake?.peerCertificateChain.count ?? 0
+    }
+
+    /// A blocking socket connected to `127.0.0.1:port`, with `SO_RCVBUF` set before connecting (it
+    /// bounds the window it offers) and reads that fail after 10 s (a bound, not a timing).
+    private static func connectedClient(port: Int, receiveBuffer: Int32) throws -> Int32 {
+        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var size = receiveBuffer
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        guard setsockopt(client, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) == 0,
+            setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0
+        else {
+            close(client)
+            throw IOError(errnoCode: errno, reason: "client socket options")
+        }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard connected else {
+            close(client)
+            throw IOError(errnoCode: errno, reason: "connect")
+        }
+        return client
     }
 
     /// Both ends of a loopback TCP connection, blocking (the listener is closed again).

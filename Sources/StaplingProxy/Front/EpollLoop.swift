@@ -25,8 +25,9 @@ struct FrontEnvironment: Sendable {
 /// connections until their handshake is done and their first record is in, without a channel.
 ///
 /// The shape of an nginx worker: `accept4` once per readiness of the (level-triggered) listening
-/// socket; each connection registered once (`EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET`) and driven
-/// by ``FrontConnection/advance()`` on every event; the handshake deadlines checked through
+/// socket; each connection registered for reading (`EPOLLIN | EPOLLRDHUP | EPOLLET`), and for
+/// writing (`EPOLLOUT`) only from the first time OpenSSL could not write all it had, and driven by
+/// ``FrontConnection/advance()`` on every event; the handshake deadlines checked through
 /// `epoll_wait`'s timeout. A connection that only says close_notify is answered and closed here;
 /// one that sends data is removed from this `epoll` and handed to ``FrontEnvironment/handOff`` with
 /// its session, for the channel on `eventLoop` (the loop this thread stands in front of).
@@ -58,6 +59,10 @@ final class EpollLoop: @unchecked Sendable {
     private static let acceptPause: UInt64 = 100_000_000
     private static let eventsPerWait: Int32 = 64
     private static let readable = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
+    /// What a connection is watched for until a write of OpenSSL's does not go through: watched for
+    /// writability too, the loop would wake whenever an ACK frees send space (after each flight),
+    /// for nothing (nginx watches the same way).
+    private static let connectionEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
 
     /// - Parameter listener: a listening socket from ``ListeningSockets``; the loop closes it.
     /// - Throws: `IOError` when the `epoll` or the `eventfd` cannot be made (then `listener` is still
@@ -201,8 +206,7 @@ final class EpollLoop: @unchecked Sendable {
             Glibc.close(descriptor)
             return
         }
-        let events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
-        guard Self.add(descriptor, events: events, to: epoll) else {
+        guard Self.add(descriptor, events: Self.connectionEvents, to: epoll) else {
             environment.logger.warning(
                 "Cannot watch a new connection",
                 metadata: ["error": "\(IOError(errnoCode: errno, reason: "epoll_ctl"))"])
@@ -245,13 +249,15 @@ final class EpollLoop: @unchecked Sendable {
 
     private func service(_ descriptor: Int32, events: UInt32) {
         let outcome = table.update(descriptor) { connection -> FrontConnection.Outcome in
-            // A writable edge alone (every new socket reports one) matters only when OpenSSL waits to write.
+            // A writable edge alone matters only when OpenSSL waits to write.
             guard events & Self.readable != 0 || connection.waitsToWrite else { return .wait }
             return connection.advance()
         }
         switch outcome {
-        case nil, .wait?:
+        case nil:
             return
+        case .wait?:
+            watchWritabilityIfWaiting(descriptor)
         case .handOff?:
             _ = epoll_ctl(epoll, Int32(EPOLL_CTL_DEL), descriptor, nil)
             guard let connection = table.remove(descriptor) else { return }
@@ -264,6 +270,26 @@ final class EpollLoop: @unchecked Sendable {
         case .fail(let error)?:
             logFailure(descriptor, error)
             closeConnection(descriptor)
+        }
+    }
+
+    /// Adds `EPOLLOUT` the first time the connection's session waits for the socket to take more
+    /// (a flight larger than the send buffer); it stays on for the rest of the connection's time here.
+    /// Modifying the registration re-checks readiness, so space freed before the call is not missed.
+    private func watchWritabilityIfWaiting(_ descriptor: Int32) {
+        let newlyWaiting = table.update(descriptor) { connection -> Bool in
+            guard connection.waitsToWrite, !connection.watchesWritability else { return false }
+            connection.watchesWritability = true
+            return true
+        }
+        guard newlyWaiting == true else { return }
+        var event = epoll_event()
+        event.events = Self.connectionEvents | EPOLLOUT.rawValue
+        event.data.fd = descriptor
+        guard epoll_ctl(epoll, Int32(EPOLL_CTL_MOD), descriptor, &event) == 0 else {
+            // Without it the handshake could only time out: end it now.
+            logFailure(descriptor, TLSError(.handshakeFailed, "cannot watch the socket for writing: errno \(errno)"))
+            return closeConnection(descriptor)
         }
     }
 

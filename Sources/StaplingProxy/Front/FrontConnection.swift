@@ -27,6 +27,8 @@ struct FrontConnection {
     private(set) var phase: Phase = .handshaking
     /// Tells this connection from a later one on the same descriptor (for its deadline).
     let serial: UInt64
+    /// Whether the loop watches the socket for writability too (from the first write that waited).
+    var watchesWritability = false
 
     init(session: ServerSocketSession, serial: UInt64) {
         self.session = session
