@@ -14,10 +14,11 @@ package struct EngineStapleProvider: StapleProvider {
         snapshots.staple(forCertificateDER: certificateDER, at: now)
     }
 
-    /// The certificate's key (SHA-256 of its DER, in hex) is computed here, once per certificate
-    /// a context loads, not in every handshake: a handshake only looks the key up in the snapshot.
+    /// The certificate's key (SHA-256 of its DER) is computed here, once per certificate a context
+    /// loads, not in every handshake; a handshake reads the certificate's slot, which the engine
+    /// keeps current, without looking the key up.
     package func lookup(forCertificateDER certificateDER: [UInt8]) -> StapleLookup {
-        let key = CertificateKey(derBytes: certificateDER)
-        return StapleLookup { [snapshots] now in snapshots.staple(for: key, at: now) }
+        let slot = snapshots.slot(for: CertificateKey(derBytes: certificateDER))
+        return StapleLookup { now in slot.staple(at: now) }
     }
 }

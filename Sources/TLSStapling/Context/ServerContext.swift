@@ -19,9 +19,11 @@ package final class OpenSSLServerContext: @unchecked Sendable {
     let configuration: TLSServerConfiguration
     let provider: any StapleProvider
     private(set) var contexts: [NamedContext] = []
-    /// The lookup of each certificate's staple, prepared once, by the `X509` pointer a handshake
-    /// presents (`SSL_new` and `SSL_set_SSL_CTX` share the context's certificates, they do not copy them).
-    private var prepared: [OpaquePointer: StapleLookup] = [:]
+    /// The lookup of each certificate's staple, prepared once; each `X509` points to its own through
+    /// its ex_data (``preparedLookupIndex``), so a handshake finds it without hashing anything
+    /// (`SSL_new` and `SSL_set_SSL_CTX` share the context's certificates, they do not copy them).
+    /// The array keeps the lookups alive as long as the contexts, which own the certificates.
+    private var prepared: [PreparedLookup] = []
     /// Each DNS name (or `*.` wildcard) to the first context that answers for it: SNI finds its
     /// context in one lookup, not a pass over 10,000 of them.
     private var byName: [String: OpaquePointer] = [:]
@@ -52,11 +54,23 @@ package final class OpenSSLServerContext: @unchecked Sendable {
         }
         // After all loading: a later certificate of the same key type replaces an earlier one in
         // its context, so only what the contexts hold now is prepared.
+        // SNI chooses between contexts: with one, there is nothing to choose, and no callback (and
+        // no name lookup) runs in the handshakes.
+        if contexts.count > 1 {
+            let me = Unmanaged.passUnretained(self).toOpaque()
+            for named in contexts {
+                staple_SSL_CTX_set_tlsext_servername_callback(named.context, serverNameCallback)
+                staple_SSL_CTX_set_tlsext_servername_arg(named.context, me)
+            }
+        }
         for named in contexts {
             for name in named.names where byName[name] == nil { byName[name] = named.context }
-            for certificate in Self.certificates(of: named.context) where prepared[certificate] == nil {
+            for certificate in Self.certificates(of: named.context)
+            where X509_get_ex_data(certificate, preparedLookupIndex) == nil {
                 guard let der = derBytes(certificate) else { continue }
-                prepared[certificate] = provider.lookup(forCertificateDER: der)
+                let lookup = PreparedLookup(provider.lookup(forCertificateDER: der))
+                prepared.append(lookup)
+                X509_set_ex_data(certificate, preparedLookupIndex, Unmanaged.passUnretained(lookup).toOpaque())
             }
         }
     }
@@ -94,8 +108,6 @@ package final class OpenSSLServerContext: @unchecked Sendable {
         let me = Unmanaged.passUnretained(self).toOpaque()
         staple_SSL_CTX_set_tlsext_status_cb(context, serverStatusCallback)
         staple_SSL_CTX_set_tlsext_status_arg(context, me)
-        staple_SSL_CTX_set_tlsext_servername_callback(context, serverNameCallback)
-        staple_SSL_CTX_set_tlsext_servername_arg(context, me)
         if !configuration.alpnProtocols.isEmpty {
             SSL_CTX_set_alpn_select_cb(context, alpnSelectCallback, me)
         }
@@ -143,7 +155,8 @@ package final class OpenSSLServerContext: @unchecked Sendable {
 
     /// The context whose names match `serverName` (exactly, or by a `*.` wildcard one label deep).
     func context(forServerName serverName: String) -> OpaquePointer? {
-        let name = serverName.lowercased()
+        // Clients send names in lower case: only a name with an upper-case letter is copied.
+        let name = serverName.utf8.contains { $0 &- UInt8(ascii: "A") < 26 } ? serverName.lowercased() : serverName
         if let exact = byName[name] { return exact }
         guard let dot = name.firstIndex(of: ".") else { return nil }
         return byName["*" + name[dot...]]
@@ -163,7 +176,9 @@ package final class OpenSSLServerContext: @unchecked Sendable {
     /// The staple for the certificate a handshake presents: through its prepared lookup, or (a
     /// certificate no context was built with, which OpenSSL does not do) from its DER.
     private func staple(for certificate: OpaquePointer, at now: Date) -> [UInt8]? {
-        if let lookup = prepared[certificate] { return lookup.staple(at: now) }
+        if let lookup = X509_get_ex_data(certificate, preparedLookupIndex) {
+            return Unmanaged<PreparedLookup>.fromOpaque(lookup).takeUnretainedValue().lookup.staple(at: now)
+        }
         return derBytes(certificate).flatMap { provider.staple(forCertificateDER: $0, at: now) }
     }
 
@@ -182,6 +197,16 @@ package final class OpenSSLServerContext: @unchecked Sendable {
         return SSL_TLSEXT_ERR_OK
     }
 }
+
+/// A certificate's prepared staple lookup, which its `X509` points to.
+final class PreparedLookup {
+    let lookup: StapleLookup
+
+    init(_ lookup: StapleLookup) { self.lookup = lookup }
+}
+
+/// The `X509` ex_data index of the prepared lookups (one for the process).
+private let preparedLookupIndex = CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_X509, 0, nil, nil, nil, nil)
 
 /// The DER encoding of an OpenSSL certificate.
 func derBytes(_ certificate: OpaquePointer) -> [UInt8]? {

@@ -52,12 +52,24 @@ import Testing
         let b = try f.pki.issue(writePEM: false, writeIndex: false, now: f.t0)
         let renewed = try f.pki.issue(writePEM: false, writeIndex: false, now: f.t0)
         let refresher = f.refresher([f.managed(f.leaf, id: "a")])
+        // What a TLS server prepares before any staple exists: each slot must follow every change.
+        let leaves = [f.leaf, b, renewed]
+        let slots = leaves.map { refresher.provider.slot(for: $0.certificate.stapleKey) }
+        func slotsAgree(_ comment: Comment) {
+            for (leaf, slot) in zip(leaves, slots) {
+                let expected = refresher.provider.staple(for: leaf.certificate, at: f.clock.now)
+                #expect(slot.staple(at: f.clock.now) == expected, comment)
+            }
+        }
+        #expect(slots.allSatisfy { $0.staple(at: f.clock.now) == nil })
 
         f.source.script(try f.good(f.leaf, thisUpdate: f.t0))
         let first = await refresher.refreshDue()
         #expect(first.map(\.id) == ["a"] && first.first?.outcome == .replaced)
         let stapleA = try #require(refresher.provider.staple(for: f.leaf.certificate, at: f.clock.now))
         #expect(fileBytes(f.file(f.leaf)) == stapleA)
+        #expect(slots[0].staple(at: f.clock.now) == stapleA)
+        slotsAgree("published")
 
         // Added: nothing stored, fetched at once.
         await refresher.upsert(f.managed(b, id: "b"))
@@ -66,12 +78,14 @@ import Testing
         let added = await refresher.refreshDue()
         #expect(added.map(\.id) == ["b"] && added.first?.outcome == .replaced)
         #expect(refresher.provider.staple(for: b.certificate, at: f.clock.now) != nil)
+        slotsAgree("added")
 
         // Renewed under the same id: the old staple is withdrawn at once and its file removed; the
         // new certificate starts from nothing (no current thisUpdate in the request).
         f.clock.advance(by: 60)
         await refresher.upsert(f.managed(renewed, id: "a"))
         #expect(refresher.provider.staple(for: f.leaf.certificate, at: f.clock.now) == nil)
+        #expect(slots[0].staple(at: f.clock.now) == nil)
         #expect(!FileManager.default.fileExists(atPath: f.file(f.leaf)))
         let pending = try #require(await refresher.status(id: "a"))
         #expect(pending.staple == nil && pending.key == renewed.certificate.stapleKey)
@@ -84,10 +98,13 @@ import Testing
         #expect(f.source.requests.last?.certificate == renewed.certificate)
         #expect(refresher.provider.staple(for: renewed.certificate, at: f.clock.now) != nil)
         #expect(fileBytes(f.file(renewed)) != nil)
+        slotsAgree("renewed")
 
         // Removed: withdrawn, file gone.
         await refresher.remove(id: "b")
         #expect(refresher.provider.staple(for: b.certificate, at: f.clock.now) == nil)
+        #expect(slots[1].staple(at: f.clock.now) == nil)
+        slotsAgree("removed")
         #expect(!FileManager.default.fileExists(atPath: f.file(b)))
         #expect(await refresher.ids == ["a"])
         #expect(try f.metrics.expectGauge("staple_certificates").lastValue == 1)
@@ -97,6 +114,10 @@ import Testing
         let restarted = f.refresher([f.managed(renewed, id: "a")])
         await restarted.loadFromStore()
         #expect(restarted.provider.staple(for: renewed.certificate, at: f.clock.now) != nil)
+        // A slot taken once the staple is there starts with it.
+        #expect(
+            restarted.provider.slot(for: renewed.certificate.stapleKey).staple(at: f.clock.now)
+                == restarted.provider.staple(for: renewed.certificate, at: f.clock.now))
         #expect(await restarted.status(id: "a")?.nextAttempt ?? .distantPast > f.clock.now)
         #expect(await restarted.refreshDue().isEmpty)
         #expect(f.source.requests.count == 3)
@@ -251,6 +272,9 @@ import Testing
         #expect(sawExpiry)
         #expect(refresher.provider.staple(for: f.leaf.certificate, at: end.addingTimeInterval(-1)) != nil)
         #expect(refresher.provider.staple(for: f.leaf.certificate, at: end) == nil)
+        // The slot a TLS server reads says the same at the same moments.
+        let slot = refresher.provider.slot(for: f.leaf.certificate.stapleKey)
+        #expect(slot.staple(at: end.addingTimeInterval(-1)) != nil && slot.staple(at: end) == nil)
         #expect(try f.metrics.expectGauge("staple_certificates_without_valid_staple").lastValue == 1)
         // The stored file is kept (the last good staple) but a restart sets it aside: it has expired.
         #expect(fileBytes(f.file(f.leaf)) != nil)
