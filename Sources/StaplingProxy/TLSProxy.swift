@@ -82,7 +82,7 @@ package final class TLSProxy: Service, Sendable {
     }
 
     package func run() async throws {
-        // One front thread per event loop, each with its own SO_REUSEPORT listener, making handshakes
+        // One front thread per event loop, all accepting from one listening socket, making handshakes
         // without a channel; a connection that sends data goes to a channel on that thread's loop.
         let handshakeFront: HandshakeFront
         do {

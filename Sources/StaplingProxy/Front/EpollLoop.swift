@@ -21,11 +21,12 @@ struct FrontEnvironment: Sendable {
     var logger: Logger
 }
 
-/// One handshake front thread: its own listening socket, its own edge-triggered `epoll`, and its
-/// connections until their handshake is done and their first record is in, without a channel.
+/// One handshake front thread: its own descriptor of the front's one listening socket, its own
+/// edge-triggered `epoll`, and its connections until their handshake is done and their first record
+/// is in, without a channel.
 ///
-/// The shape of an nginx worker: `accept4` once per readiness of the (level-triggered) listening
-/// socket; each connection registered for reading (`EPOLLIN | EPOLLRDHUP | EPOLLET`), and for
+/// The shape of an nginx worker: `accept4` once per readiness of the (level-triggered, exclusive)
+/// listening socket; each connection registered for reading (`EPOLLIN | EPOLLRDHUP | EPOLLET`), and for
 /// writing (`EPOLLOUT`) only from the first time OpenSSL could not write all it had, and driven by
 /// ``FrontConnection/advance()`` on every event; the handshake deadlines checked through
 /// `epoll_wait`'s timeout. A connection that only says close_notify is answered and closed here;
@@ -63,8 +64,11 @@ final class EpollLoop: @unchecked Sendable {
     /// writability too, the loop would wake whenever an ACK frees send space (after each flight),
     /// for nothing (nginx watches the same way).
     private static let connectionEvents = EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+    /// The listening socket is shared with the other loops (``ListeningSockets``): a connection wakes
+    /// one loop that waits in `epoll_wait`, not all of them, and not one busy with a handshake.
+    private static let listenerEvents = EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue
 
-    /// - Parameter listener: a listening socket from ``ListeningSockets``; the loop closes it.
+    /// - Parameter listener: a descriptor from ``ListeningSockets``, this loop's alone; the loop closes it.
     /// - Throws: `IOError` when the `epoll` or the `eventfd` cannot be made (then `listener` is still
     ///   the caller's).
     init(listener: Int32, eventLoop: any EventLoop, environment: FrontEnvironment) throws {
@@ -83,7 +87,7 @@ final class EpollLoop: @unchecked Sendable {
         self.environment = environment
         finished = eventLoop.makePromise(of: Void.self)
         guard Self.add(wakeup, events: EPOLLIN.rawValue, to: epoll),
-            Self.add(listener, events: EPOLLIN.rawValue, to: epoll)
+            Self.add(listener, events: Self.listenerEvents, to: epoll)
         else {
             let code = errno
             finished.succeed(())
@@ -187,7 +191,10 @@ final class EpollLoop: @unchecked Sendable {
 
     private func closeListener() {
         guard listener >= 0 else { return }
-        Glibc.close(listener)  // also leaves the epoll set
+        // Removed first: the other loops' descriptors keep the socket open, and an epoll entry
+        // leaves with the socket, not with one of its descriptors.
+        _ = epoll_ctl(epoll, Int32(EPOLL_CTL_DEL), listener, nil)
+        Glibc.close(listener)
         listener = -1
         acceptPausedUntil = nil
     }
@@ -242,7 +249,7 @@ final class EpollLoop: @unchecked Sendable {
         guard let until = acceptPausedUntil, until <= now else { return }
         acceptPausedUntil = nil
         guard listener >= 0 else { return }
-        _ = Self.add(listener, events: EPOLLIN.rawValue, to: epoll)
+        _ = Self.add(listener, events: Self.listenerEvents, to: epoll)
     }
 
     // MARK: - Connections

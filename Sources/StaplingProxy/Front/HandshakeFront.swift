@@ -8,8 +8,8 @@ import NIOCore
 #endif
 
 /// The TLS front of `staple serve`: one ``EpollLoop`` thread per event loop of the group, each with
-/// its own `SO_REUSEPORT` listener, making handshakes without a channel and handing connections
-/// that send data to their event loop.
+/// its own descriptor of one shared listening socket, making handshakes without a channel and
+/// handing connections that send data to their event loop.
 ///
 /// Why not a channel per connection from the start: most of what `staple serve` spent per handshake
 /// above nginx was SwiftNIO's per-connection channel (creation, registration, pipeline set-up and
