@@ -215,7 +215,7 @@ import Testing
     /// A handshake with the smallest receive window, reading the server's bytes as they come, then
     /// "ping": returns the length of the chain the server sent.
     private static func handshakeAndPing(port: Int) throws -> Int {
-        let clientEnd = try connectedClient(port: port, receiveBuffer: 1)
+        let clientEnd = try LoopbackClient.connect(port: port, receiveBuffer: 1, receiveTimeout: 10)
         defer { close(clientEnd) }
         let (client, completion) = try client()
         defer { _ = try? client.finish(acceptAlreadyClosed: true) }
@@ -236,34 +236,6 @@ import Testing
         try client.writeAndFlush(ByteBuffer(string: "ping")).wait()
         try send(from: client, to: clientEnd)
         return completion.handshake?.peerCertificateChain.count ?? 0
-    }
-
-    /// A blocking socket connected to `127.0.0.1:port`, with `SO_RCVBUF` set before connecting (it
-    /// bounds the window it offers) and reads that fail after 10 s (a bound, not a timing).
-    private static func connectedClient(port: Int, receiveBuffer: Int32) throws -> Int32 {
-        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var size = receiveBuffer
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        guard setsockopt(client, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) == 0,
-            setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0
-        else {
-            close(client)
-            throw IOError(errnoCode: errno, reason: "client socket options")
-        }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected else {
-            close(client)
-            throw IOError(errnoCode: errno, reason: "connect")
-        }
-        return client
     }
 
     /// Both ends of a loopback TCP connection, blocking (the listener is closed again).

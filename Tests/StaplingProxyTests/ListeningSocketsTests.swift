@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import StapleTestSupport
 import Testing
 
 @testable import StaplingProxy
@@ -21,7 +22,7 @@ import Testing
             #expect(fcntl(descriptor, F_GETFL) & O_NONBLOCK != 0)
         }
         // Connections queue on the one socket; any descriptor accepts them.
-        let first = try Self.connect(port: port)
+        let first = try LoopbackClient.connect(port: port)
         defer { close(first) }
         let accepted = accept(descriptors[2], nil, nil)
         #expect(accepted >= 0)
@@ -29,11 +30,11 @@ import Testing
 
         close(descriptors[0])
         close(descriptors[1])
-        let second = try Self.connect(port: port)
+        let second = try LoopbackClient.connect(port: port)
         close(second)
         close(descriptors[2])
         #expect(throws: (any Error).self, "still listening with every descriptor closed") {
-            close(try Self.connect(port: port))
+            close(try LoopbackClient.connect(port: port))
         }
     }
 
@@ -47,25 +48,5 @@ import Testing
     private static func inode(_ descriptor: Int32) -> UInt {
         var status = stat()
         return fstat(descriptor, &status) == 0 ? UInt(status.st_ino) : 0
-    }
-
-    /// A blocking connection to `127.0.0.1:port`.
-    private static func connect(port: Int) throws -> Int32 {
-        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected else {
-            let code = errno
-            close(client)
-            throw IOError(errnoCode: code, reason: "connect to \(port)")
-        }
-        return client
     }
 }
