@@ -13,8 +13,8 @@ import NIOCore
 ///
 /// (One `SO_REUSEPORT` socket per loop, as before, spreads connections by a hash of their addresses
 /// instead: two clients' handshakes often land on one thread while the other idles, and each waits
-/// for the other's; with two `openssl s_time` clients, 8 % fewer handshakes a second than nginx at
-/// the same CPU per handshake.)
+/// for the other's: with two `openssl s_time` clients, 0.89–1.03× nginx's handshakes a second at the
+/// same CPU per handshake, against 1.01–1.05× with the shared socket; docs/perf-handshake.md.)
 ///
 /// Non-blocking, close-on-exec, backlog 1,024, `SO_REUSEADDR`, and `TCP_NODELAY`, which accepted
 /// sockets inherit on Linux. Without `SO_REUSEPORT`, an address in use is an error.
